@@ -1,0 +1,1 @@
+"""The web layer: routes, request checks, streaming and error rendering. No math lives here."""

@@ -1,0 +1,24 @@
+"""GET /api/health: liveness, versions and how busy the workers are."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import torch
+from fastapi import APIRouter, Depends
+
+from app import __version__
+from app.api.deps import get_pool
+from app.api.pool import ComputePool
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/health")
+async def health(pool: Annotated[ComputePool, Depends(get_pool)]) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": __version__,
+        "torch": torch.__version__,
+        "computations": {"active": pool.admitted, "cancelled": pool.cancelled},
+    }

@@ -1,0 +1,366 @@
+"""Optimizers and schedulers, read from torch itself by introspection.
+
+Each class's signature gives its hyperparameters and defaults, its annotations the kinds, its
+docstring the one-line description. A newer torch shows its new hyperparameters without code changes;
+the small tables below only add what a signature cannot say (which settings are implementation
+switches, which required arguments get defaults derived from the experiment).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+from app.engine.errors import SpecError
+from app.engine.formula import Formula, FormulaError, parse
+
+# Implementation switches and plumbing that users never set.
+HIDDEN = {"params", "optimizer", "foreach", "fused", "capturable", "differentiable", "last_epoch", "verbose"}
+# Per-class arguments that make no sense here: OneCycleLR's epochs/steps_per_epoch are an alternative to
+# total_steps (always derived), and callables other than lr_lambda cannot come from JSON.
+HIDDEN_PER_CLASS = {"OneCycleLR": {"epochs", "steps_per_epoch"}, "ChainedScheduler": {"optimizer"}}
+# Choices that a `str | None` annotation does not list.
+CHOICES = {("LBFGS", "line_search_fn"): [None, "strong_wolfe"]}
+KIND_BY_NAME = {"lr_lambda": "formula", "schedulers": "schedulers", "milestones": "int_list"}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A default computed from the experiment: `m` scheduler calls, initial learning rate `lr`."""
+
+    describe: str
+    compute: Callable[[int, float, Mapping[str, Any]], Any]
+
+
+DERIVED: dict[tuple[str, str], Derived] = {
+    ("CosineAnnealingLR", "T_max"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("CosineAnnealingWarmRestarts", "T_0"): Derived("max(1, m // 4)", lambda m, lr, _: max(1, m // 4)),
+    ("OneCycleLR", "total_steps"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("OneCycleLR", "max_lr"): Derived("10 × the optimizer's lr", lambda m, lr, _: 10 * lr),
+    ("CyclicLR", "base_lr"): Derived("the optimizer's lr / 10", lambda m, lr, _: lr / 10),
+    ("CyclicLR", "max_lr"): Derived("the optimizer's lr", lambda m, lr, _: lr),
+    ("CyclicLR", "step_size_up"): Derived("max(1, m // 4)", lambda m, lr, _: max(1, m // 4)),
+    ("StepLR", "step_size"): Derived("max(1, m // 4)", lambda m, lr, _: max(1, m // 4)),
+    ("MultiStepLR", "milestones"): Derived("[m // 2, 3m // 4]", lambda m, lr, _: [m // 2, 3 * m // 4]),
+    ("SequentialLR", "milestones"): Derived(
+        "m split evenly between the schedulers",
+        lambda m, lr, given: [m * i // len(given["schedulers"]) for i in range(1, len(given["schedulers"]))],
+    ),
+}
+# Plain defaults for arguments torch requires but that need no experiment to choose.
+REQUIRED_DEFAULTS: dict[tuple[str, str], Any] = {
+    ("ExponentialLR", "gamma"): 0.99,
+    ("LambdaLR", "lr_lambda"): "0.99 ** epoch",
+    ("MultiplicativeLR", "lr_lambda"): "0.99",
+    ("SequentialLR", "schedulers"): [
+        {"id": "LinearLR", "params": {"start_factor": 0.1, "total_iters": 20}},
+        {"id": "CosineAnnealingLR"},
+    ],
+    ("ChainedScheduler", "schedulers"): [
+        {"id": "ConstantLR", "params": {"factor": 0.5, "total_iters": 20}},
+        {"id": "ExponentialLR"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # float, int, bool, choice, float_pair, int_list, formula, schedulers
+    default: Any
+    nullable: bool = False
+    choices: list[Any] | None = None
+    derived: Derived | None = None
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default}
+        if self.choices is not None:
+            out["choices"] = self.choices
+        if self.derived is not None:
+            out["derived"] = self.derived.describe
+        if self.nullable:
+            out["nullable"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One optimizer or scheduler class as the catalog shows it."""
+
+    id: str
+    cls: type
+    source: str
+    doc: str
+    params: tuple[Param, ...] = field(default=())
+    closure_once: bool = False  # step(closure) calls the closure once, at the current point
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "source": self.source,
+            "doc": self.doc,
+            "params": [p.describe() for p in self.params],
+        }
+
+
+def _first_doc_line(cls: type) -> str:
+    doc = inspect.getdoc(cls) or ""
+    return doc.strip().split("\n\n")[0].replace("\n", " ").strip()
+
+
+def _kind_from(cls_name: str, name: str, default: Any, annotation: Any) -> tuple[str, list[Any] | None] | None:
+    """The widget kind (and choices) for one argument, or None when it cannot come from JSON."""
+    if (cls_name, name) in CHOICES:
+        return "choice", CHOICES[(cls_name, name)]
+    if name in KIND_BY_NAME:
+        return KIND_BY_NAME[name], None
+    literal = [a for a in typing.get_args(annotation) if typing.get_origin(a) is typing.Literal]
+    if typing.get_origin(annotation) is typing.Literal:
+        literal = [annotation]
+    if literal:
+        return "choice", list(typing.get_args(literal[0]))
+    text = str(annotation)
+    if isinstance(default, bool):
+        return "bool", None
+    if isinstance(default, tuple | list):
+        if len(default) == 2 and all(v is None or isinstance(v, int | float) for v in default):
+            return "float_pair", None
+        return None
+    if "Callable" in text:
+        return None
+    if isinstance(default, float) or (isinstance(default, int) and "float" in text):
+        return "float", None
+    if isinstance(default, int):
+        return "int", None
+    if default is None or default is inspect.Parameter.empty:
+        if "int" in text and "float" not in text:
+            return "int", None
+        if "float" in text:
+            return "float", None
+    return None
+
+
+def _params_of(cls: type) -> tuple[Param, ...]:
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:  # unresolvable forward references: fall back to the raw annotations
+        hints = {}
+    hidden = HIDDEN | HIDDEN_PER_CLASS.get(cls.__name__, set())
+    params = []
+    for arg in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if arg.name in hidden or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
+            continue
+        annotation = hints.get(arg.name, arg.annotation)
+        key = (cls.__name__, arg.name)
+        default = REQUIRED_DEFAULTS.get(key, None if arg.default is arg.empty else arg.default)
+        kind = _kind_from(cls.__name__, arg.name, default, annotation)
+        if kind is None:
+            if arg.default is arg.empty and key not in DERIVED:
+                raise TypeError(f"{cls.__name__}.{arg.name} is required but cannot be set from JSON")
+            continue
+        if isinstance(default, tuple):
+            default = list(default)
+        params.append(
+            Param(
+                name=arg.name,
+                kind=kind[0],
+                default=default,
+                nullable=arg.default is None,
+                choices=kind[1],
+                derived=DERIVED.get(key),
+            )
+        )
+    return tuple(params)
+
+
+def _entry(cls: type, source: str, id_prefix: str = "") -> Entry:
+    return Entry(f"{id_prefix}{cls.__name__}", cls, source, _first_doc_line(cls), _params_of(cls))
+
+
+# --- validation of user-given hyperparameters, by kind -------------------------------------------
+
+
+def _number(value: Any, integral: bool) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer" if integral else "must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be finite")
+    if integral:
+        if value != int(value):
+            raise ValueError("must be an integer")
+        return int(value)
+    return float(value)
+
+
+def _float_pair(value: Any, default: list[Any]) -> tuple[float | None, float | None]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ValueError("must be a pair of numbers, like [0.9, 0.999]")
+    return tuple(  # type: ignore[return-value]
+        None if v is None and d is None else _number(v, False) for v, d in zip(value, default, strict=True)
+    )
+
+
+def _int_list(value: Any) -> list[int]:
+    if not isinstance(value, list) or len(value) > 1000:
+        raise ValueError("must be a list of integers")
+    return [_number(v, True) for v in value]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class LambdaFormula:
+    """An `lr_lambda` given as a formula in `epoch`: callable like the lambda torch expects."""
+
+    formula: Formula
+
+    def __call__(self, epoch: int) -> float:
+        return self.formula.evaluate(epoch=epoch)
+
+
+def coerce(param: Param, value: Any, max_formula_length: int = 500) -> Any:
+    """A JSON value as the Python value torch takes; ValueError says why it cannot be."""
+    if value is None and (param.nullable or param.derived is not None):
+        return None
+    if param.kind == "float":
+        return _number(value, False)
+    if param.kind == "int":
+        return _number(value, True)
+    if param.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if param.kind == "choice":
+        if value not in (param.choices or []):
+            raise ValueError(f"must be one of {param.choices}")
+        return value
+    if param.kind == "float_pair":
+        return _float_pair(value, param.default or [0.0, 0.0])
+    if param.kind == "int_list":
+        return _int_list(value)
+    if param.kind == "formula":
+        if not isinstance(value, str):
+            raise ValueError("must be a formula in epoch, like 0.95 ** epoch")
+        try:
+            return LambdaFormula(parse(value, ("epoch",), max_length=max_formula_length))
+        except FormulaError as err:
+            raise ValueError(str(err)) from None
+    raise ValueError(f"cannot be set directly (kind {param.kind})")
+
+
+def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
+    for name in given:
+        if entry.param(name) is None:
+            known = ", ".join(p.name for p in entry.params)
+            raise SpecError(("params", name), f"{entry.id} has no hyperparameter {name!r}; known: {known}")
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def _probe_trajectory(cls: type, precomputed: bool) -> bytes:
+    """Three steps on a small valley; with `precomputed`, the closure only returns a loss computed before."""
+    torch.manual_seed(0)
+    p = torch.tensor([-1.0, 1.5], dtype=torch.float64, requires_grad=True)
+    opt = cls([p])
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = (1 - p[0]) ** 2 + 10 * (p[1] - p[0] ** 2) ** 2
+        loss.backward()
+        return loss
+
+    points = []
+    for _ in range(3):
+        if precomputed:
+            loss = closure()
+            opt.step(lambda loss=loss: loss)
+        else:
+            opt.step(closure)
+        points.append(p.detach().clone())
+    return torch.stack(points).numpy().tobytes()
+
+
+def _probe_optimizer(cls: type) -> tuple[str | None, bool]:
+    """Why this optimizer cannot drive a float64 2-vector through the closure form (or None), and
+    whether a loss and gradient computed before `step` give the same trajectory (so runs may share
+    one forward/backward pass)."""
+    try:
+        first = _probe_trajectory(cls, precomputed=False)
+        if first != _probe_trajectory(cls, precomputed=False):
+            return "not deterministic: two identical runs differ", False
+    except Exception as err:
+        return f"{type(err).__name__}: {err}", False
+    try:
+        closure_once = first == _probe_trajectory(cls, precomputed=True)
+    except Exception:
+        closure_once = False
+    return None, closure_once
+
+
+def _scheduler_classes() -> list[type]:
+    return [
+        getattr(lr_scheduler, name)
+        for name in lr_scheduler.__all__
+        if name != "LRScheduler" and isinstance(getattr(lr_scheduler, name), type)
+    ]
+
+
+def _optimizer_classes() -> list[type]:
+    return [
+        getattr(torch.optim, name)
+        for name in torch.optim.__all__
+        if isinstance(getattr(torch.optim, name), type)
+        and issubclass(getattr(torch.optim, name), torch.optim.Optimizer)
+        and getattr(torch.optim, name) is not torch.optim.Optimizer
+    ]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    optimizers: dict[str, Entry]
+    schedulers: dict[str, Entry]
+    dropped: dict[str, str]  # optimizer id -> why the start-up probe left it out
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog, built once: every class that survives the probe, keyed by id."""
+    optimizers: dict[str, Entry] = {}
+    dropped: dict[str, str] = {}
+    for cls in _optimizer_classes():
+        reason, closure_once = _probe_optimizer(cls)
+        if reason is None:
+            optimizers[cls.__name__] = replace(_entry(cls, "torch"), closure_once=closure_once)
+        else:
+            dropped[cls.__name__] = reason
+    schedulers = {cls.__name__: _entry(cls, "torch") for cls in _scheduler_classes()}
+    return Catalog(optimizers, schedulers, dropped)
+
+
+def optimizer_entry(optimizer_id: str) -> Entry:
+    entry = catalog().optimizers.get(optimizer_id)
+    if entry is None:
+        raise SpecError(("id",), f"unknown optimizer {optimizer_id!r}; see GET /api/catalog for the list")
+    return entry
+
+
+def scheduler_entry(scheduler_id: str) -> Entry:
+    entry = catalog().schedulers.get(scheduler_id)
+    if entry is None:
+        raise SpecError(("id",), f"unknown scheduler {scheduler_id!r}; see GET /api/catalog for the list")
+    return entry

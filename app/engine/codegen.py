@@ -1,0 +1,178 @@
+"""The plain-PyTorch script for one run (SPEC §8): readable, standalone, and exact.
+
+The script is the SPEC §2 loop written out by hand, with the surface printed from the same formula
+tree the engine evaluates and the optimizer and scheduler built with the exact keyword arguments the
+engine passes. Running it prints the trajectory as JSON lines equal to the API's arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.engine.catalog import Entry, LambdaFormula
+from app.engine.construct import ResolvedScheduler
+from app.engine.runs import DEFAULT_LIMITS, DIVERGENCE_BOUND, Limits, PreparedRun, prepare_run
+from app.engine.spec import RunSpec, SurfaceSpec
+from app.engine.surfaces import Surface, resolve_surface
+
+HEADER = '''\
+"""{label} on {surface_name}, {steps} steps: exported from optimlab.
+
+Plain PyTorch, float64 on the CPU. Run it with `python {filename}`: it prints one JSON line per
+step, {{"k", "x", "y", "loss", "lr"}}, the same numbers optimlab shows, to the last bit.
+"""
+
+import json
+import math
+
+import torch
+'''
+
+LOOP = '''
+
+def record(k):
+    """Print step k; False when the run has diverged (a value is not finite or beyond 1e6)."""
+    x, y, loss = p[0].item(), p[1].item(), f(p).item()
+    lr = opt.param_groups[0]["lr"]
+    if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > {bound!r}:
+        return False
+    print(json.dumps({{"k": k, "x": x, "y": y, "loss": loss, "lr": lr}}))
+    return True
+
+
+record(0)
+{loop_prelude}for k in range(1, STEPS + 1):
+    step_loss = opt.step(closure)  # f at p before the update
+{scheduler_step}    if not record(k):
+        break
+'''
+
+
+def _literal(value: Any) -> str:
+    """Python source for a hyperparameter value, exact for floats (repr round-trips)."""
+    if isinstance(value, LambdaFormula):
+        return f"lambda epoch: {value.formula.to_python('math')}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_literal(v) for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return repr(value)
+
+
+def _qualified(entry: Entry, kind: str) -> str:
+    if entry.source == "torch":
+        return f"torch.optim.{entry.name}" if kind == "optimizer" else f"torch.optim.lr_scheduler.{entry.name}"
+    return f"{entry.source}.{entry.name}"
+
+
+def _kwargs(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={_literal(value)}" for name, value in kwargs.items())
+
+
+def _scheduler_lines(scheduler: ResolvedScheduler, name: str, lines: list[str]) -> None:
+    """Children first, in order, as the engine builds them (each constructor touches the lr)."""
+    kwargs = dict(scheduler.kwargs)
+    if scheduler.children:
+        child_names = []
+        for i, child in enumerate(scheduler.children, start=1):
+            child_name = f"{name}_{i}"
+            _scheduler_lines(child, child_name, lines)
+            child_names.append(child_name)
+        kwargs_text = f"schedulers=[{', '.join(child_names)}]" + (f", {_kwargs(kwargs)}" if kwargs else "")
+    else:
+        kwargs_text = _kwargs(kwargs)
+    cls = _qualified(scheduler.entry, "scheduler")
+    if scheduler.optimizer_first:
+        args = "opt" + (f", {kwargs_text}" if kwargs_text else "")
+    else:
+        args = (f"{kwargs_text}, " if kwargs_text else "") + "optimizer=opt"
+    lines.append(f"{name} = {cls}({args})")
+
+
+def _scheduler_step(scheduler: ResolvedScheduler | None) -> tuple[str, str]:
+    """The loop's prelude and the scheduler call after each step (SPEC §2 intervals, plateau mean)."""
+    if scheduler is None:
+        return "", ""
+    indent = "    "
+    every = scheduler.steps_per_epoch if scheduler.interval == "epoch" else 1
+    if scheduler.is_plateau:
+        prelude = "window = []  # step losses since the scheduler's previous call\n"
+        body = f"{indent}window.append(step_loss.item())\n"
+        call = "sched.step(sum(window) / len(window))\n"
+        reset = f"{indent}{indent}window = []\n"
+    else:
+        prelude, body, call, reset = "", "", "sched.step()\n", ""
+    if every == 1:
+        return prelude, body + indent + call + reset.replace(indent * 2, indent)
+    return (
+        prelude,
+        body + f"{indent}if k % {every} == 0:  # one epoch = {every} steps\n" + indent * 2 + call + reset,
+    )
+
+
+def _surface_lines(surface: Surface) -> list[str]:
+    d = surface.definition
+    described = ", ".join(f"{k} = {v!r}" for k, v in surface.params.items() if k != "expression")
+    return [
+        "",
+        "",
+        "def f(p):",
+        f'    """{d.name}: f(x, y) = {surface.formula.text}' + (f", with {described}" if described else "") + '."""',
+        "    x, y = p[0], p[1]",
+        f"    return {surface.formula.to_python('torch')}",
+    ]
+
+
+def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
+    optimizer = run.optimizer
+    lines = [HEADER.format(label=run.label, surface_name=surface.definition.name, steps=steps,
+                           filename="optimlab_run.py").rstrip("\n")]  # fmt: skip
+    if optimizer.entry.source != "torch":
+        lines.append(f"import {optimizer.entry.source}")
+    lines += _surface_lines(surface)
+    lines += [
+        "",
+        "",
+        f"STEPS = {steps}",
+        f"p = torch.tensor({_literal([float(v) for v in run.start])}, dtype=torch.float64, requires_grad=True)",
+        "torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does",
+        f"opt = {_qualified(optimizer.entry, 'optimizer')}({', '.join(['[p]', _kwargs(optimizer.kwargs)]).rstrip(', ')})",
+    ]  # fmt: skip
+    if run.scheduler is not None:
+        _scheduler_lines(run.scheduler, "sched", lines)
+    noisy = run.noise is not None and run.noise.std > 0
+    if noisy:
+        assert run.noise is not None
+        lines.append(f"gen = torch.Generator().manual_seed({run.noise.seed})  # simulated minibatch noise")
+    lines += [
+        "",
+        "",
+        "def closure():",
+        "    opt.zero_grad()",
+        "    loss = f(p)",
+        "    loss.backward()",
+    ]
+    if noisy:
+        assert run.noise is not None
+        lines.append(f"    p.grad.add_({run.noise.std!r} * torch.randn(2, generator=gen, dtype=torch.float64))")
+    lines.append("    return loss")
+    prelude, scheduler_step = _scheduler_step(run.scheduler)
+    lines.append(LOOP.format(bound=DIVERGENCE_BOUND, loop_prelude=prelude, scheduler_step=scheduler_step))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def script_for(surface: SurfaceSpec, steps: int, run: RunSpec, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Validate like an experiment with this one run, then render its script."""
+    from app.engine.errors import SpecError
+
+    if steps > limits.max_steps:
+        raise SpecError(("steps",), f"at most {limits.max_steps} steps", "less_than_equal")
+    try:
+        resolved_surface = resolve_surface(surface.id, surface.params, limits.max_formula_length)
+    except SpecError as err:
+        raise err.within("surface") from None
+    try:
+        prepared = prepare_run(run, 0, resolved_surface, steps, limits)
+    except SpecError as err:
+        raise err.within("run") from None
+    return render_script(resolved_surface, steps, prepared)

@@ -1,0 +1,510 @@
+"""The SPEC §2 loop for the runs of one experiment, advanced in lockstep and yielded in chunks.
+
+Exactness comes first: every number equals what a plain PyTorch loop written from SPEC §2 gives.
+Speed comes from doing less, never from doing it differently:
+
+- f(p) is evaluated once per step: the loss recorded after step k is the loss the closure of step
+  k + 1 computes at the same point (same operations, same bits).
+- Runs whose optimizer calls its closure exactly once, at the current point (the catalog's probe
+  checks this), share one forward/backward pass over a stacked (R, 2) tensor; the surface's
+  operations are element-wise, so each run's value and gradient are bit-for-bit its own.
+- Records go into preallocated tensors; Python floats are made only when a chunk is emitted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
+from app.engine.errors import SpecError
+from app.engine.spec import ExperimentSpec, NoiseSpec, RunSpec
+from app.engine.surfaces import Surface, resolve_surface
+
+DIVERGENCE_BOUND = 1e6
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; the server's settings fill these in."""
+
+    max_steps: int = 20_000
+    max_runs: int = 16
+    max_formula_length: int = 500
+    max_sweep_work: int = 20_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    index: int
+    label: str
+    start: tuple[float, float]
+    optimizer: ResolvedOptimizer
+    scheduler: ResolvedScheduler | None
+    noise: NoiseSpec | None
+
+
+@dataclass(frozen=True)
+class PreparedExperiment:
+    """A validated experiment: everything torch would refuse has been refused already."""
+
+    surface: Surface
+    steps: int
+    tolerance: float
+    runs: list[PreparedRun]
+    record_state: bool = False
+
+
+def default_label(run: RunSpec) -> str:
+    return run.optimizer.id + (f", {run.scheduler.id}" if run.scheduler else "")
+
+
+def prepare_run(run: RunSpec, index: int, surface: Surface, steps: int, limits: Limits = DEFAULT_LIMITS) -> PreparedRun:
+    """Resolve one run; SpecError locations are relative to the run spec."""
+    try:
+        optimizer = resolve_optimizer(run.optimizer, limits.max_formula_length)
+    except SpecError as err:
+        raise err.within("optimizer") from None
+    scheduler = None
+    if run.scheduler is not None:
+        try:
+            scheduler = resolve_scheduler(run.scheduler, steps, optimizer, limits.max_formula_length)
+        except SpecError as err:
+            raise err.within("scheduler") from None
+    start = run.start if run.start is not None else surface.definition.start
+    return PreparedRun(index, run.label or default_label(run), start, optimizer, scheduler, run.noise)
+
+
+def prepare_experiment(spec: ExperimentSpec, limits: Limits = DEFAULT_LIMITS) -> PreparedExperiment:
+    """Validate an experiment against the catalog and the limits; SpecError names the field."""
+    if spec.steps > limits.max_steps:
+        raise SpecError(("steps",), f"at most {limits.max_steps} steps", "less_than_equal")
+    if len(spec.runs) > limits.max_runs:
+        raise SpecError(("runs",), f"at most {limits.max_runs} runs", "too_long")
+    try:
+        surface = resolve_surface(spec.surface.id, spec.surface.params, limits.max_formula_length)
+    except SpecError as err:
+        raise err.within("surface") from None
+    runs = []
+    for i, run in enumerate(spec.runs):
+        try:
+            runs.append(prepare_run(run, i, surface, spec.steps, limits))
+        except SpecError as err:
+            raise err.within("runs", i) from None
+    return PreparedExperiment(surface, spec.steps, spec.tolerance, runs, spec.record_state)
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExperimentStarted:
+    steps: int
+    surface: dict[str, Any]
+    runs: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "experiment", "steps": self.steps, "surface": self.surface, "runs": self.runs}
+
+
+@dataclass
+class Points:
+    run: int
+    start: int
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    lr: list[float]
+    extra: dict[str, Any] = field(default_factory=dict)  # record_state: state, grad, evaluations, ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "points", "run": self.run, "start": self.start, "x": self.x, "y": self.y,
+                "loss": self.loss, "lr": self.lr, **self.extra}  # fmt: skip
+
+
+@dataclass
+class RunEnded:
+    run: int
+    status: str
+    diverged_at: int | None
+    failed_at: int | None
+    error: str | None
+    summary: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "run_end", "run": self.run, "status": self.status, "diverged_at": self.diverged_at,
+                "failed_at": self.failed_at, "error": self.error, "summary": self.summary}  # fmt: skip
+
+
+@dataclass
+class Done:
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": "done"}
+
+
+Event = ExperimentStarted | Points | RunEnded | Done
+
+
+# --- one live run ----------------------------------------------------------------------------------
+
+
+def _state_value(value: Any) -> Any:
+    """An optimizer-state entry as plain numbers: 2-vectors and scalars; anything else is skipped."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 1:
+            return float(value)
+        if value.numel() == 2:
+            return [float(v) for v in value.reshape(-1)]
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+PLATEAU_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter")
+
+
+class LiveRun:
+    """One run's torch objects (parameter, optimizer, scheduler, noise generator) and its status."""
+
+    def __init__(self, prepared: PreparedRun, surface: Surface, record_state: bool) -> None:
+        self.prepared = prepared
+        self.index = prepared.index
+        self.surface = surface
+        self.p = torch.tensor(prepared.start, dtype=torch.float64, requires_grad=True)
+        torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
+        self.optimizer = prepared.optimizer.build(self.p)
+        self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
+        noise = prepared.noise
+        self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
+        self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
+        self.lr: list[float] = [float(self.optimizer.param_groups[0]["lr"])]
+        self.plateau_window: list[float] = []
+        self.length: int | None = None  # set when the run stops early: records 0..length-1 are kept
+        self.status = "completed"
+        self.failed_at: int | None = None
+        self.error: str | None = None
+        self.record_state = record_state
+        self.state: dict[str, list[Any]] = {}
+        self.grads: list[Any] = [None]
+        self.scheduler_state: dict[str, list[Any]] = {name: [None] for name in PLATEAU_COUNTERS}
+        self.evaluations: list[list[list[float]]] = [[]]
+        self._current_evaluations: list[list[float]] = []
+
+    @property
+    def shares_forward(self) -> bool:
+        return self.prepared.optimizer.entry.closure_once and not self.surface.formula.uses_vector_unsafe_ops
+
+    @property
+    def stopped(self) -> bool:
+        return self.length is not None
+
+    def add_noise(self) -> None:
+        """One noise draw per closure call, added to the gradient (simulated minibatch noise)."""
+        if self.generator is not None:
+            assert self.p.grad is not None
+            self.p.grad.add_(self.noise_std * torch.randn(2, generator=self.generator, dtype=torch.float64))
+
+    def closure(self) -> torch.Tensor:
+        """The SPEC §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
+        self.optimizer.zero_grad()
+        loss = self.surface(self.p)
+        loss.backward()
+        self.add_noise()
+        if self.record_state:
+            self._current_evaluations.append([float(v) for v in self.p.detach()])
+        return loss
+
+    def step(self, k: int, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """Optimizer step k, then the scheduler; returns the step loss (f before the update)."""
+        self._current_evaluations = []
+        step_loss = self.optimizer.step(closure)
+        self._step_scheduler(k, step_loss)
+        self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        if self.record_state:
+            self._record_state()
+        return step_loss
+
+    def _step_scheduler(self, k: int, step_loss: torch.Tensor) -> None:
+        spec = self.prepared.scheduler
+        if spec is None or self.scheduler is None:
+            return
+        if spec.is_plateau:
+            self.plateau_window.append(step_loss.item())
+        if spec.interval == "epoch" and k % spec.steps_per_epoch != 0:
+            return
+        if spec.is_plateau:
+            metric = sum(self.plateau_window) / len(self.plateau_window)
+            self.plateau_window = []
+            self.scheduler.step(metric)
+        else:
+            self.scheduler.step()
+
+    def _record_state(self) -> None:
+        step = len(self.lr) - 1
+        for name, value in self.optimizer.state[self.p].items():
+            plain = _state_value(value)
+            if plain is not None:
+                self.state.setdefault(name, [None] * step).append(plain)
+        for values in self.state.values():
+            values.extend([None] * (step + 1 - len(values)))
+        grad = self.p.grad
+        self.grads.append([float(v) for v in grad] if grad is not None else None)
+        for name in PLATEAU_COUNTERS:
+            value = getattr(self.scheduler, name, None) if self.prepared.scheduler else None
+            self.scheduler_state[name].append(_state_value(value) if value is not None else None)
+        self.evaluations.append(self._current_evaluations)
+
+    def fail(self, k: int, err: Exception) -> None:
+        """A step that raises ends this run only; its records end at k - 1."""
+        self.status, self.failed_at, self.length = "failed", k, k
+        self.error = f"{type(err).__name__}: {err}"
+
+    def state_slice(self, start: int, stop: int) -> dict[str, Any]:
+        if not self.record_state:
+            return {}
+        extra: dict[str, Any] = {
+            "state": {name: _finite_or_none(values[start:stop]) for name, values in self.state.items()},
+            "grad": _finite_or_none(self.grads[start:stop]),
+        }
+        if self.prepared.scheduler is not None and self.prepared.scheduler.is_plateau:
+            extra["scheduler_state"] = {n: _finite_or_none(v[start:stop]) for n, v in self.scheduler_state.items()}
+        if self.prepared.optimizer.entry.name == "LBFGS":
+            extra["evaluations"] = _finite_or_none(self.evaluations[start:stop])
+        return extra
+
+
+# --- the lockstep loop -----------------------------------------------------------------------------
+
+
+class Recorder:
+    """Preallocated records of every run: points (R, n+1, 2), losses (R, n+1)."""
+
+    def __init__(self, runs: int, steps: int) -> None:
+        self.points = torch.empty(runs, steps + 1, 2, dtype=torch.float64)
+        self.losses = torch.empty(runs, steps + 1, dtype=torch.float64)
+        self.emitted = [0] * runs  # records already sent
+        self.known = [0] * runs  # records whose loss is known
+
+    def first_bad_record(self, run: int, lr: list[float], start: int, stop: int) -> int | None:
+        """The first record in [start, stop) that is not finite or out of bounds (SPEC §2 divergence).
+
+        A non-finite learning rate counts too (a LambdaLR formula can overflow): JSON cannot carry it.
+        """
+        pts = self.points[run, start:stop]
+        loss = self.losses[run, start:stop]
+        bad = ~torch.isfinite(loss) | ~torch.isfinite(pts).all(dim=1) | (pts.abs() > DIVERGENCE_BOUND).any(dim=1)
+        bad |= ~torch.isfinite(torch.tensor(lr[start:stop], dtype=torch.float64))
+        hits = torch.nonzero(bad)
+        return start + int(hits[0]) if len(hits) else None
+
+
+def summarize(surface: Surface, tolerance: float, x: list[float], y: list[float], loss: list[float]) -> dict[str, Any]:
+    """final loss, best loss, steps to tolerance and distance to the nearest minimum (SPEC §6)."""
+    if not loss:
+        return {
+            "final_loss": None,
+            "best_loss": None,
+            "steps_to_tolerance": None,
+            "distance_to_minimum": None,
+        }
+    f_min = surface.min_value
+    steps_to_tolerance = None
+    if f_min is not None:
+        steps_to_tolerance = next((k for k, v in enumerate(loss) if v - f_min <= tolerance), None)
+    return {
+        "final_loss": loss[-1],
+        "best_loss": min(loss),
+        "steps_to_tolerance": steps_to_tolerance,
+        "distance_to_minimum": surface.distance_to_minimum((x[-1], y[-1])),
+    }
+
+
+class Lockstep:
+    """Advances the live runs of one experiment together, one step at a time."""
+
+    def __init__(self, experiment: PreparedExperiment) -> None:
+        self.experiment = experiment
+        self.surface = experiment.surface
+        self.runs = [LiveRun(run, self.surface, experiment.record_state) for run in experiment.runs]
+        self.recorder = Recorder(len(self.runs), experiment.steps)
+
+    def active(self) -> list[LiveRun]:
+        return [run for run in self.runs if not run.stopped]
+
+    def step(self, k: int) -> None:
+        """Step k for every active run; afterwards records k (points) and k - 1 (losses) are known."""
+        active = self.active()
+        shared = [run for run in active if run.shares_forward]
+        rec = self.recorder
+        if shared:
+            losses = self._shared_forward_backward(shared)
+            rows = torch.tensor([run.index for run in shared])
+            rec.losses[rows, k - 1] = losses.detach()
+            for run, loss in zip(shared, losses, strict=True):
+                self._guarded_step(run, k, lambda loss=loss: loss)
+        for run in active:
+            if not run.shares_forward:
+                self._guarded_step(run, k, run.closure)
+        still = [run for run in active if not run.stopped]
+        if still:
+            rows = torch.tensor([run.index for run in still])
+            rec.points[rows, k] = torch.stack([run.p.detach() for run in still])
+            for run in still:
+                rec.known[run.index] = k
+
+    def _guarded_step(self, run: LiveRun, k: int, closure: Callable[[], torch.Tensor]) -> None:
+        """A step (or scheduler) that raises ends this run only (SPEC §2); the others go on."""
+        rec = self.recorder
+        try:
+            step_loss = run.step(k, closure)
+        except Exception as err:
+            if not run.shares_forward:  # the closure may not have run: evaluate the last record again
+                with torch.no_grad():
+                    rec.losses[run.index, k - 1] = self.surface(rec.points[run.index, k - 1])
+            rec.known[run.index] = k
+            run.fail(k, err)
+            return
+        if not run.shares_forward:
+            rec.losses[run.index, k - 1] = step_loss.detach()
+
+    def _shared_forward_backward(self, shared: list[LiveRun]) -> torch.Tensor:
+        for run in shared:
+            run.optimizer.zero_grad()
+        loss = self.surface(torch.stack([run.p for run in shared]))
+        loss.sum().backward()
+        for run in shared:
+            run.add_noise()
+        return loss
+
+    def record_start(self) -> None:
+        rows = torch.arange(len(self.runs))
+        self.recorder.points[rows, 0] = torch.stack([run.p.detach() for run in self.runs])
+
+    def record_final_losses(self) -> None:
+        """The loss of the last record, for runs that completed every step."""
+        n = self.experiment.steps
+        done = [run for run in self.runs if not run.stopped]
+        if done:
+            rows = torch.tensor([run.index for run in done])
+            with torch.no_grad():
+                self.recorder.losses[rows, n] = self.surface(self.recorder.points[rows, n])
+            for run in done:
+                self.recorder.known[run.index] = n + 1
+
+    def chunks(self) -> Iterator[Points]:
+        """New records of every run as Points events, after stopping runs that diverged."""
+        rec = self.recorder
+        for run in self.runs:
+            start = rec.emitted[run.index]
+            stop = rec.known[run.index] if run.length is None else min(rec.known[run.index], run.length)
+            if stop <= start:
+                continue
+            bad = rec.first_bad_record(run.index, run.lr, start, stop)
+            if bad is not None:
+                run.status, run.length, run.failed_at, run.error = "diverged", bad, None, None
+                stop = bad
+                if stop <= start:
+                    continue
+            rec.emitted[run.index] = stop
+            xy = rec.points[run.index, start:stop]
+            yield Points(
+                run.index,
+                start,
+                xy[:, 0].tolist(),
+                xy[:, 1].tolist(),
+                rec.losses[run.index, start:stop].tolist(),
+                run.lr[start:stop],
+                run.state_slice(start, stop),
+            )
+
+    def run_end(self, run: LiveRun) -> RunEnded:
+        rec = self.recorder
+        n = rec.emitted[run.index]
+        xy = rec.points[run.index, :n]
+        summary = summarize(
+            self.surface, self.experiment.tolerance, xy[:, 0].tolist(), xy[:, 1].tolist(),
+            rec.losses[run.index, :n].tolist(),
+        )  # fmt: skip
+        diverged_at = run.length if run.status == "diverged" else None
+        return RunEnded(run.index, run.status, diverged_at, run.failed_at, run.error, summary)
+
+
+def iterate_experiment(experiment: PreparedExperiment, chunk_seconds: float = 0.05) -> Iterator[Event]:
+    """The experiment as SPEC §6 stream events; stops computing as soon as the consumer stops."""
+    yield ExperimentStarted(
+        experiment.steps,
+        experiment.surface.describe(),
+        [{"index": run.index, "label": run.label} for run in experiment.runs],
+    )
+    lockstep = Lockstep(experiment)
+    lockstep.record_start()
+    ended: set[int] = set()
+    last_flush = time.perf_counter()
+    for k in range(1, experiment.steps + 1):
+        if not lockstep.active():
+            break
+        lockstep.step(k)
+        if time.perf_counter() - last_flush >= chunk_seconds:
+            yield from lockstep.chunks()
+            for run in lockstep.runs:
+                if run.stopped and run.index not in ended:
+                    ended.add(run.index)
+                    yield lockstep.run_end(run)
+            last_flush = time.perf_counter()
+    lockstep.record_final_losses()
+    yield from lockstep.chunks()
+    for run in lockstep.runs:
+        if run.index not in ended:
+            yield lockstep.run_end(run)
+    yield Done()
+
+
+def collect(events: Iterator[Event]) -> dict[str, Any]:
+    """The whole result document (SPEC §6) from the stream events: one code path for both."""
+    result: dict[str, Any] = {}
+    runs: list[dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, ExperimentStarted):
+            result = {"surface": event.surface, "steps": event.steps}
+            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in event.runs]
+        elif isinstance(event, Points):
+            run = runs[event.run]
+            for key in ("x", "y", "loss", "lr"):
+                run[key].extend(getattr(event, key))
+            _extend_extra(run, event.extra)
+        elif isinstance(event, RunEnded):
+            run = runs[event.run]
+            run.update(status=event.status, diverged_at=event.diverged_at, failed_at=event.failed_at,
+                       error=event.error, summary=event.summary)  # fmt: skip
+    result["runs"] = runs
+    return result
+
+
+def _extend_extra(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict):
+            _extend_extra(target.setdefault(key, {}), value)
+        else:
+            target.setdefault(key, []).extend(value)
+
+
+def run_experiment(spec: ExperimentSpec, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Validate and run an experiment; the whole result document."""
+    return collect(iterate_experiment(prepare_experiment(spec, limits)))

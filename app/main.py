@@ -1,0 +1,44 @@
+"""create_app(): wires settings, the worker pool, routes, middleware and static files."""
+
+from __future__ import annotations
+
+import torch
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.api import catalog, code, experiments, health, pages
+from app.api.errors import install_error_handlers
+from app.api.jsonio import StrictJSONResponse
+from app.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.api.pool import ComputePool
+from app.engine.catalog import catalog as build_catalog
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    # Each run works on tiny tensors: intra-op threads only add overhead and contention.
+    torch.set_num_threads(1)
+    build_catalog()  # probe the optimizers once, at start-up, not on the first request
+    app = FastAPI(
+        title="optimlab",
+        version=__version__,
+        description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces.",
+        default_response_class=StrictJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.pool = ComputePool(settings.workers, settings.max_pending)
+    install_error_handlers(app)
+    for module in (health, catalog, experiments, code, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()
