@@ -65,6 +65,10 @@ def _qualified(entry: Entry, kind: str) -> str:
     return f"{entry.source}.{entry.name}"
 
 
+def _arguments(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
+
+
 def _kwargs(kwargs: dict[str, Any]) -> str:
     return ", ".join(f"{name}={_literal(value)}" for name, value in kwargs.items())
 
@@ -78,14 +82,11 @@ def _scheduler_lines(scheduler: ResolvedScheduler, name: str, lines: list[str]) 
             child_name = f"{name}_{i}"
             _scheduler_lines(child, child_name, lines)
             child_names.append(child_name)
-        kwargs_text = f"schedulers=[{', '.join(child_names)}]" + (f", {_kwargs(kwargs)}" if kwargs else "")
+        kwargs_text = _arguments(f"schedulers=[{', '.join(child_names)}]", _kwargs(kwargs))
     else:
         kwargs_text = _kwargs(kwargs)
     cls = _qualified(scheduler.entry, "scheduler")
-    if scheduler.optimizer_first:
-        args = "opt" + (f", {kwargs_text}" if kwargs_text else "")
-    else:
-        args = (f"{kwargs_text}, " if kwargs_text else "") + "optimizer=opt"
+    args = _arguments("opt", kwargs_text) if scheduler.optimizer_first else _arguments(kwargs_text, "optimizer=opt")
     lines.append(f"{name} = {cls}({args})")
 
 
@@ -136,7 +137,7 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
         f"STEPS = {steps}",
         f"p = torch.tensor({_literal([float(v) for v in run.start])}, dtype=torch.float64, requires_grad=True)",
         "torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does",
-        f"opt = {_qualified(optimizer.entry, 'optimizer')}({', '.join(['[p]', _kwargs(optimizer.kwargs)]).rstrip(', ')})",
+        f"opt = {_qualified(optimizer.entry, 'optimizer')}({_arguments('[p]', _kwargs(optimizer.kwargs))})",
     ]  # fmt: skip
     if run.scheduler is not None:
         _scheduler_lines(run.scheduler, "sched", lines)

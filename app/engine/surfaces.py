@@ -241,6 +241,9 @@ def resolve_surface(surface_id: str, params: Params | None = None, max_formula_l
             formula = parse(text, ("x", "y"), max_length=max_formula_length)
         except FormulaError as err:
             raise SpecError(("params", "expression"), str(err), "formula_error") from None
+        if not isinstance(formula.evaluate(x=torch.zeros(()), y=torch.zeros(())), torch.Tensor):
+            # A constant has no gradient to follow: torch's backward() would refuse it.
+            raise SpecError(("params", "expression"), "the formula must depend on x or y", "formula_error")
         return Surface(definition, bound, formula)
     for name, value in bound.items():
         if isinstance(value, str) or not math.isfinite(value):

@@ -1,0 +1,113 @@
+"""The catalog is read from torch: every usable optimizer and scheduler, kinds, hidden switches."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+import torch
+
+from app.engine.catalog import HIDDEN, catalog
+from app.engine.construct import resolve_optimizer, resolve_scheduler
+from app.engine.errors import SpecError
+from app.engine.spec import OptimizerSpec, SchedulerSpec
+from app.engine.surfaces import SURFACES, resolve_surface
+
+KINDS = {"float", "int", "bool", "choice", "float_pair", "int_list", "formula", "schedulers"}
+
+
+def test_every_usable_torch_optimizer_is_listed() -> None:
+    expected = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
+                "Rprop", "LBFGS", "Adafactor"}  # fmt: skip
+    assert expected <= set(catalog().optimizers)
+    assert {"SparseAdam", "Muon"} <= set(catalog().dropped)
+
+
+def test_every_scheduler_is_listed() -> None:
+    assert set(catalog().schedulers) == set(torch.optim.lr_scheduler.__all__) - {"LRScheduler"}
+
+
+@pytest.mark.parametrize("entry", [*catalog().optimizers.values(), *catalog().schedulers.values()], ids=str)
+def test_params_follow_the_signature_with_switches_hidden(entry) -> None:
+    signature = inspect.signature(entry.cls.__init__).parameters
+    for param in entry.params:
+        assert param.kind in KINDS
+        assert param.name not in HIDDEN
+        if signature[param.name].default is not inspect.Parameter.empty and param.derived is None:
+            default = signature[param.name].default
+            assert param.default == (list(default) if isinstance(default, tuple) else default)
+    assert entry.doc and "\n" not in entry.doc
+
+
+def test_adam_defaults_are_torchs_own() -> None:
+    adam = {p.name: p for p in catalog().optimizers["Adam"].params}
+    assert (adam["lr"].kind, adam["lr"].default) == ("float", 1e-3)
+    assert (adam["betas"].kind, adam["betas"].default) == ("float_pair", [0.9, 0.999])
+    assert adam["amsgrad"].kind == "bool"
+    assert "foreach" not in adam and "fused" not in adam
+
+
+def test_required_scheduler_arguments_are_derived_from_the_experiment() -> None:
+    adam = resolve_optimizer(OptimizerSpec(id="Adam", params={"lr": 0.02}))
+    derived = {
+        "CosineAnnealingLR": {"T_max": 400},
+        "CosineAnnealingWarmRestarts": {"T_0": 100},
+        "OneCycleLR": {"total_steps": 400, "max_lr": 0.2},
+        "CyclicLR": {"base_lr": 0.002, "max_lr": 0.02, "step_size_up": 100},
+        "StepLR": {"step_size": 100},
+        "ExponentialLR": {"gamma": 0.99},
+        "MultiStepLR": {"milestones": [200, 300]},
+    }
+    for scheduler_id, expected in derived.items():
+        resolved = resolve_scheduler(SchedulerSpec(id=scheduler_id), 400, adam)
+        assert {k: resolved.kwargs[k] for k in expected} == expected, scheduler_id
+    epochs = resolve_scheduler(SchedulerSpec(id="CosineAnnealingLR", interval="epoch", steps_per_epoch=8), 400, adam)
+    assert epochs.kwargs["T_max"] == 50
+
+
+@pytest.mark.parametrize(
+    ("spec", "loc", "words"),
+    [
+        (OptimizerSpec(id="Adam", params={"lr": -1}), ("params", "lr"), "Invalid learning rate"),
+        (OptimizerSpec(id="Adam", params={"betas": [0.9, 1.5]}), ("params", "betas"), "beta"),
+        (OptimizerSpec(id="Adam", params={"lr": "fast"}), ("params", "lr"), "number"),
+        (OptimizerSpec(id="Adam", params={"__class__": 1}), ("params", "__class__"), "no hyperparameter"),
+        (OptimizerSpec(id="__import__"), ("id",), "unknown optimizer"),
+        (OptimizerSpec(id="SGD", params={"momentum": -0.5}), ("params", "momentum"), "momentum"),
+        (OptimizerSpec(id="LBFGS", params={"line_search_fn": "os.system"}), ("params", "line_search_fn"), "one of"),
+    ],
+)
+def test_bad_optimizer_params_name_the_field(spec, loc, words) -> None:
+    with pytest.raises(SpecError) as caught:
+        resolve_optimizer(spec)
+    assert caught.value.loc == loc
+    assert words in caught.value.msg
+
+
+def test_bad_lambda_formula_names_the_field_and_position() -> None:
+    sgd = resolve_optimizer(OptimizerSpec(id="SGD"))
+    with pytest.raises(SpecError) as caught:
+        resolve_scheduler(SchedulerSpec(id="LambdaLR", params={"lr_lambda": "epoch.__class__"}), 100, sgd)
+    assert caught.value.loc == ("params", "lr_lambda")
+    assert "position 5" in caught.value.msg
+
+
+def test_nested_scheduler_errors_point_inside_the_list() -> None:
+    sgd = resolve_optimizer(OptimizerSpec(id="SGD"))
+    bad = SchedulerSpec(id="SequentialLR", params={"schedulers": [{"id": "StepLR"}, {"id": "Nope"}]})
+    with pytest.raises(SpecError) as caught:
+        resolve_scheduler(bad, 100, sgd)
+    assert caught.value.loc == ("params", "schedulers", 1, "id")
+
+
+@pytest.mark.parametrize("surface_id", list(SURFACES))
+def test_every_surface_has_its_known_minimum_value_at_its_minima(surface_id: str) -> None:
+    surface = resolve_surface(surface_id)
+    for minimum in surface.minima:
+        value = float(surface(torch.tensor(minimum.point, dtype=torch.float64)))
+        assert value == pytest.approx(minimum.value, abs=1e-4)
+
+
+def test_constant_expression_is_refused() -> None:
+    with pytest.raises(SpecError, match="depend on x or y"):
+        resolve_surface("expression", {"expression": "2 + 3"})

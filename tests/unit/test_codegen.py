@@ -1,0 +1,99 @@
+"""Exported scripts, run in a subprocess, print exactly the engine's arrays (SPEC §8)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.engine.codegen import script_for
+from app.engine.runs import run_experiment
+from app.engine.spec import ExperimentSpec, RunSpec, SurfaceSpec
+
+CASES = {
+    "adam-steplr": ("rosenbrock", {}, {"optimizer": {"id": "Adam", "params": {"lr": 0.02, "betas": [0.8, 0.99]}},
+                                       "scheduler": {"id": "StepLR", "params": {"gamma": 0.5}}}),
+    "sgd-noise-plateau-epoch": ("quadratic", {"angle": 30, "b": 20}, {
+        "start": [2.0, -1.0], "optimizer": {"id": "SGD", "params": {"lr": 0.01, "momentum": 0.9, "nesterov": True}},
+        "scheduler": {"id": "ReduceLROnPlateau", "params": {"patience": 2}, "interval": "epoch", "steps_per_epoch": 4},
+        "noise": {"std": 0.3, "seed": 11}}),
+    "lbfgs-strong-wolfe": ("himmelblau", {}, {"optimizer": {"id": "LBFGS", "params": {"line_search_fn": "strong_wolfe"}}}),
+    "rmsprop-sequential": ("ackley", {}, {"optimizer": {"id": "RMSprop", "params": {"lr": 0.05, "centered": True}},
+                                          "scheduler": {"id": "SequentialLR"}}),
+    "adagrad-lambda-expression": ("expression", {"expression": "sinh(x)**2 + abs(y)**1.5 + log(1 + x**2)"}, {
+        "start": [1.0, -1.2], "optimizer": {"id": "Adagrad", "params": {"lr": 0.3}},
+        "scheduler": {"id": "LambdaLR", "params": {"lr_lambda": "1/(1 + epoch/10) + 0.1*cos(epoch)"}}}),
+    "rprop-chained-onecycle": ("beale", {}, {"optimizer": {"id": "Rprop"},
+                                             "scheduler": {"id": "ChainedScheduler"}}),
+    "adafactor-cyclic": ("booth", {}, {"optimizer": {"id": "Adafactor", "params": {"lr": 0.1}},
+                                       "scheduler": {"id": "CyclicLR", "params": {"cycle_momentum": False}}}),
+    "sgd-diverges": ("rosenbrock", {}, {"optimizer": {"id": "SGD", "params": {"lr": 0.05}}}),
+}  # fmt: skip
+
+
+STEPS = 60
+# Runs every script in one fresh interpreter (torch imports once), each with its own globals and stdout.
+DRIVER = """
+import contextlib, io, json, runpy, sys
+outputs = {}
+for path in sys.argv[1:]:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except Exception as err:
+            print("raised", type(err).__name__, err, file=sys.stderr)
+    outputs[path] = buffer.getvalue()
+print(json.dumps(outputs))
+"""
+
+
+def case_spec(case: str) -> tuple[dict, dict]:
+    surface_id, params, run = CASES[case]
+    return {"id": surface_id, "params": params}, run
+
+
+@pytest.fixture(scope="module")
+def script_outputs(tmp_path_factory) -> dict[str, list[dict]]:
+    """Each case's script, run as a standalone program; its printed JSON lines."""
+    folder = tmp_path_factory.mktemp("scripts")
+    paths = {}
+    for case in CASES:
+        surface, run = case_spec(case)
+        paths[case] = folder / f"{case}.py"
+        paths[case].write_text(script_for(SurfaceSpec.model_validate(surface), STEPS, RunSpec.model_validate(run)))
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, *map(str, paths.values())],
+        capture_output=True, text=True, timeout=300, cwd=folder, check=True,
+    )  # fmt: skip
+    outputs = json.loads(done.stdout.splitlines()[-1])
+    return {
+        case: [json.loads(line) for line in outputs[str(path)].splitlines() if line.startswith("{")]
+        for case, path in paths.items()
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_exported_script_prints_exactly_the_engines_arrays(case: str, script_outputs) -> None:
+    surface, run = case_spec(case)
+    spec = ExperimentSpec.model_validate({"surface": surface, "steps": STEPS, "runs": [run]})
+    [expected] = run_experiment(spec)["runs"]
+    rows = script_outputs[case]
+    assert len(expected["x"]) > 1
+    assert [r["k"] for r in rows] == list(range(len(expected["x"])))
+    for key in ("x", "y", "loss", "lr"):
+        assert [r[key] for r in rows] == expected[key], key
+
+
+def test_exported_script_uses_only_torch_and_math() -> None:
+    script = script_for(SurfaceSpec(id="rastrigin"), 10, RunSpec.model_validate(CASES["adam-steplr"][2]))
+    imports = {
+        alias.name
+        for node in ast.walk(ast.parse(script))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imports == {"json", "math", "torch"}
