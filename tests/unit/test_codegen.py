@@ -20,7 +20,8 @@ CASES = {
         "start": [2.0, -1.0], "optimizer": {"id": "SGD", "params": {"lr": 0.01, "momentum": 0.9, "nesterov": True}},
         "scheduler": {"id": "ReduceLROnPlateau", "params": {"patience": 2}, "interval": "epoch", "steps_per_epoch": 4},
         "noise": {"std": 0.3, "seed": 11}}),
-    "lbfgs-strong-wolfe": ("himmelblau", {}, {"optimizer": {"id": "LBFGS", "params": {"line_search_fn": "strong_wolfe"}}}),
+    "lbfgs-strong-wolfe": ("himmelblau", {},
+                           {"optimizer": {"id": "LBFGS", "params": {"line_search_fn": "strong_wolfe"}}}),
     "rmsprop-sequential": ("ackley", {}, {"optimizer": {"id": "RMSprop", "params": {"lr": 0.05, "centered": True}},
                                           "scheduler": {"id": "SequentialLR"}}),
     "adagrad-lambda-expression": ("expression", {"expression": "sinh(x)**2 + abs(y)**1.5 + log(1 + x**2)"}, {
