@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import math
 import typing
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -23,7 +24,7 @@ from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
 
 # Implementation switches and plumbing that users never set.
-HIDDEN = {"params", "optimizer", "foreach", "fused", "capturable", "differentiable", "last_epoch", "verbose"}
+HIDDEN = {"self", "params", "optimizer", "foreach", "fused", "capturable", "differentiable", "last_epoch", "verbose"}
 # Per-class arguments that make no sense here: OneCycleLR's epochs/steps_per_epoch are an alternative to
 # total_steps (always derived), and callables other than lr_lambda cannot come from JSON.
 HIDDEN_PER_CLASS = {"OneCycleLR": {"epochs", "steps_per_epoch"}, "ChainedScheduler": {"optimizer"}}
@@ -54,6 +55,21 @@ DERIVED: dict[tuple[str, str], Derived] = {
         "m split evenly between the schedulers",
         lambda m, lr, given: [m * i // len(given["schedulers"]) for i in range(1, len(given["schedulers"]))],
     ),
+    ("get_wsd_schedule", "num_warmup_steps"): Derived("max(1, m // 10)", lambda m, lr, _: max(1, m // 10)),
+    ("get_wsd_schedule", "num_decay_steps"): Derived("max(1, m // 5)", lambda m, lr, _: max(1, m // 5)),
+    ("get_wsd_schedule", "num_stable_steps"): Derived(
+        "m minus warm-up and decay", lambda m, lr, _: max(0, m - max(1, m // 10) - max(1, m // 5))
+    ),
+    ("get_chebyshev_schedule", "num_epochs"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("REXScheduler", "total_steps"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("REXScheduler", "max_lr"): Derived("the optimizer's lr", lambda m, lr, _: lr),
+    ("CosineAnnealingWarmupRestarts", "first_cycle_steps"): Derived("m", lambda m, lr, _: m),
+    ("CosineAnnealingWarmupRestarts", "max_lr"): Derived("the optimizer's lr", lambda m, lr, _: lr),
+    ("CosineAnnealingWarmupRestarts", "warmup_steps"): Derived("m // 10", lambda m, lr, _: m // 10),
+    ("LinearScheduler", "t_max"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("LinearScheduler", "max_lr"): Derived("the optimizer's lr", lambda m, lr, _: lr),
+    ("CosineScheduler", "t_max"): Derived("m, the number of scheduler calls", lambda m, lr, _: m),
+    ("CosineScheduler", "max_lr"): Derived("the optimizer's lr", lambda m, lr, _: lr),
 }
 # Plain defaults for arguments torch requires but that need no experiment to choose.
 REQUIRED_DEFAULTS: dict[tuple[str, str], Any] = {
@@ -96,15 +112,21 @@ class Entry:
     """One optimizer or scheduler class as the catalog shows it."""
 
     id: str
-    cls: type
+    cls: Any  # a class, or a factory function for some of the zoo's schedulers
     source: str
     doc: str
     params: tuple[Param, ...] = field(default=())
     closure_once: bool = False  # step(closure) calls the closure once, at the current point
+    random: bool = False  # draws from torch's global random generator while stepping
 
     @property
     def name(self) -> str:
         return self.cls.__name__
+
+    @property
+    def records_eval_point(self) -> bool:
+        """Schedule-free optimizers train at one point and evaluate at another; SPEC §4 records the latter."""
+        return all(callable(getattr(self.cls, mode, None)) for mode in ("eval", "train"))
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -156,14 +178,20 @@ def _kind_from(cls_name: str, name: str, default: Any, annotation: Any) -> tuple
     return None
 
 
-def _params_of(cls: type) -> tuple[Param, ...]:
+def signature_of(factory: Callable[..., Any]) -> list[inspect.Parameter]:
+    """The arguments of a class's constructor (without `self`) or of a factory function."""
+    target = factory.__init__ if isinstance(factory, type) else factory
+    return [arg for arg in inspect.signature(target).parameters.values() if arg.name != "self"]
+
+
+def _params_of(cls: Callable[..., Any]) -> tuple[Param, ...]:
     try:
-        hints = typing.get_type_hints(cls.__init__)
+        hints = typing.get_type_hints(cls.__init__ if isinstance(cls, type) else cls)
     except Exception:  # unresolvable forward references: fall back to the raw annotations
         hints = {}
     hidden = HIDDEN | HIDDEN_PER_CLASS.get(cls.__name__, set())
     params = []
-    for arg in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+    for arg in signature_of(cls):
         if arg.name in hidden or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD):
             continue
         annotation = hints.get(arg.name, arg.annotation)
@@ -176,6 +204,8 @@ def _params_of(cls: type) -> tuple[Param, ...]:
             continue
         if isinstance(default, tuple):
             default = list(default)
+        if key in DERIVED:
+            default = None  # shown as "derived": the value depends on the experiment
         params.append(
             Param(
                 name=arg.name,
@@ -189,7 +219,7 @@ def _params_of(cls: type) -> tuple[Param, ...]:
     return tuple(params)
 
 
-def _entry(cls: type, source: str, id_prefix: str = "") -> Entry:
+def _entry(cls: Callable[..., Any], source: str, id_prefix: str = "") -> Entry:
     return Entry(f"{id_prefix}{cls.__name__}", cls, source, _first_doc_line(cls), _params_of(cls))
 
 
@@ -272,11 +302,13 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 # --- the registry --------------------------------------------------------------------------------
 
 
-def _probe_trajectory(cls: type, precomputed: bool) -> bytes:
+def _probe_trajectory(cls: type, precomputed: bool = False, seed: int = 0) -> bytes:
     """Three steps on a small valley; with `precomputed`, the closure only returns a loss computed before."""
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     p = torch.tensor([-1.0, 1.5], dtype=torch.float64, requires_grad=True)
     opt = cls([p])
+    if not isinstance(opt.param_groups[0].get("lr"), int | float):
+        raise KeyError("no learning rate in its param groups: nothing for a scheduler or the LR plot")
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
@@ -284,50 +316,116 @@ def _probe_trajectory(cls: type, precomputed: bool) -> bytes:
         loss.backward()
         return loss
 
+    modes = all(callable(getattr(opt, mode, None)) for mode in ("eval", "train"))
     points = []
     for _ in range(3):
+        if modes:  # records happen in eval mode (SPEC §4), before the first step too
+            opt.eval()
+            opt.train()
         if precomputed:
             loss = closure()
             opt.step(lambda loss=loss: loss)
         else:
             opt.step(closure)
         points.append(p.detach().clone())
+    if not torch.isfinite(torch.stack(points)).all():
+        raise FloatingPointError("a non-finite point within three steps from its defaults")
     return torch.stack(points).numpy().tobytes()
 
 
-def _probe_optimizer(cls: type) -> tuple[str | None, bool]:
-    """Why this optimizer cannot drive a float64 2-vector through the closure form (or None), and
-    whether a loss and gradient computed before `step` give the same trajectory (so runs may share
-    one forward/backward pass)."""
-    try:
-        first = _probe_trajectory(cls, precomputed=False)
-        if first != _probe_trajectory(cls, precomputed=False):
-            return "not deterministic: two identical runs differ", False
-    except Exception as err:
-        return f"{type(err).__name__}: {err}", False
-    try:
-        closure_once = first == _probe_trajectory(cls, precomputed=True)
-    except Exception:
-        closure_once = False
-    return None, closure_once
+@dataclass(frozen=True)
+class ProbeResult:
+    reason: str | None  # why the optimizer is left out, or None when it is usable
+    closure_once: bool = False
+    random: bool = False
 
 
-def _scheduler_classes() -> list[type]:
+def _probe_optimizer(cls: type) -> ProbeResult:
+    """Can this optimizer drive a float64 2-vector through the closure form, identically twice?
+
+    Also finds out whether a loss and gradient computed before `step` give the same trajectory (so
+    runs may share one forward/backward pass) and whether it draws random numbers (so each run
+    keeps its own random state).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            first = _probe_trajectory(cls)
+            if first != _probe_trajectory(cls):
+                return ProbeResult("not deterministic: two identical runs differ")
+        except Exception as err:
+            return ProbeResult(f"{type(err).__name__}: {err}")
+        try:
+            closure_once = first == _probe_trajectory(cls, precomputed=True)
+        except Exception:
+            closure_once = False
+        try:
+            random = first != _probe_trajectory(cls, seed=1)
+        except Exception:
+            random = True
+    return ProbeResult(None, closure_once, random)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where optimizers and schedulers come from: torch itself, or the pytorch-optimizer zoo."""
+
+    name: str
+    id_prefix: str
+    optimizers: Callable[[], list[type]]
+    schedulers: Callable[[], list[Callable[..., Any]]]
+
+
+def _torch_optimizers() -> list[type]:
     return [
-        getattr(lr_scheduler, name)
-        for name in lr_scheduler.__all__
-        if name != "LRScheduler" and isinstance(getattr(lr_scheduler, name), type)
-    ]
-
-
-def _optimizer_classes() -> list[type]:
-    return [
-        getattr(torch.optim, name)
+        cls
         for name in torch.optim.__all__
-        if isinstance(getattr(torch.optim, name), type)
-        and issubclass(getattr(torch.optim, name), torch.optim.Optimizer)
-        and getattr(torch.optim, name) is not torch.optim.Optimizer
+        if isinstance(cls := getattr(torch.optim, name), type)
+        and issubclass(cls, torch.optim.Optimizer)
+        and cls is not torch.optim.Optimizer
     ]
+
+
+def _torch_schedulers() -> list[Callable[..., Any]]:
+    return [getattr(lr_scheduler, name) for name in lr_scheduler.__all__ if name != "LRScheduler"]
+
+
+def _zoo_optimizers() -> list[type]:
+    """pytorch-optimizer's own classes (not torch's, which it re-exports), importable from the top level."""
+    import pytorch_optimizer
+
+    classes = {pytorch_optimizer.load_optimizer(name) for name in pytorch_optimizer.get_supported_optimizers()}
+    return sorted(
+        (
+            cls
+            for cls in classes
+            if not cls.__module__.startswith("torch.") and getattr(pytorch_optimizer, cls.__name__, None) is cls
+        ),
+        key=lambda cls: cls.__name__.lower(),
+    )
+
+
+# The zoo's schedulers that take an optimizer and expose their arguments in their signature.
+ZOO_SCHEDULERS = (
+    "get_wsd_schedule",
+    "REXScheduler",
+    "get_chebyshev_schedule",
+    "CosineAnnealingWarmupRestarts",
+    "LinearScheduler",
+    "CosineScheduler",
+)
+
+
+def _zoo_schedulers() -> list[Callable[..., Any]]:
+    import pytorch_optimizer
+
+    return [getattr(pytorch_optimizer, name) for name in ZOO_SCHEDULERS]
+
+
+SOURCES = (
+    Source("torch", "", _torch_optimizers, _torch_schedulers),
+    Source("pytorch_optimizer", "pytorch_optimizer.", _zoo_optimizers, _zoo_schedulers),
+)
 
 
 @dataclass(frozen=True)
@@ -339,16 +437,24 @@ class Catalog:
 
 @cache
 def catalog() -> Catalog:
-    """The catalog, built once: every class that survives the probe, keyed by id."""
+    """The catalog, built once per process: every class that survives the probe, keyed by id."""
     optimizers: dict[str, Entry] = {}
+    schedulers: dict[str, Entry] = {}
     dropped: dict[str, str] = {}
-    for cls in _optimizer_classes():
-        reason, closure_once = _probe_optimizer(cls)
-        if reason is None:
-            optimizers[cls.__name__] = replace(_entry(cls, "torch"), closure_once=closure_once)
-        else:
-            dropped[cls.__name__] = reason
-    schedulers = {cls.__name__: _entry(cls, "torch") for cls in _scheduler_classes()}
+    for source in SOURCES:
+        for cls in source.optimizers():
+            entry_id = source.id_prefix + cls.__name__
+            probe = _probe_optimizer(cls)
+            try:
+                entry = _entry(cls, source.name, source.id_prefix)
+            except TypeError as err:
+                probe = ProbeResult(str(err))
+            if probe.reason is None:
+                optimizers[entry_id] = replace(entry, closure_once=probe.closure_once, random=probe.random)
+            else:
+                dropped[entry_id] = probe.reason
+        for factory in source.schedulers():
+            schedulers[source.id_prefix + factory.__name__] = _entry(factory, source.name, source.id_prefix)
     return Catalog(optimizers, schedulers, dropped)
 
 

@@ -32,8 +32,8 @@ LOOP = '''
 
 def record(k):
     """Print step k; False when the run has diverged (a value is not finite or beyond 1e6)."""
-    x, y, loss = p[0].item(), p[1].item(), f(p).item()
-    lr = opt.param_groups[0]["lr"]
+{eval_mode}    x, y, loss = p[0].item(), p[1].item(), f(p).item()
+{train_mode}    lr = opt.param_groups[0]["lr"]
     if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > {bound!r}:
         return False
     print(json.dumps({{"k": k, "x": x, "y": y, "loss": loss, "lr": lr}}))
@@ -111,6 +111,12 @@ def _scheduler_step(scheduler: ResolvedScheduler | None) -> tuple[str, str]:
     )
 
 
+def _scheduler_sources(scheduler: ResolvedScheduler | None) -> set[str]:
+    if scheduler is None:
+        return set()
+    return {scheduler.entry.source}.union(*(_scheduler_sources(child) for child in scheduler.children))
+
+
 def _surface_lines(surface: Surface) -> list[str]:
     d = surface.definition
     described = ", ".join(f"{k} = {v!r}" for k, v in surface.params.items() if k != "expression")
@@ -128,8 +134,8 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
     optimizer = run.optimizer
     lines = [HEADER.format(label=run.label, surface_name=surface.definition.name, steps=steps,
                            filename="optimlab_run.py").rstrip("\n")]  # fmt: skip
-    if optimizer.entry.source != "torch":
-        lines.append(f"import {optimizer.entry.source}")
+    sources = {optimizer.entry.source} | _scheduler_sources(run.scheduler)
+    lines += [f"import {source}" for source in sorted(sources - {"torch"})]
     lines += _surface_lines(surface)
     lines += [
         "",
@@ -158,7 +164,16 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
         lines.append(f"    p.grad.add_({run.noise.std!r} * torch.randn(2, generator=gen, dtype=torch.float64))")
     lines.append("    return loss")
     prelude, scheduler_step = _scheduler_step(run.scheduler)
-    lines.append(LOOP.format(bound=DIVERGENCE_BOUND, loop_prelude=prelude, scheduler_step=scheduler_step))
+    modes = optimizer.entry.records_eval_point
+    lines.append(
+        LOOP.format(
+            bound=DIVERGENCE_BOUND,
+            loop_prelude=prelude,
+            scheduler_step=scheduler_step,
+            eval_mode="    opt.eval()  # schedule-free: record the evaluation point\n" if modes else "",
+            train_mode="    opt.train()\n" if modes else "",
+        )
+    )
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -7,7 +7,6 @@ hyperparameters it was, so the error points at the field.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from app.engine.catalog import (
     coerce,
     optimizer_entry,
     scheduler_entry,
+    signature_of,
 )
 from app.engine.errors import SpecError
 from app.engine.spec import OptimizerSpec, SchedulerSpec
@@ -92,12 +92,14 @@ class ResolvedScheduler:
 
     @property
     def is_plateau(self) -> bool:
-        return issubclass(self.entry.cls, torch.optim.lr_scheduler.ReduceLROnPlateau)
+        return isinstance(self.entry.cls, type) and issubclass(
+            self.entry.cls, torch.optim.lr_scheduler.ReduceLROnPlateau
+        )
 
     @property
     def optimizer_first(self) -> bool:
         """ChainedScheduler takes (schedulers, optimizer=None); every other one (optimizer, ...)."""
-        return list(inspect.signature(self.entry.cls.__init__).parameters)[1] == "optimizer"
+        return signature_of(self.entry.cls)[0].name == "optimizer"
 
     def build(self, optimizer: torch.optim.Optimizer) -> Any:
         """Children first, on the same optimizer, as one would write it by hand."""

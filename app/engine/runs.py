@@ -191,6 +191,9 @@ class LiveRun:
         torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
         self.optimizer = prepared.optimizer.build(self.p)
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
+        # Runs step in turn: one that draws from torch's global generator keeps its own stream.
+        self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
+        self.records_eval_point = prepared.optimizer.entry.records_eval_point
         noise = prepared.noise
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
         self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
@@ -210,6 +213,11 @@ class LiveRun:
     @property
     def shares_forward(self) -> bool:
         return self.prepared.optimizer.entry.closure_once and not self.surface.formula.uses_vector_unsafe_ops
+
+    @property
+    def step_loss_is_record(self) -> bool:
+        """The closure's loss at step k is the loss of record k - 1 (not so where eval points are recorded)."""
+        return not self.records_eval_point
 
     @property
     def stopped(self) -> bool:
@@ -234,7 +242,11 @@ class LiveRun:
     def step(self, k: int, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
         """Optimizer step k, then the scheduler; returns the step loss (f before the update)."""
         self._current_evaluations = []
+        if self.rng_state is not None:
+            torch.set_rng_state(self.rng_state)
         step_loss = self.optimizer.step(closure)
+        if self.rng_state is not None:
+            self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)
         self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.record_state:
@@ -270,6 +282,14 @@ class LiveRun:
             value = getattr(self.scheduler, name, None) if self.prepared.scheduler else None
             self.scheduler_state[name].append(_state_value(value) if value is not None else None)
         self.evaluations.append(self._current_evaluations)
+
+    def eval_point(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The point and loss to record for an optimizer with train/eval modes: opt.eval(), record, opt.train()."""
+        self.optimizer.eval()
+        with torch.no_grad():
+            point, loss = self.p.detach().clone(), self.surface(self.p)
+        self.optimizer.train()
+        return point, loss
 
     def fail(self, k: int, err: Exception) -> None:
         """A step that raises ends this run only; its records end at k - 1."""
@@ -349,25 +369,42 @@ class Lockstep:
         return [run for run in self.runs if not run.stopped]
 
     def step(self, k: int) -> None:
-        """Step k for every active run; afterwards records k (points) and k - 1 (losses) are known."""
+        """Step k for every active run; afterwards record k's point is known, and its loss too where
+        it is not the next closure's (eval-point runs); record k - 1's loss is known for all."""
         active = self.active()
         shared = [run for run in active if run.shares_forward]
         rec = self.recorder
         if shared:
             losses = self._shared_forward_backward(shared)
-            rows = torch.tensor([run.index for run in shared])
-            rec.losses[rows, k - 1] = losses.detach()
+            plain = [(run, loss) for run, loss in zip(shared, losses.detach(), strict=True) if run.step_loss_is_record]
+            if plain:
+                rows = torch.tensor([run.index for run, _ in plain])
+                rec.losses[rows, k - 1] = torch.stack([loss for _, loss in plain])
             for run, loss in zip(shared, losses, strict=True):
                 self._guarded_step(run, k, lambda loss=loss: loss)
         for run in active:
             if not run.shares_forward:
                 self._guarded_step(run, k, run.closure)
         still = [run for run in active if not run.stopped]
-        if still:
-            rows = torch.tensor([run.index for run in still])
-            rec.points[rows, k] = torch.stack([run.p.detach() for run in still])
-            for run in still:
+        plain_runs = [run for run in still if run.step_loss_is_record]
+        if plain_runs:
+            rows = torch.tensor([run.index for run in plain_runs])
+            rec.points[rows, k] = torch.stack([run.p.detach() for run in plain_runs])
+            for run in plain_runs:
                 rec.known[run.index] = k
+        for run in still:
+            if not run.step_loss_is_record:
+                self._record_eval_point(run, k)
+
+    def _record_eval_point(self, run: LiveRun, k: int) -> None:
+        rec = self.recorder
+        try:
+            rec.points[run.index, k], rec.losses[run.index, k] = run.eval_point()
+        except Exception as err:  # an optimizer's eval() can raise too; it ends this run only
+            rec.known[run.index] = k
+            run.fail(k, err)
+            return
+        rec.known[run.index] = k + 1
 
     def _guarded_step(self, run: LiveRun, k: int, closure: Callable[[], torch.Tensor]) -> None:
         """A step (or scheduler) that raises ends this run only (SPEC §2); the others go on."""
@@ -375,13 +412,14 @@ class Lockstep:
         try:
             step_loss = run.step(k, closure)
         except Exception as err:
-            if not run.shares_forward:  # the closure may not have run: evaluate the last record again
+            if not run.shares_forward and run.step_loss_is_record:
+                # The closure may not have run: evaluate the last record's point again.
                 with torch.no_grad():
                     rec.losses[run.index, k - 1] = self.surface(rec.points[run.index, k - 1])
             rec.known[run.index] = k
             run.fail(k, err)
             return
-        if not run.shares_forward:
+        if not run.shares_forward and run.step_loss_is_record:
             rec.losses[run.index, k - 1] = step_loss.detach()
 
     def _shared_forward_backward(self, shared: list[LiveRun]) -> torch.Tensor:
@@ -396,11 +434,14 @@ class Lockstep:
     def record_start(self) -> None:
         rows = torch.arange(len(self.runs))
         self.recorder.points[rows, 0] = torch.stack([run.p.detach() for run in self.runs])
+        for run in self.runs:
+            if not run.step_loss_is_record:
+                self._record_eval_point(run, 0)
 
     def record_final_losses(self) -> None:
         """The loss of the last record, for runs that completed every step."""
         n = self.experiment.steps
-        done = [run for run in self.runs if not run.stopped]
+        done = [run for run in self.runs if not run.stopped and run.step_loss_is_record]
         if done:
             rows = torch.tensor([run.index for run in done])
             with torch.no_grad():

@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# Strict: JSON `true` is not the number 1 and `"3"` is not 3 (ints are still accepted as floats).
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
 class StrictModel(BaseModel):
@@ -33,12 +34,12 @@ class SchedulerSpec(StrictModel):
     id: str = Field(max_length=128, examples=["StepLR"])
     params: dict[str, Any] = Field(default_factory=dict)
     interval: Literal["step", "epoch"] = "step"
-    steps_per_epoch: int = Field(default=1, ge=1, le=1_000_000)
+    steps_per_epoch: int = Field(default=1, ge=1, le=1_000_000, strict=True)
 
 
 class NoiseSpec(StrictModel):
     std: FiniteFloat = Field(default=0.0, ge=0.0)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True)
 
 
 class RunSpec(StrictModel):
@@ -53,7 +54,7 @@ class RunSpec(StrictModel):
 
 class ExperimentSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(default=500, ge=1)
+    steps: int = Field(default=500, ge=1, strict=True)
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
     runs: list[RunSpec] = Field(min_length=1)
-    record_state: bool = False
+    record_state: bool = Field(default=False, strict=True)

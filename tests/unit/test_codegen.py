@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 
 import pytest
 
 from app.engine.codegen import script_for
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec, RunSpec, SurfaceSpec
+from tests.scripts import run_scripts
 
 CASES = {
     "adam-steplr": ("rosenbrock", {}, {"optimizer": {"id": "Adam", "params": {"lr": 0.02, "betas": [0.8, 0.99]}},
@@ -36,20 +34,6 @@ CASES = {
 
 
 STEPS = 60
-# Runs every script in one fresh interpreter (torch imports once), each with its own globals and stdout.
-DRIVER = """
-import contextlib, io, json, runpy, sys
-outputs = {}
-for path in sys.argv[1:]:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except Exception as err:
-            print("raised", type(err).__name__, err, file=sys.stderr)
-    outputs[path] = buffer.getvalue()
-print(json.dumps(outputs))
-"""
 
 
 def case_spec(case: str) -> tuple[dict, dict]:
@@ -60,21 +44,11 @@ def case_spec(case: str) -> tuple[dict, dict]:
 @pytest.fixture(scope="module")
 def script_outputs(tmp_path_factory) -> dict[str, list[dict]]:
     """Each case's script, run as a standalone program; its printed JSON lines."""
-    folder = tmp_path_factory.mktemp("scripts")
-    paths = {}
+    scripts = {}
     for case in CASES:
         surface, run = case_spec(case)
-        paths[case] = folder / f"{case}.py"
-        paths[case].write_text(script_for(SurfaceSpec.model_validate(surface), STEPS, RunSpec.model_validate(run)))
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, *map(str, paths.values())],
-        capture_output=True, text=True, timeout=300, cwd=folder, check=True,
-    )  # fmt: skip
-    outputs = json.loads(done.stdout.splitlines()[-1])
-    return {
-        case: [json.loads(line) for line in outputs[str(path)].splitlines() if line.startswith("{")]
-        for case, path in paths.items()
-    }
+        scripts[case] = script_for(SurfaceSpec.model_validate(surface), STEPS, RunSpec.model_validate(run))
+    return run_scripts(scripts, tmp_path_factory.mktemp("scripts"))
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -1,0 +1,144 @@
+"""The pytorch-optimizer zoo: probed at start-up, exact like torch's own (SPEC §4, §5, §8)."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import pytest
+import pytorch_optimizer
+import torch
+
+from app.engine import catalog as catalog_module
+from app.engine.catalog import catalog
+from app.engine.codegen import script_for
+from app.engine.runs import run_experiment
+from app.engine.spec import ExperimentSpec, RunSpec, SurfaceSpec
+from tests.scripts import run_scripts
+
+ZOO = sorted(i for i, entry in catalog().optimizers.items() if entry.source == "pytorch_optimizer")
+
+
+def rosenbrock(p: torch.Tensor) -> torch.Tensor:
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def plain_zoo_run(name: str, steps: int, start=(-1.5, 2.0)) -> tuple[list, list, list, list, str]:
+    """SPEC §2 and §4 by hand: seeded before construction, eval-mode records for schedule-free ones."""
+    cls = getattr(pytorch_optimizer, name)
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(0)
+    opt = cls([p])
+    modes = hasattr(opt, "eval") and hasattr(opt, "train")
+    xs, ys, losses, lrs = [], [], [], []
+
+    def record() -> bool:
+        if modes:
+            opt.eval()
+        x, y, loss = p[0].item(), p[1].item(), rosenbrock(p).item()
+        if modes:
+            opt.train()
+        lr = opt.param_groups[0]["lr"]
+        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
+            return False
+        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
+        return True
+
+    def closure():
+        opt.zero_grad()
+        loss = rosenbrock(p)
+        loss.backward()
+        return loss
+
+    if not record():
+        return xs, ys, losses, lrs, "diverged"
+    for _ in range(steps):
+        try:
+            opt.step(closure)
+        except Exception:
+            return xs, ys, losses, lrs, "failed"
+        if not record():
+            return xs, ys, losses, lrs, "diverged"
+    return xs, ys, losses, lrs, "completed"
+
+
+def test_catalog_lists_at_least_80_zoo_optimizers() -> None:
+    assert len(ZOO) >= 80
+    assert {"pytorch_optimizer.Lion", "pytorch_optimizer.Prodigy", "pytorch_optimizer.ScheduleFreeAdamW",
+            "pytorch_optimizer.ADOPT", "pytorch_optimizer.AdEMAMix", "pytorch_optimizer.SOAP"} <= set(ZOO)  # fmt: skip
+
+
+def test_probe_is_deterministic_and_quick() -> None:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = {cls.__name__: catalog_module._probe_optimizer(cls) for cls in catalog_module._zoo_optimizers()}
+    elapsed = time.perf_counter() - start
+    kept = {f"pytorch_optimizer.{name}" for name, probe in again.items() if probe.reason is None}
+    assert kept == set(ZOO)
+    assert elapsed < 10  # generous for a loaded CI machine; `make bench` reports the real figure
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_every_zoo_optimizer_equals_the_plain_loop(chunk: int) -> None:
+    """All zoo optimizers in lockstep (a quarter per test) against their plain loops."""
+    ids = ZOO[chunk::4]
+    steps = 12
+    spec = ExperimentSpec.model_validate(
+        {"surface": {"id": "rosenbrock"}, "steps": steps, "runs": [{"optimizer": {"id": i}} for i in ids]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = [
+            run_experiment(spec.model_copy(update={"runs": spec.runs[i : i + 16]}))["runs"]
+            for i in range(0, len(ids), 16)
+        ]
+        for optimizer_id, run in zip(ids, [r for batch in results for r in batch], strict=True):
+            x, y, loss, lr, status = plain_zoo_run(optimizer_id.split(".", 1)[1], steps)
+            assert run["status"] == status, (optimizer_id, run["error"])
+            assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr), optimizer_id
+
+
+def test_random_zoo_optimizers_keep_their_own_random_stream() -> None:
+    random_ids = [i for i in ZOO if catalog().optimizers[i].random]
+    assert random_ids, "the probe should find at least one optimizer that draws random numbers"
+    runs = [{"optimizer": {"id": i}} for i in random_ids] + [{"optimizer": {"id": random_ids[0]}}]
+    spec = ExperimentSpec.model_validate({"surface": {"id": "rosenbrock"}, "steps": 10, "runs": runs})
+    together = run_experiment(spec)["runs"]
+    alone = run_experiment(spec.model_copy(update={"runs": spec.runs[:1]}))["runs"]
+    assert together[0]["x"] == alone[0]["x"] == together[-1]["x"]
+
+
+ZOO_SCRIPT_RUNS = {
+    "Lion": {"optimizer": {"id": "pytorch_optimizer.Lion", "params": {"lr": 1e-3}},
+             "scheduler": {"id": "pytorch_optimizer.get_wsd_schedule"}},
+    "ScheduleFreeAdamW": {"optimizer": {"id": "pytorch_optimizer.ScheduleFreeAdamW", "params": {"lr": 0.05}},
+                          "scheduler": {"id": "pytorch_optimizer.REXScheduler"}},
+    "Kron": {"optimizer": {"id": "pytorch_optimizer.Kron"}, "scheduler": {"id": "pytorch_optimizer.CosineScheduler"}},
+    "Prodigy": {"optimizer": {"id": "pytorch_optimizer.Prodigy"},
+                "scheduler": {"id": "pytorch_optimizer.CosineAnnealingWarmupRestarts"}},
+}  # fmt: skip
+SCRIPT_STEPS = 30
+
+
+@pytest.fixture(scope="module")
+def zoo_script_outputs(tmp_path_factory) -> dict[str, list[dict]]:
+    scripts = {
+        name: script_for(SurfaceSpec(id="rosenbrock"), SCRIPT_STEPS, RunSpec.model_validate(run))
+        for name, run in ZOO_SCRIPT_RUNS.items()
+    }
+    assert all("import pytorch_optimizer" in script for script in scripts.values())
+    return run_scripts(scripts, tmp_path_factory.mktemp("zoo"))
+
+
+@pytest.mark.parametrize("name", list(ZOO_SCRIPT_RUNS))
+def test_zoo_scripts_reproduce_the_engine(name: str, zoo_script_outputs) -> None:
+    spec = ExperimentSpec.model_validate(
+        {"surface": {"id": "rosenbrock"}, "steps": SCRIPT_STEPS, "runs": [ZOO_SCRIPT_RUNS[name]]}
+    )
+    [expected] = run_experiment(spec)["runs"]
+    assert expected["status"] == "completed", expected["error"]
+    rows = zoo_script_outputs[name]
+    for key in ("x", "y", "loss", "lr"):
+        assert [r[key] for r in rows] == expected[key], key
