@@ -36,6 +36,9 @@ test-fast: install
 bench: install
 	$(PY) -m bench
 
+load: install
+	$(PY) -m bench.load
+
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
