@@ -1,0 +1,68 @@
+// The HTTP API (SPEC §6): JSON requests and the NDJSON experiment stream.
+// Every call takes an AbortSignal so a superseded request stops the server's work too.
+
+/** A non-2xx answer. `issues` are FastAPI's 422 entries ({loc, msg, ...}); other errors get one. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const detail = body?.detail;
+    const issues = Array.isArray(detail)
+      ? detail
+      : [{ loc: [], msg: typeof detail === "string" ? detail : `The server answered ${status}.` }];
+    super(issues.map((issue) => issue.msg).join("; "));
+    this.status = status;
+    this.issues = issues;
+  }
+}
+
+async function request(url, { method = "GET", body, signal } = {}) {
+  const response = await fetch(url, {
+    method,
+    signal,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    const payload = await response.json().catch(() => null);
+    throw new ApiError(response.status, payload);
+  }
+  return response;
+}
+
+/** The catalog of surfaces, optimizers, schedulers and limits. */
+export async function getCatalog() {
+  return (await request("/api/catalog")).json();
+}
+
+/** The surface sampled on a grid: {x, y, z} with z[j][i] = f(x[i], y[j]). */
+export async function getSurfaceGrid(surface, { resolution, domain, signal }) {
+  const query = new URLSearchParams({ resolution: String(resolution) });
+  for (const [name, value] of Object.entries(surface.params)) query.set(name, String(value));
+  if (domain) {
+    query.set("x_min", String(domain.x[0]));
+    query.set("x_max", String(domain.x[1]));
+    query.set("y_min", String(domain.y[0]));
+    query.set("y_max", String(domain.y[1]));
+  }
+  const url = `/api/surfaces/${encodeURIComponent(surface.id)}/grid?${query}`;
+  return (await request(url, { signal })).json();
+}
+
+/** POST an experiment and yield the stream's events, one parsed NDJSON line at a time. */
+export async function* streamExperiment(experiment, { signal }) {
+  const response = await request("/api/experiments/stream", { method: "POST", body: experiment, signal });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending += value;
+      const lines = pending.split("\n");
+      pending = lines.pop();
+      for (const line of lines) if (line.trim()) yield JSON.parse(line);
+    }
+    if (pending.trim()) yield JSON.parse(pending);
+  } finally {
+    reader.cancel().catch(() => {}); // closes the connection if the consumer stopped early
+  }
+}

@@ -1,0 +1,33 @@
+// Downloads of the shown results, made in the browser from the streamed arrays.
+
+const SERIES = ["x", "y", "loss", "lr"];
+
+function download(filename, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+/** The whole result, shaped like `POST /api/experiments` answers it. */
+export function exportJson(results) {
+  const runs = results.runs.map(({ label, status, diverged_at, failed_at, error, summary, ...series }) => ({
+    label, status, diverged_at, failed_at, error,
+    ...Object.fromEntries(SERIES.map((name) => [name, series[name]])),
+    summary,
+  }));
+  const result = { surface: results.surface, steps: results.steps, runs };
+  download("optimlab-result.json", "application/json", JSON.stringify(result, null, 2));
+}
+
+/** One row per run and step: run, label, step, x, y, loss, lr. */
+export function exportCsv(results) {
+  const quote = (text) => `"${text.replaceAll('"', '""')}"`;
+  const rows = ["run,label,step,x,y,loss,lr"];
+  results.runs.forEach((run, index) => {
+    for (let k = 0; k < run.x.length; k++) {
+      rows.push([index, quote(run.label), k, ...SERIES.map((name) => run[name][k])].join(","));
+    }
+  });
+  download("optimlab-trajectories.csv", "text/csv", `${rows.join("\n")}\n`);
+}

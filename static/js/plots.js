@@ -1,0 +1,264 @@
+// The three Plotly views: the contour map with paths, loss-vs-step and LR-vs-step. Each render
+// is a Plotly.react from (grid, results); `layout.datarevision` tells Plotly the streamed arrays
+// grew, so a chunk costs one react per animation frame and never a newPlot.
+
+import { formatNumber } from "./format.js";
+import { minimumValue } from "./results.js";
+
+let Plotly = null;
+
+/** Run Plotly.js (preloaded by the page) once; resolves when `window.Plotly` is there. */
+export function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  return new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: document.getElementById("plotly-src").href });
+    script.addEventListener("load", () => resolve(window.Plotly));
+    script.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded.")));
+    document.head.append(script);
+  });
+}
+
+const CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  displayModeBar: "hover",
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+  toImageButtonOptions: { format: "png", scale: 2 },
+};
+
+/** Log-spaced contour levels need f − min(f) > 0; this floor (relative to the span) is the deepest level. */
+const LOG_FLOOR = 1e-3;
+/** Lines and markers of runs, in px. */
+const PATH_WIDTH = 2.5;
+const CURVE_WIDTH = 2;
+
+// ---- theme colours, resolved from the CSS custom properties ----
+
+let colorProbe = null;
+
+/** A CSS colour token as rgb(), via a hidden probe (tokens use light-dark(), which only resolves in use). */
+function resolveColor(token) {
+  colorProbe ??= document.body.appendChild(Object.assign(document.createElement("span"), { hidden: true }));
+  colorProbe.style.color = `var(${token})`;
+  return getComputedStyle(colorProbe).color;
+}
+
+function readTheme() {
+  const colors = Object.fromEntries(Object.entries({
+    bg: "--plot-bg", grid: "--plot-grid", ink: "--plot-ink", low: "--map-low", mid: "--map-mid",
+    high: "--map-high", line: "--map-line", minimum: "--minimum-marker",
+  }).map(([name, token]) => [name, resolveColor(token)]));
+  return { ...colors, font: getComputedStyle(document.body).fontFamily };
+}
+
+// ---- per-run derived arrays, grown as the run grows (not rebuilt per frame) ----
+
+const derivedByRun = new WeakMap();
+
+/** Hover text and step indices of a run, extended to its current length. */
+function derived(run) {
+  let cache = derivedByRun.get(run);
+  if (!cache) derivedByRun.set(run, (cache = { steps: [], text: [] }));
+  for (let k = cache.steps.length; k < run.x.length; k++) {
+    cache.steps.push(k);
+    cache.text.push(`step ${k}<br>x ${formatNumber(run.x[k])}, y ${formatNumber(run.y[k])}` +
+      `<br>loss ${formatNumber(run.loss[k])}<br>lr ${formatNumber(run.lr[k])}`);
+  }
+  return cache;
+}
+
+function hoverTemplate(run) {
+  return `<b>${escapeHtml(run.label)}</b><br>%{text}<extra></extra>`;
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+}
+
+// ---- traces ----
+
+function contourTrace(grid, theme) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const row of grid.z) for (const v of row) if (v !== null) { low = Math.min(low, v); high = Math.max(high, v); }
+  const floor = Math.max((high - low) * LOG_FLOOR, Number.MIN_VALUE);
+  return {
+    type: "contour",
+    x: grid.x,
+    y: grid.y,
+    z: grid.z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - low + floor)))),
+    colorscale: [[0, theme.low], [0.45, theme.mid], [1, theme.high]],
+    showscale: false,
+    ncontours: 22,
+    contours: { coloring: "fill", showlines: true },
+    line: { color: theme.line, width: 0.7, smoothing: 0 }, // splines cost more than they show at this resolution
+    hoverinfo: "skip",
+  };
+}
+
+function minimaTrace(minima, theme) {
+  return {
+    type: "scatter",
+    mode: "markers",
+    x: minima.map((m) => m.point[0]),
+    y: minima.map((m) => m.point[1]),
+    text: minima.map(({ point: [x, y], value }) =>
+      `minimum at (${formatNumber(x)}, ${formatNumber(y)})<br>f = ${formatNumber(value)}`),
+    marker: { symbol: "star", size: 12, color: theme.minimum, line: { width: 0 } },
+    hovertemplate: "%{text}<extra></extra>",
+  };
+}
+
+const inside = (domain, x, y) => x >= domain.x[0] && x <= domain.x[1] && y >= domain.y[0] && y <= domain.y[1];
+
+/**
+ * The marker at a run's last point: a dot while running or done, ✕ when diverged, ! when failed.
+ * A diverged run usually leaves the map first; its ✕ then marks where it left, so it stays in view.
+ */
+function endMarker(run, theme, domain) {
+  let last = run.x.length - 1;
+  let leftAt = null;
+  if (run.status === "diverged" && last >= 0 && !inside(domain, run.x[last], run.y[last])) {
+    const firstOutside = run.x.findIndex((x, k) => !inside(domain, x, run.y[k]));
+    last = Math.max(firstOutside - 1, 0);
+    leftAt = firstOutside;
+  }
+  const at = (series) => (last < 0 ? [] : [series[last]]);
+  const base = { type: "scatter", x: at(run.x), y: at(run.y), meta: { role: "end" } };
+  const title = `<b>${escapeHtml(run.label)}</b>`;
+  if (run.status === "failed") {
+    return {
+      ...base, mode: "text", text: ["!"], textfont: { size: 20, color: run.color, weight: 800 },
+      hovertemplate: `${title}<br>failed at step ${run.failed_at}<br>${escapeHtml(run.error ?? "")}<extra></extra>`,
+    };
+  }
+  const diverged = run.status === "diverged";
+  return {
+    ...base, mode: "markers",
+    marker: diverged
+      ? { symbol: "x-thin-open", size: 14, color: run.color, line: { width: 3, color: run.color } }
+      : { symbol: "circle", size: 10, color: run.color, line: { width: 2, color: theme.bg } },
+    hovertemplate: diverged
+      ? `${title}<br>diverged at step ${run.diverged_at}` +
+        `${leftAt === null ? "" : `<br>left the map at step ${leftAt}`}<extra></extra>`
+      : hoverTemplate(run),
+    text: at(derived(run).text),
+  };
+}
+
+function runTraces(run, theme, domain) {
+  return [
+    {
+      type: "scatter", mode: "lines", x: run.x, y: run.y, text: derived(run).text,
+      line: { color: run.color, width: PATH_WIDTH }, hovertemplate: hoverTemplate(run), meta: { role: "path" },
+    },
+    {
+      type: "scatter", mode: "markers", x: run.x.slice(0, 1), y: run.y.slice(0, 1), meta: { role: "start" },
+      marker: { symbol: "circle-open", size: 12, color: run.color, line: { width: 2.5 } },
+      hovertemplate: `<b>${escapeHtml(run.label)}</b><br>start<extra></extra>`,
+    },
+    endMarker(run, theme, domain),
+  ];
+}
+
+/** What the loss plot draws: loss − f* on a log axis where f* is known, else the loss itself. */
+function lossSeries(run, fMin) {
+  if (fMin === null) return run.loss;
+  // Values at or below f* (reached exactly, or rounding) sit on the floor instead of vanishing.
+  return run.loss.map((v) => Math.max(v - fMin, 1e-16));
+}
+
+// ---- layouts ----
+
+function baseLayout(theme, revision) {
+  return {
+    datarevision: revision,
+    paper_bgcolor: theme.bg,
+    plot_bgcolor: theme.bg,
+    font: { family: theme.font, size: 12, color: theme.ink },
+    showlegend: false,
+    hovermode: "closest",
+    hoverlabel: { font: { family: theme.font } },
+  };
+}
+
+function axis(theme, extra) {
+  return { gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, automargin: true, ...extra };
+}
+
+function curveLayout(theme, results, yaxis) {
+  return {
+    ...baseLayout(theme, results?.revision ?? 0),
+    uirevision: "curves",
+    margin: { l: 52, r: 12, t: 8, b: 36 },
+    xaxis: axis(theme, { title: { text: "step", standoff: 4 }, range: [0, results?.steps ?? 1] }),
+    yaxis: axis(theme, { exponentformat: "power", ...yaxis }),
+  };
+}
+
+/** The plots, drawn from the current grid and results; `render` is cheap to call per frame. */
+export async function createPlots({ map, loss, lr, lossTitle }) {
+  Plotly = await loadPlotly();
+  let theme = readTheme();
+  let surfaceCache = { grid: null, theme: null, trace: null };
+
+  function surfaceTrace(grid) {
+    if (surfaceCache.grid !== grid || surfaceCache.theme !== theme) {
+      surfaceCache = { grid, theme, trace: contourTrace(grid, theme) };
+    }
+    return surfaceCache.trace;
+  }
+
+  function renderMap(grid, surface, results) {
+    const domain = surface.domain;
+    const data = [
+      ...(grid ? [surfaceTrace(grid)] : []),
+      ...(results?.runs ?? []).flatMap((run) => runTraces(run, theme, domain)),
+      minimaTrace(results?.surface?.minima ?? surface.minima ?? [], theme), // on top: paths end there
+    ];
+    Plotly.react(map, data, {
+      ...baseLayout(theme, results?.revision ?? 0),
+      uirevision: surface.id,
+      margin: { l: 44, r: 12, t: 12, b: 36 },
+      xaxis: axis(theme, { range: domain.x, title: { text: "x", standoff: 2 }, showgrid: false, zeroline: false }),
+      yaxis: axis(theme, {
+        range: domain.y, title: { text: "y", standoff: 2 }, showgrid: false, zeroline: false,
+        scaleanchor: "x", scaleratio: 1, constrain: "domain",
+      }),
+    }, CONFIG);
+  }
+
+  function renderCurves(results) {
+    const fMin = results ? minimumValue(results) : null;
+    lossTitle.textContent = fMin === null ? "Loss" : "Loss − f* (log scale)";
+    const runs = results?.runs ?? [];
+    const curve = (run, y) => ({
+      type: "scatter", mode: "lines", x: derived(run).steps, y, text: derived(run).text,
+      line: { color: run.color, width: CURVE_WIDTH }, hovertemplate: hoverTemplate(run),
+    });
+    Plotly.react(loss, runs.map((run) => curve(run, lossSeries(run, fMin))),
+      curveLayout(theme, results, { type: fMin === null ? "linear" : "log" }), CONFIG);
+    // Optimizers' learning rates differ by orders of magnitude: a log axis shows them all,
+    // unless a schedule reaches 0 (cosine's last step), which only a linear axis can show.
+    const lrType = runs.every((run) => run.lr.every((v) => v > 0)) ? "log" : "linear";
+    Plotly.react(lr, runs.map((run) => curve(run, run.lr)),
+      curveLayout(theme, results, lrType === "log" ? { type: "log", dtick: 1 } : { rangemode: "tozero" }), CONFIG);
+  }
+
+  // Plotly's `responsive` follows the window; containers also change size on their own.
+  const resizer = new ResizeObserver((entries) => {
+    for (const entry of entries) if (entry.target.data) Plotly.Plots.resize(entry.target);
+  });
+  for (const element of [map, loss, lr]) resizer.observe(element);
+
+  return {
+    render({ grid, surface, results }) {
+      renderMap(grid, surface, results);
+      renderCurves(results);
+    },
+    /** Re-read the colours after a theme change (the next render uses them). */
+    refreshTheme() {
+      theme = readTheme();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+"""Browser fixtures: one headless Debian Chromium per session, a fresh page per test.
+
+Every page records its console errors, uncaught exceptions and the URLs it requested; a test
+fails at teardown if the page logged an error or asked anything of another origin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = os.environ.get("OPTIMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def expect_console_error(self, fragment: str) -> None:
+        """Allow console errors containing `fragment` (Chromium logs every 4xx answer to a fetch)."""
+        self.expected.append(fragment)
+
+    def unexpected_console_errors(self) -> list[str]:
+        return [text for text in self.console_errors if not any(f in text for f in self.expected)]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    """One context for the session, so Plotly.js is fetched and compiled once, not per test."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="light")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext, server_url: str, page_log: PageLog) -> Iterator[Page]:
+    """A new page, checked for console errors and requests to other origins afterwards."""
+    page = browser_context.new_page()
+    page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
+    page.on("pageerror", lambda error: page_log.console_errors.append(f"uncaught: {error}"))
+    page.on("request", lambda r: r.url.startswith(server_url + "/") or page_log.foreign_requests.append(r.url))
+    yield page
+    page.close()
+    assert not page_log.unexpected_console_errors(), f"console errors: {page_log.console_errors}"
+    assert not page_log.foreign_requests, f"requests outside the server: {page_log.foreign_requests}"
