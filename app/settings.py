@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_formula_length: int = Field(default=500, ge=1)
     max_grid_resolution: int = Field(default=400, ge=2)
+    max_seconds: float = Field(default=120.0, gt=0, description="compute time one experiment may take")
     workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
     chunk_seconds: float = Field(default=0.05, gt=0, description="stream flush interval")
@@ -32,4 +33,4 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work)
+        return Limits(self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work, self.max_seconds)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response, StreamingResponse
 
 from app.api.deps import get_pool, get_settings
 from app.api.errors import log
@@ -39,17 +40,28 @@ ExperimentBody = Annotated[ExperimentSpec, Body(examples=[EXAMPLE])]
 @router.post("/api/experiments")
 async def run_experiment(
     spec: ExperimentBody,
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
-) -> JSONResponse:
+) -> Response:
     """Run every run of the experiment and return the whole result (SPEC §6)."""
     prepared = await pool.run(prepare_experiment, spec, settings.limits)
-    result = await pool.run(lambda: collect(iterate_experiment(prepared, settings.chunk_seconds)))
-    return StrictJSONResponse(result)
+    pool.check()
+    events = []
+    # Event by event, as the stream does, so a client that hangs up stops the computation.
+    async with aclosing(pool.iterate(iterate_experiment(prepared, settings.chunk_seconds))) as computation:
+        async for event in computation:
+            if await request.is_disconnected():
+                return Response(status_code=499)  # nobody is listening; the status is for the log
+            events.append(event)
+    return StrictJSONResponse(collect(iter(events)))
 
 
-async def ndjson(events: AsyncIterator[Any]) -> AsyncIterator[str]:
-    """One JSON document per line; a failure after the stream began ends it with an `error` event."""
+async def ndjson(events: AsyncIterator[Any], head: Any = None) -> AsyncIterator[str]:
+    """One JSON document per line (`head` first, when given); a failure after the stream began ends it
+    with an `error` event."""
+    if head is not None:
+        yield dumps(head.to_dict()) + "\n"
     try:
         async for event in events:
             yield dumps(event.to_dict()) + "\n"
@@ -71,5 +83,8 @@ async def stream_experiment(
     """The same result as NDJSON: `experiment`, `points` chunks, `run_end` per run, then `done`."""
     prepared = await pool.run(prepare_experiment, spec, settings.limits)
     pool.check()
-    events = pool.iterate(iterate_experiment(prepared, settings.chunk_seconds))
-    return StreamingResponse(ndjson(events), media_type="application/x-ndjson")
+    computation = iterate_experiment(prepared, settings.chunk_seconds)
+    # The `experiment` event comes before any computation (SPEC §6), so it is taken here, on the event
+    # loop: it reaches the client at once even while every worker is busy with other streams.
+    head = next(computation)
+    return StreamingResponse(ndjson(pool.iterate(computation), head), media_type="application/x-ndjson")

@@ -16,7 +16,7 @@ from app.engine.spec import RunSpec, SurfaceSpec
 from app.engine.surfaces import Surface, resolve_surface
 
 HEADER = '''\
-"""{label} on {surface_name}, {steps} steps: exported from optimlab.
+"""An optimlab run on {surface_name}, {steps} steps, exported as a standalone script.
 
 Plain PyTorch, float64 on the CPU. Run it with `python {filename}`: it prints one JSON line per
 step, {{"k", "x", "y", "loss", "lr"}}, the same numbers optimlab shows, to the last bit.
@@ -26,6 +26,8 @@ import json
 import math
 
 import torch
+
+# Run: {label}
 '''
 
 LOOP = '''
@@ -46,6 +48,11 @@ record(0)
 {scheduler_step}    if not record(k):
         break
 '''
+
+
+def _comment_safe(text: str) -> str:
+    """User text for a comment line: repr() escapes every newline and control character."""
+    return repr(text)
 
 
 def _literal(value: Any) -> str:
@@ -132,7 +139,7 @@ def _surface_lines(surface: Surface) -> list[str]:
 
 def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
     optimizer = run.optimizer
-    lines = [HEADER.format(label=run.label, surface_name=surface.definition.name, steps=steps,
+    lines = [HEADER.format(label=_comment_safe(run.label), surface_name=surface.definition.name, steps=steps,
                            filename="optimlab_run.py").rstrip("\n")]  # fmt: skip
     sources = {optimizer.entry.source} | _scheduler_sources(run.scheduler)
     lines += [f"import {source}" for source in sorted(sources - {"torch"})]

@@ -37,6 +37,7 @@ class Limits:
     max_runs: int = 16
     max_formula_length: int = 500
     max_sweep_work: int = 20_000_000
+    max_seconds: float = 120.0  # wall-clock time one experiment may compute
 
 
 DEFAULT_LIMITS = Limits()
@@ -61,6 +62,10 @@ class PreparedExperiment:
     tolerance: float
     runs: list[PreparedRun]
     record_state: bool = False
+    # Closure evaluations the whole experiment may make: as many as the largest experiment of
+    # one-evaluation steps, so an LBFGS with max_iter=10**9 ends (as a failed run) instead of hanging.
+    max_evaluations: int = DEFAULT_LIMITS.max_steps * DEFAULT_LIMITS.max_runs
+    max_seconds: float = DEFAULT_LIMITS.max_seconds
 
 
 def default_label(run: RunSpec) -> str:
@@ -99,7 +104,10 @@ def prepare_experiment(spec: ExperimentSpec, limits: Limits = DEFAULT_LIMITS) ->
             runs.append(prepare_run(run, i, surface, spec.steps, limits))
         except SpecError as err:
             raise err.within("runs", i) from None
-    return PreparedExperiment(surface, spec.steps, spec.tolerance, runs, spec.record_state)
+    return PreparedExperiment(
+        surface, spec.steps, spec.tolerance, runs, spec.record_state, limits.max_steps * limits.max_runs,
+        limits.max_seconds,
+    )  # fmt: skip
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -180,10 +188,38 @@ def _finite_or_none(value: Any) -> Any:
 PLATEAU_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter")
 
 
+class EvaluationBudget:
+    """Closure evaluations and seconds left to an experiment, shared by its runs.
+
+    The server's guard against requests that would compute for hours (an LBFGS with a huge
+    max_iter and zero tolerances): the runs still going when it runs out end as `failed`.
+    """
+
+    def __init__(self, evaluations: int, seconds: float) -> None:
+        self.total, self.left, self.seconds = evaluations, evaluations, seconds
+        self.deadline = time.perf_counter() + seconds
+
+    def out_of_time(self) -> bool:
+        return time.perf_counter() > self.deadline
+
+    def timeout_error(self) -> TimeoutError:
+        return TimeoutError(f"the experiment ran longer than the server's limit of {self.seconds:g} s")
+
+    def spend(self) -> None:
+        if self.left <= 0:
+            raise RuntimeError(f"the experiment used up its budget of {self.total} closure evaluations")
+        if self.out_of_time():
+            raise self.timeout_error()
+        self.left -= 1
+
+
 class LiveRun:
     """One run's torch objects (parameter, optimizer, scheduler, noise generator) and its status."""
 
-    def __init__(self, prepared: PreparedRun, surface: Surface, record_state: bool) -> None:
+    def __init__(
+        self, prepared: PreparedRun, surface: Surface, record_state: bool, budget: EvaluationBudget | None = None
+    ) -> None:
+        self.budget = budget or EvaluationBudget(DEFAULT_LIMITS.max_steps * DEFAULT_LIMITS.max_runs, math.inf)
         self.prepared = prepared
         self.index = prepared.index
         self.surface = surface
@@ -231,6 +267,7 @@ class LiveRun:
 
     def closure(self) -> torch.Tensor:
         """The SPEC §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
+        self.budget.spend()
         self.optimizer.zero_grad()
         loss = self.surface(self.p)
         loss.backward()
@@ -362,7 +399,8 @@ class Lockstep:
     def __init__(self, experiment: PreparedExperiment) -> None:
         self.experiment = experiment
         self.surface = experiment.surface
-        self.runs = [LiveRun(run, self.surface, experiment.record_state) for run in experiment.runs]
+        self.budget = EvaluationBudget(experiment.max_evaluations, experiment.max_seconds)
+        self.runs = [LiveRun(run, self.surface, experiment.record_state, self.budget) for run in experiment.runs]
         self.recorder = Recorder(len(self.runs), experiment.steps)
 
     def active(self) -> list[LiveRun]:
@@ -371,6 +409,10 @@ class Lockstep:
     def step(self, k: int) -> None:
         """Step k for every active run; afterwards record k's point is known, and its loss too where
         it is not the next closure's (eval-point runs); record k - 1's loss is known for all."""
+        if self.budget.out_of_time():
+            for run in self.active():
+                self._fail(run, k, self.budget.timeout_error(), loss_known=not run.step_loss_is_record)
+            return
         active = self.active()
         shared = [run for run in active if run.shares_forward]
         rec = self.recorder
@@ -412,19 +454,26 @@ class Lockstep:
         try:
             step_loss = run.step(k, closure)
         except Exception as err:
-            if not run.shares_forward and run.step_loss_is_record:
-                # The closure may not have run: evaluate the last record's point again.
-                with torch.no_grad():
-                    rec.losses[run.index, k - 1] = self.surface(rec.points[run.index, k - 1])
-            rec.known[run.index] = k
-            run.fail(k, err)
+            self._fail(run, k, err, loss_known=run.shares_forward or not run.step_loss_is_record)
             return
         if not run.shares_forward and run.step_loss_is_record:
             rec.losses[run.index, k - 1] = step_loss.detach()
 
+    def _fail(self, run: LiveRun, k: int, err: Exception, loss_known: bool) -> None:
+        """End a run at step k: its records stop at k - 1, whose loss may still need evaluating."""
+        rec = self.recorder
+        if not loss_known:
+            with torch.no_grad():
+                rec.losses[run.index, k - 1] = self.surface(rec.points[run.index, k - 1])
+        rec.known[run.index] = k
+        run.fail(k, err)
+
     def _shared_forward_backward(self, shared: list[LiveRun]) -> torch.Tensor:
         for run in shared:
-            run.optimizer.zero_grad()
+            if type(run.optimizer).zero_grad is torch.optim.Optimizer.zero_grad:
+                run.p.grad = None  # what zero_grad() does for one parameter, minus torch.optim's profiling wrapper
+            else:
+                run.optimizer.zero_grad()  # the zoo's own zero_grad may do more
         loss = self.surface(torch.stack([run.p for run in shared]))
         loss.sum().backward()
         for run in shared:

@@ -7,7 +7,7 @@ import inspect
 import pytest
 import torch
 
-from app.engine.catalog import HIDDEN, catalog
+from app.engine.catalog import HIDDEN, catalog, signature_of
 from app.engine.construct import resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
 from app.engine.spec import OptimizerSpec, SchedulerSpec
@@ -24,12 +24,17 @@ def test_every_usable_torch_optimizer_is_listed() -> None:
 
 
 def test_every_scheduler_is_listed() -> None:
-    assert set(catalog().schedulers) == set(torch.optim.lr_scheduler.__all__) - {"LRScheduler"}
+    torch_schedulers = {i for i, entry in catalog().schedulers.items() if entry.source == "torch"}
+    assert torch_schedulers == set(torch.optim.lr_scheduler.__all__) - {"LRScheduler"}
+    zoo = {i for i, entry in catalog().schedulers.items() if entry.source == "pytorch_optimizer"}
+    assert {"pytorch_optimizer.get_wsd_schedule", "pytorch_optimizer.REXScheduler"} <= zoo
 
 
-@pytest.mark.parametrize("entry", [*catalog().optimizers.values(), *catalog().schedulers.values()], ids=str)
+@pytest.mark.parametrize(
+    "entry", [*catalog().optimizers.values(), *catalog().schedulers.values()], ids=lambda entry: entry.id
+)
 def test_params_follow_the_signature_with_switches_hidden(entry) -> None:
-    signature = inspect.signature(entry.cls.__init__).parameters
+    signature = {arg.name: arg for arg in signature_of(entry.cls)}
     for param in entry.params:
         assert param.kind in KINDS
         assert param.name not in HIDDEN
