@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import catalog, code, experiments, health, pages
+from app.api import catalog, code, experiments, health, pages, qr, sweeps
 from app.api.errors import install_error_handlers
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -31,13 +31,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.pool = ComputePool(settings.workers, settings.max_pending)
     install_error_handlers(app)
-    for module in (health, catalog, experiments, code, pages):
+    for module in (health, catalog, experiments, sweeps, code, qr, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: even the body limit's early 413 carries the security headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

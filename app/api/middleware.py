@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.jsonio import StrictJSONResponse
@@ -17,8 +18,12 @@ CONTENT_SECURITY_POLICY = (
 CSP_EXEMPT_PREFIXES = ("/docs", "/redoc")
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`: an HTTPException, so FastAPI's body reader lets it through as a 413
+    rather than folding it into its generic 400 "error parsing the body"."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body larger than {max_bytes} bytes")
 
 
 class BodyLimitMiddleware:
@@ -45,7 +50,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         started = False

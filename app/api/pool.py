@@ -7,6 +7,7 @@ with Retry-After instead of an ever-growing queue.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,6 +18,13 @@ import anyio.to_thread
 T = TypeVar("T")
 _END = object()
 
+# Worker threads hold the GIL for most of a step (on 2-vectors a step is Python and dispatch, hardly any
+# kernel time), and torch drops and retakes it around every op. With Python's default 5 ms switch interval
+# the event loop queues behind those slices; 1 ms lets it answer /api/health and move stream bytes
+# sooner. Measured with `python -m bench.load` (2 cores): health p95 about 2x lower and throughput
+# no worse.
+GIL_SWITCH_INTERVAL = 0.001
+
 
 class Overloaded(Exception):
     """Every worker is busy and the queue is full."""
@@ -24,6 +32,7 @@ class Overloaded(Exception):
 
 class ComputePool:
     def __init__(self, workers: int, max_pending: int) -> None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         self.limiter = anyio.CapacityLimiter(workers)
         self.capacity = workers + max_pending
         self.admitted = 0

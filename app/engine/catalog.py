@@ -156,7 +156,9 @@ def _kind_from(cls_name: str, name: str, default: Any, annotation: Any) -> tuple
     if typing.get_origin(annotation) is typing.Literal:
         literal = [annotation]
     if literal:
-        return "choice", list(typing.get_args(literal[0]))
+        choices = list(typing.get_args(literal[0]))
+        # `Literal[...] | None = None`: None is a choice too, or the default could not be selected.
+        return "choice", [None, *choices] if default is None and None not in choices else choices
     text = str(annotation)
     if isinstance(default, bool):
         return "bool", None

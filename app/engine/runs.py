@@ -493,8 +493,13 @@ class Lockstep:
         done = [run for run in self.runs if not run.stopped and run.step_loss_is_record]
         if done:
             rows = torch.tensor([run.index for run in done])
+            points = self.recorder.points[rows, n]
             with torch.no_grad():
-                self.recorder.losses[rows, n] = self.surface(self.recorder.points[rows, n])
+                if self.surface.formula.uses_vector_unsafe_ops:  # one by one, as each run alone does
+                    losses = torch.stack([self.surface(point) for point in points])
+                else:
+                    losses = self.surface(points)
+                self.recorder.losses[rows, n] = losses
             for run in done:
                 self.recorder.known[run.index] = n + 1
 

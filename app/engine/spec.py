@@ -6,12 +6,26 @@ names and kinds) or on configurable limits is checked where that knowledge lives
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
 # Strict: JSON `true` is not the number 1 and `"3"` is not 3 (ints are still accepted as floats).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+
+
+def _surface_param(value: Any) -> float | str:
+    """One validator rather than a `float | str` union, whose errors would carry the member names
+    (`params.a.float`, `params.a.str`) in `loc` instead of pointing at the parameter."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("must be a finite number (or, for expression, the formula as text)")
+    return float(value)
+
+
+SurfaceParam = Annotated[float | str, PlainValidator(_surface_param, json_schema_input_type=float | str)]
 
 
 class StrictModel(BaseModel):
@@ -22,7 +36,7 @@ class StrictModel(BaseModel):
 
 class SurfaceSpec(StrictModel):
     id: str = Field(max_length=64, examples=["rosenbrock"])
-    params: dict[str, FiniteFloat | str] = Field(default_factory=dict, examples=[{"a": 1, "b": 100}])
+    params: dict[str, SurfaceParam] = Field(default_factory=dict, examples=[{"a": 1, "b": 100}])
 
 
 class OptimizerSpec(StrictModel):
@@ -58,3 +72,58 @@ class ExperimentSpec(StrictModel):
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
     runs: list[RunSpec] = Field(min_length=1)
     record_state: bool = Field(default=False, strict=True)
+
+
+# --- sweeps (SPEC §6 "Sweep request") ---------------------------------------------------------------
+
+MAX_SWEEP_RESOLUTION = 128
+MAX_SWEEP_VALUES = 256
+MAX_SWEEP_SEEDS = 256
+
+
+class StartVary(StrictModel):
+    """A basin map: the run repeated from every start of an N×N grid (the surface's domain by default)."""
+
+    kind: Literal["start"]
+    x: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
+    y: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
+    resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION)
+
+
+class ParamVary(StrictModel):
+    """The run repeated with one float optimizer hyperparameter set to each value."""
+
+    kind: Literal["param"]
+    name: str = Field(default="lr", max_length=64)
+    values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
+
+
+class SweepAxis(StrictModel):
+    name: str = Field(max_length=64, examples=["lr"])
+    values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
+
+
+class Grid2Vary(StrictModel):
+    """Two optimizer hyperparameters at once: every pair of values."""
+
+    kind: Literal["grid2"]
+    x: SweepAxis
+    y: SweepAxis
+
+
+class SeedVary(StrictModel):
+    """The run, with noise, repeated once per noise seed: a seed band."""
+
+    kind: Literal["seed"]
+    seeds: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] = Field(min_length=1, max_length=MAX_SWEEP_SEEDS)
+
+
+Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminator="kind")]
+
+
+class SweepSpec(StrictModel):
+    surface: SurfaceSpec
+    steps: int = Field(default=300, ge=1)
+    tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
+    run: RunSpec
+    vary: Vary

@@ -211,3 +211,13 @@ def test_nan_gradient_at_ackley_minimum_is_a_divergence() -> None:
     assert run["status"] == "diverged"
     assert run["diverged_at"] == 1
     assert run["x"] == [0.0]
+
+
+def test_many_runs_on_a_vector_unsafe_surface_equal_each_run_alone() -> None:
+    """sinh and x**4 round differently on >= 8 elements: runs must never be evaluated as a batch."""
+    surface = {"id": "expression", "params": {"expression": "sinh(x + y) + x**4 + y**2"}}
+    runs = [{"start": [0.1 * i, -0.05 * i], "optimizer": {"id": "SGD", "params": {"lr": 0.01}}} for i in range(16)]
+    together = run_experiment(ExperimentSpec.model_validate({"surface": surface, "steps": 3, "runs": runs}))["runs"]
+    for run, result in zip(runs, together, strict=True):
+        alone = run_experiment(ExperimentSpec.model_validate({"surface": surface, "steps": 3, "runs": [run]}))
+        assert alone["runs"][0] == result

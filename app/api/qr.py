@@ -1,0 +1,142 @@
+"""GET /api/qr: a URL as a QR code (SVG), so a class can open the experiment on the projector.
+
+A page opened on the teacher's own machine has a loopback URL (`http://127.0.0.1:8000/#v1=...`)
+that no phone can open, so the code points at `OPTIMLAB_PUBLIC_URL` when it is set, else at this
+machine's LAN address (found without sending a packet), else at the URL as given. The answer's
+`X-QR-URL` header says which URL the code holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import ipaddress
+import socket
+import struct
+import sys
+from typing import Annotated
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+import segno
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
+
+from app.api.deps import get_settings
+from app.settings import Settings
+
+router = APIRouter(tags=["share"])
+
+# A version-40 code at error level L holds 2953 bytes; beyond ~2000 characters phones struggle anyway.
+MAX_URL_LENGTH = 2048
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
+
+
+def _interface_addresses() -> list[str]:
+    """IPv4 addresses of this machine's network interfaces (Linux; an ioctl per interface, no traffic)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    import fcntl  # POSIX only, hence imported here
+
+    addresses = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _, name in socket.if_nameindex():
+            with contextlib.suppress(OSError):  # an interface without an IPv4 address
+                request = struct.pack("256s", name.encode()[:15])
+                addresses.append(socket.inet_ntoa(fcntl.ioctl(sock.fileno(), SIOCGIFADDR, request)[20:24]))
+    return addresses
+
+
+def lan_address() -> str | None:
+    """This machine's private IPv4 address on the local network, or None.
+
+    The host name's address first (`gethostbyname(gethostname())`; Debian maps it to 127.0.1.1, so
+    it is often loopback), then the interfaces' own addresses. Nothing here sends a packet.
+    """
+    candidates = []
+    with contextlib.suppress(OSError):
+        candidates.append(socket.gethostbyname(socket.gethostname()))
+    with contextlib.suppress(OSError):
+        candidates.extend(_interface_addresses())
+    for candidate in candidates:
+        address = ipaddress.ip_address(candidate)
+        if address.is_private and not (address.is_loopback or address.is_link_local):
+            return candidate
+    return None
+
+
+def _with_host(parts: SplitResult, host: str) -> str:
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def qr_target(url: str, public_url: str | None, find_lan_address=lan_address) -> str:
+    """The URL a student's phone can open for the page at `url`.
+
+    `public_url` (a base URL, possibly with a path prefix behind a proxy) replaces the scheme, host
+    and port; otherwise a loopback host becomes the LAN address. The path, query and fragment — the
+    experiment itself — are kept.
+    """
+    parts = urlsplit(url)
+    if public_url:
+        base = urlsplit(public_url)
+        path = base.path.rstrip("/") + "/" + parts.path.lstrip("/")
+        return urlunsplit((base.scheme, base.netloc, path, parts.query, parts.fragment))
+    if parts.hostname in LOOPBACK_HOSTS:
+        address = find_lan_address()
+        if address:
+            return _with_host(parts, address)
+    return url
+
+
+def _invalid(message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", "url"), "msg": message, "type": "value_error"}])
+
+
+def validate_url(url: str) -> str:
+    """An absolute http(s) URL of printable ASCII characters (a browser's `location.href` is one)."""
+    if not all("!" <= char <= "~" for char in url):
+        raise _invalid("the URL must be printable ASCII without spaces (percent-encode the rest)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises ValueError for a port that is not a number in range
+    except ValueError as err:
+        raise _invalid(f"not a valid URL: {err}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _invalid("the URL must be absolute, starting with http:// or https://")
+    return url
+
+
+def qr_svg(text: str) -> bytes:
+    """`text` as a QR code: dark modules on a white square with the standard 4-module quiet zone.
+
+    Error level L (boosted where the symbol has room) keeps long experiment URLs scannable; the SVG
+    has a viewBox and no size, so the page sizes it with CSS.
+    """
+    code = segno.make(text, error="l", micro=False)
+    buffer = io.BytesIO()
+    code.save(
+        buffer, kind="svg", xmldecl=False, omitsize=True, border=4, dark="#000", light="#fff",
+        svgclass="qr-svg", lineclass=None, title="QR code of this experiment's link", nl=False,
+    )  # fmt: skip
+    return buffer.getvalue()
+
+
+@router.get(
+    "/api/qr",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code; `X-QR-URL` holds the encoded URL"}},
+)
+def qr_code(
+    url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH, description="the page's URL")],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Response:
+    """The page's URL as an SVG QR code, pointed at an address the class can reach."""
+    target = qr_target(validate_url(url), settings.public_url)
+    if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
+        raise _invalid(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    return Response(
+        qr_svg(target),
+        media_type="image/svg+xml",
+        headers={"X-QR-URL": target, "Cache-Control": "no-store"},
+    )

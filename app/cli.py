@@ -1,0 +1,178 @@
+"""The `optimlab` command: serve the page, or run and export experiments without a server.
+
+    optimlab serve [--host 127.0.0.1] [--port 8000] [--open]
+    optimlab run exp.json          # the SPEC §6 stream events as NDJSON on stdout
+    optimlab code exp.json         # the plain-PyTorch script of the experiment's first run
+
+`exp.json` holds a request body of POST /api/experiments (`-` reads it from standard input). A file
+that cannot be read or a spec the API would refuse ends the command with one line on stderr and
+exit status 2, as argparse does for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from app.engine.errors import SpecError
+from app.engine.spec import ExperimentSpec
+from app.settings import Settings
+
+PROG = "optimlab"
+
+
+class UsageError(Exception):
+    """A bad file or spec: reported in one line, exit status 2."""
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _where(loc: Sequence[str | int]) -> str:
+    return ".".join(str(part) for part in loc) or "(the document)"
+
+
+def read_spec(path: str) -> ExperimentSpec:
+    """The experiment in `path` (or stdin for `-`), shape-checked like a request body."""
+    name = "<stdin>" if path == "-" else path
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise UsageError(f"{name} is not valid JSON: {err}") from None
+    try:
+        return ExperimentSpec.model_validate(document)
+    except ValidationError as err:
+        first = err.errors()[0]
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise UsageError(f"{name}: {_where(first['loc'])}: {first['msg']}{more}") from None
+
+
+def spec_failure(path: str, err: SpecError) -> UsageError:
+    return UsageError(f"{'<stdin>' if path == '-' else path}: {_where(err.loc)}: {err.msg}")
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace, settings: Settings) -> None:
+    """Stream the events to stdout, one JSON document per line, flushed as computed."""
+    import torch
+
+    from app.api.jsonio import dumps
+    from app.engine.runs import iterate_experiment, prepare_experiment
+
+    torch.set_num_threads(1)  # as the server does: tiny tensors, and the same numbers either way
+    spec = read_spec(args.file)
+    try:
+        prepared = prepare_experiment(spec, settings.limits)
+    except SpecError as err:
+        raise spec_failure(args.file, err) from None
+    events = iterate_experiment(prepared, settings.chunk_seconds)
+    try:
+        for event in events:
+            sys.stdout.write(dumps(event.to_dict()) + "\n")
+            sys.stdout.flush()
+    except BrokenPipeError:  # `optimlab run exp.json | head`: the reader is gone, so is our work
+        events.close()
+        # Python would complain again when it flushes stdout at exit; point it at /dev/null instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def command_code(args: argparse.Namespace, settings: Settings) -> None:
+    """Print the standalone script for one run (the first unless --run says otherwise)."""
+    from app.engine.codegen import script_for
+
+    spec = read_spec(args.file)
+    if not 0 <= args.run < len(spec.runs):
+        raise UsageError(f"{args.file}: --run {args.run} is out of range: the experiment has {len(spec.runs)} runs")
+    try:
+        script = script_for(spec.surface, spec.steps, spec.runs[args.run], settings.limits)
+    except SpecError as err:
+        if err.loc[:1] == ("run",):  # where the run sits in the file: runs.N.optimizer..., not run.optimizer...
+            err = SpecError(("runs", args.run, *err.loc[1:]), err.msg, err.type)
+        raise spec_failure(args.file, err) from None
+    sys.stdout.write(script)
+
+
+def _open_when_up(url: str, host: str, port: int, timeout: float = 60.0) -> None:
+    """Open the page in a browser once the server accepts connections."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
+def command_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
+    # 0.0.0.0 and :: listen everywhere; a browser on this machine reaches them through loopback.
+    browse_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{browse_host}:{settings.port}/"
+    if args.open:
+        threading.Thread(target=_open_when_up, args=(url, browse_host, settings.port), daemon=True).start()
+    print(f"{PROG}: serving on {url}", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+# --- the parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,run,code}")
+
+    serve = commands.add_parser("serve", help="serve the web page and the API")
+    serve.add_argument("--host", help="interface to listen on (default: OPTIMLAB_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: OPTIMLAB_PORT or 8000)")
+    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
+    serve.set_defaults(handler=command_serve)
+
+    run = commands.add_parser("run", help="run an experiment file; NDJSON events on stdout")
+    run.add_argument("file", help="a POST /api/experiments body as JSON, or - for stdin")
+    run.set_defaults(handler=command_run)
+
+    code = commands.add_parser("code", help="print the plain-PyTorch script of one run of an experiment file")
+    code.add_argument("file", help="a POST /api/experiments body as JSON, or - for stdin")
+    code.add_argument("--run", type=int, default=0, help="which run, counting from 0 (default: 0)")
+    code.set_defaults(handler=command_code)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args, Settings())
+    except UsageError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""The engine against the plain PyTorch loop a user would write from SPEC §2, timed in the same process.
+
+Each scenario is a function returning a `Measurement` (engine seconds, plain-loop seconds, the ratio
+and its target); `SCENARIOS` lists them in table order. To add one — the zoo probe time, say —
+write a function that times both sides and append it to `SCENARIOS`:
+
+    def zoo_probe(repeat: int) -> Measurement:
+        '''catalog() from cold (cache_clear first) vs. probing the same classes by hand.'''
+        ...
+
+    SCENARIOS.append(Scenario("(d) zoo probe at start-up", zoo_probe))
+
+Timings are the best of `repeat` tries (a busy machine only ever adds time). Both sides use one
+torch thread, as the server does.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import math
+import pstats
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from app.engine.catalog import catalog
+from app.engine.runs import run_experiment
+from app.engine.spec import ExperimentSpec, SweepSpec
+from app.engine.sweeps import prepare_sweep, run_sweep
+
+START = (-1.5, 2.0)
+EIGHT_OPTIMIZERS: list[tuple[str, dict[str, Any]]] = [
+    ("SGD", {"lr": 1e-3, "momentum": 0.9}),
+    ("Adam", {"lr": 0.02}),
+    ("AdamW", {"lr": 0.02}),
+    ("RMSprop", {"lr": 0.01}),
+    ("Adagrad", {"lr": 0.3}),
+    ("Adamax", {"lr": 0.02}),
+    ("NAdam", {"lr": 0.02}),
+    ("RAdam", {"lr": 0.01}),
+]
+
+
+# --- the plain loop, written from SPEC §2 (not from the engine) -----------------------------------
+
+
+def rosenbrock(p: torch.Tensor) -> torch.Tensor:
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def plain_run(
+    optimizer: str,
+    params: dict[str, Any],
+    start: tuple[float, float],
+    steps: int,
+    noise: tuple[float, int] | None = None,
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """SPEC §2 line by line, recording with .item() after every step; stops at the first bad record."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, optimizer)([p], **params)
+    gen = torch.Generator().manual_seed(noise[1]) if noise else None
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = rosenbrock(p)
+        loss.backward()
+        if noise:
+            p.grad.add_(noise[0] * torch.randn(2, generator=gen, dtype=torch.float64))  # type: ignore[union-attr]
+        return loss
+
+    xs: list[float] = []
+    ys: list[float] = []
+    losses: list[float] = []
+    lrs: list[float] = []
+
+    def record() -> bool:
+        with torch.no_grad():
+            x, y, loss, lr = p[0].item(), p[1].item(), rosenbrock(p).item(), opt.param_groups[0]["lr"]
+        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
+            return False
+        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
+        return True
+
+    if record():
+        for _ in range(steps):
+            opt.step(closure)
+            if not record():
+                break
+    return xs, ys, losses, lrs
+
+
+# --- measurements ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    engine: float  # seconds (or seconds per run-step, see `unit`)
+    plain: float
+    target: float  # the ratio engine / plain must be at most this
+    unit: str = "s"
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.engine / self.plain
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.target
+
+
+@dataclass
+class Scenario:
+    name: str
+    measure: Callable[[int], Measurement]
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    best = math.inf
+    for _ in range(max(1, repeat)):
+        began = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def eight_optimizers_spec(steps: int = 2000) -> ExperimentSpec:
+    runs = [{"start": list(START), "optimizer": {"id": name, "params": params}} for name, params in EIGHT_OPTIMIZERS]
+    return ExperimentSpec.model_validate({"surface": {"id": "rosenbrock"}, "steps": steps, "runs": runs})
+
+
+def eight_optimizers(repeat: int) -> Measurement:
+    """(a) One experiment of 8 runs × 2000 steps vs. 8 plain loops; the results must be identical."""
+    spec = eight_optimizers_spec()
+    result = run_experiment(spec)
+    identical = all(
+        (run["x"], run["y"], run["loss"], run["lr"]) == plain_run(name, params, START, 2000)
+        for run, (name, params) in zip(result["runs"], EIGHT_OPTIMIZERS, strict=True)
+    )
+    engine = best_time(lambda: run_experiment(spec), repeat)
+    plain = best_time(lambda: [plain_run(name, params, START, 2000) for name, params in EIGHT_OPTIMIZERS], repeat)
+    return Measurement(engine, plain, 0.4, note="identical arrays" if identical else "ARRAYS DIFFER")
+
+
+def basin_map(repeat: int) -> Measurement:
+    """(b) A 64×64 × 300-step Adam basin map, per run-step, vs. the plain loop per run-step (4 runs timed)."""
+    body = {
+        "surface": {"id": "rosenbrock"},
+        "steps": 300,
+        "run": {"optimizer": {"id": "Adam", "params": {"lr": 0.05}}},
+        "vary": {"kind": "start", "resolution": 64},
+    }
+    spec = SweepSpec.model_validate(body)
+    batched = prepare_sweep(spec).batch_blocker() is None
+    engine = best_time(lambda: run_sweep(spec), repeat) / (64 * 64 * 300)
+    starts = [(-2.0, -1.0), (-0.5, 0.3), (0.7, 2.1), (1.9, 2.9)]
+    plain = best_time(lambda: [plain_run("Adam", {"lr": 0.05}, s, 300) for s in starts], repeat) / (4 * 300)
+    return Measurement(engine, plain, 1 / 300, "s/run-step", "batched" if batched else "NOT BATCHED")
+
+
+def lr_sweep(repeat: int) -> Measurement:
+    """(c) A 48-value × 500-step Adam LR sweep vs. 48 plain loops (every 4th value timed, scaled by 4)."""
+    values = [10 ** (-4 + 4 * i / 47) for i in range(48)]
+    body = {
+        "surface": {"id": "rosenbrock"},
+        "steps": 500,
+        "run": {"start": list(START), "optimizer": {"id": "Adam"}},
+        "vary": {"kind": "param", "values": values},
+    }
+    spec = SweepSpec.model_validate(body)
+    batched = prepare_sweep(spec).batch_blocker() is None
+    engine = best_time(lambda: run_sweep(spec), repeat)
+    sample = values[::4]  # every 4th value: the same mix of converging and diverging runs
+    plain = 4 * best_time(lambda: [plain_run("Adam", {"lr": v}, START, 500) for v in sample], repeat)
+    return Measurement(engine, plain, 0.5, note="batched, 48 param groups" if batched else "NOT BATCHED")
+
+
+def seed_band(repeat: int) -> Measurement:
+    """(e) A 128-seed × 500-step noisy SGD band vs. 128 plain noisy loops (8 timed, scaled by 16)."""
+    body = {
+        "surface": {"id": "rosenbrock"},
+        "steps": 500,
+        "run": {"start": list(START), "optimizer": {"id": "SGD", "params": {"lr": 5e-4}}, "noise": {"std": 1.0}},
+        "vary": {"kind": "seed", "seeds": list(range(128))},
+    }
+    spec = SweepSpec.model_validate(body)
+    batched = prepare_sweep(spec).batch_blocker() is None
+    engine = best_time(lambda: run_sweep(spec), repeat)
+    plain = 16 * best_time(lambda: [plain_run("SGD", {"lr": 5e-4}, START, 500, (1.0, s)) for s in range(8)], repeat)
+    return Measurement(engine, plain, 0.5, note="batched" if batched else "NOT BATCHED")
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("(a) 8 optimizers × 2000 steps", eight_optimizers),
+    Scenario("(b) 64×64 basin map, per run-step", basin_map),
+    Scenario("(c) 48-value LR sweep × 500 steps", lr_sweep),
+    Scenario("(e) 128-seed band × 500 steps", seed_band),
+    # (d) the zoo probe at start-up: see the module docstring for how to add it here.
+]
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def _seconds(value: float, unit: str) -> str:
+    if unit == "s/run-step":
+        return f"{value * 1e6:.3g} µs/run-step"
+    return f"{value:.3f} s"
+
+
+def _ratio(value: float) -> str:
+    return f"1/{1 / value:.0f}" if value < 0.01 else f"{value:.2f}"
+
+
+HEADER = f"{'scenario':38} {'engine':>20} {'plain loop':>20} {'ratio':>8} {'target':>8}"
+
+
+def row(name: str, m: Measurement) -> str:
+    verdict = "ok" if m.met else "MISSED"
+    return (
+        f"{name:38} {_seconds(m.engine, m.unit):>20} {_seconds(m.plain, m.unit):>20} "
+        f"{_ratio(m.ratio):>8} {'≤ ' + _ratio(m.target):>8}  {verdict}  {m.note}"
+    )
+
+
+def profile_lockstep(top: int = 18) -> str:
+    """Where the lockstep loop spends its time on scenario (a), by own time."""
+    spec = eight_optimizers_spec()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_experiment(spec)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def warm_up() -> None:
+    """Build the catalog (its start-up probe) and touch every code path once, outside the timings."""
+    catalog()
+    run_experiment(eight_optimizers_spec(5))
+    plain_run("Adam", {"lr": 0.01}, START, 5)

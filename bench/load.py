@@ -1,0 +1,175 @@
+"""Load check: many clients streaming the page's default comparison while /api/health is probed.
+
+    python -m bench.load [--clients 30] [--rounds 3] [--url http://127.0.0.1:8000]
+
+Starts its own server on a free loopback port (unless --url names a running one), runs `clients`
+concurrent clients that each stream the default comparison `rounds` times, one after another, and
+probes /api/health every 50 ms meanwhile. Prints the success count, the p50/p95 stream latency and the
+health latency; exits 1 if any stream or probe failed. Only loopback traffic, bounded in count and
+in time (--deadline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench.server import start_server, stop_server
+
+DEFAULT_COMPARISON = {
+    "surface": {"id": "rosenbrock"},
+    "steps": 500,
+    "runs": [
+        {"start": [-1.5, 2.0], "optimizer": {"id": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "Adam", "params": {"lr": 0.02}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "RMSprop", "params": {"lr": 0.01}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "Adagrad", "params": {"lr": 0.3}}},
+    ],
+}
+HEALTH_EVERY = 0.05
+
+
+@dataclass
+class Tally:
+    stream_seconds: list[float] = field(default_factory=list)  # request sent → `done` received
+    first_event_seconds: list[float] = field(default_factory=list)
+    health_seconds: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100), by linear interpolation; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+async def stream_once(client: httpx.AsyncClient, tally: Tally, label: str) -> None:
+    began = time.perf_counter()
+    first: float | None = None
+    events = []
+    try:
+        async with client.stream("POST", "/api/experiments/stream", json=DEFAULT_COMPARISON) as response:
+            if response.status_code != 200:
+                await response.aread()
+                tally.failures.append(f"{label}: HTTP {response.status_code} {response.text[:200]}")
+                return
+            async for line in response.aiter_lines():
+                if line:
+                    first = first or time.perf_counter()
+                    events.append(json.loads(line)["event"])
+    except (httpx.HTTPError, ValueError) as err:
+        tally.failures.append(f"{label}: {type(err).__name__}: {err}")
+        return
+    if events[-1:] != ["done"] or events.count("run_end") != len(DEFAULT_COMPARISON["runs"]) or "error" in events:
+        tally.failures.append(f"{label}: incomplete stream ({len(events)} events, last {events[-1:]})")
+        return
+    tally.stream_seconds.append(time.perf_counter() - began)
+    tally.first_event_seconds.append((first or began) - began)
+
+
+async def client_session(client: httpx.AsyncClient, tally: Tally, index: int, rounds: int) -> None:
+    for round_ in range(rounds):
+        await stream_once(client, tally, f"client {index} round {round_}")
+
+
+async def probe_health(client: httpx.AsyncClient, tally: Tally, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        began = time.perf_counter()
+        try:
+            response = await client.get("/api/health")
+            if response.status_code != 200:
+                tally.failures.append(f"health: HTTP {response.status_code}")
+        except httpx.HTTPError as err:
+            tally.failures.append(f"health: {type(err).__name__}: {err}")
+        else:
+            tally.health_seconds.append(time.perf_counter() - began)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
+
+
+async def load(url: str, clients: int, rounds: int, deadline: float) -> tuple[Tally, float]:
+    tally = Tally()
+    timeout = httpx.Timeout(deadline, connect=10.0)
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client,
+        httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10.0)) as prober_client,
+    ):
+        stop = asyncio.Event()
+        prober = asyncio.create_task(probe_health(prober_client, tally, stop))
+        began = time.perf_counter()
+        sessions = [client_session(client, tally, i, rounds) for i in range(clients)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*sessions), deadline)
+        except TimeoutError:
+            tally.failures.append(f"the load did not finish within {deadline:.0f} s")
+        elapsed = time.perf_counter() - began
+        stop.set()
+        await prober
+    return tally, elapsed
+
+
+def report(tally: Tally, clients: int, rounds: int, elapsed: float) -> None:
+    ms = 1000.0
+    total = clients * rounds
+    print(f"streams:  {len(tally.stream_seconds)}/{total} succeeded in {elapsed:.1f} s")
+    if tally.stream_seconds:
+        p50, p95 = percentile(tally.stream_seconds, 50), percentile(tally.stream_seconds, 95)
+        print(f"latency:  p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(tally.stream_seconds):.2f} s (request to `done`)")
+        print(
+            f"first event: p50 {percentile(tally.first_event_seconds, 50) * ms:.0f} ms,"
+            f" p95 {percentile(tally.first_event_seconds, 95) * ms:.0f} ms"
+        )
+    if tally.health_seconds:
+        print(
+            f"health:   {len(tally.health_seconds)} probes, p50 {percentile(tally.health_seconds, 50) * ms:.1f} ms,"
+            f" p95 {percentile(tally.health_seconds, 95) * ms:.1f} ms, max {max(tally.health_seconds) * ms:.1f} ms"
+        )
+    for failure in tally.failures[:20]:
+        print(f"FAILED:   {failure}")
+    if len(tally.failures) > 20:
+        print(f"FAILED:   ... and {len(tally.failures) - 20} more")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=30, help="concurrent clients (default 30)")
+    parser.add_argument("--rounds", type=int, default=3, help="streams per client, one after another (default 3)")
+    parser.add_argument("--deadline", type=float, default=600.0, help="give up after this many seconds")
+    parser.add_argument("--url", help="a running server on this machine (default: start one)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.clients <= 200 or not 1 <= args.rounds <= 20:
+        parser.error("--clients must be 1..200 and --rounds 1..20")
+    if args.url and urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("--url must be a loopback address: this load is not for other people's servers")
+    proc = None
+    if args.url:
+        url = args.url.rstrip("/")
+    else:
+        proc, url = start_server()
+    try:
+        print(f"load: {args.clients} clients × {args.rounds} streams of the default comparison on {url}")
+        tally, elapsed = asyncio.run(load(url, args.clients, args.rounds, args.deadline))
+    finally:
+        if proc is not None:
+            stop_server(proc)
+    report(tally, args.clients, args.rounds, elapsed)
+    return 1 if tally.failures or len(tally.stream_seconds) != args.clients * args.rounds else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Helpers for the API tests: strict JSON parsing, NDJSON streams and the result they add up to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"non-standard JSON constant {name} in a response")
+
+
+def strict_loads(text: str | bytes) -> Any:
+    """json.loads that refuses NaN, Infinity and -Infinity, as a browser's JSON.parse does."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def experiment(surface: str = "rosenbrock", steps: int = 200, *runs: dict[str, Any], **fields: Any) -> dict:
+    """An experiment request; `runs` default to one Adam run."""
+    body: dict[str, Any] = {
+        "surface": {"id": surface},
+        "steps": steps,
+        "runs": list(runs) or [{"optimizer": {"id": "Adam", "params": {"lr": 0.01}}}],
+    }
+    return body | fields
+
+
+def stream_events(client: httpx.Client, body: dict[str, Any]) -> tuple[httpx.Response, list[dict]]:
+    """POST /api/experiments/stream and parse every line strictly."""
+    with client.stream("POST", "/api/experiments/stream", json=body) as response:
+        lines = [line for line in response.iter_lines() if line]
+    return response, [strict_loads(line) for line in lines]
+
+
+def result_from_events(events: list[dict]) -> dict[str, Any]:
+    """The whole result document rebuilt from stream events, written from SPEC §6 (not the engine)."""
+    head = events[0]
+    runs: list[dict[str, Any]] = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in head["runs"]]
+    for event in events[1:]:
+        if event["event"] == "points":
+            run = runs[event["run"]]
+            assert event["start"] == len(run["x"]), "chunks of one run are contiguous by start"
+            for key in ("x", "y", "loss", "lr"):
+                run[key].extend(event[key])
+        elif event["event"] == "run_end":
+            fields = ("status", "diverged_at", "failed_at", "error", "summary")
+            runs[event["run"]].update({key: event[key] for key in fields})
+    return {"surface": head["surface"], "steps": head["steps"], "runs": runs}

@@ -1,0 +1,142 @@
+"""The `optimlab` command: `run` prints the API's stream, `code` the API's script, bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app import cli
+from tests.api.support import TIMEOUT, experiment, result_from_events, stream_events, strict_loads
+from tests.conftest import ROOT
+
+EXPERIMENT = experiment(
+    "rosenbrock",
+    300,
+    {"label": "momentum", "optimizer": {"id": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}}},
+    {"optimizer": {"id": "Adam", "params": {"lr": 0.02}}, "scheduler": {"id": "CosineAnnealingLR"}},
+    {"optimizer": {"id": "SGD", "params": {"lr": 1}}},
+    {"optimizer": {"id": "RMSprop"}, "noise": {"std": 0.3, "seed": 7}},
+    {"start": [0.0, 0.0], "optimizer": {"id": "LBFGS", "params": {"max_iter": 2}}},
+)
+
+
+@pytest.fixture(scope="module")
+def experiment_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "exp.json"
+    path.write_text(json.dumps(EXPERIMENT))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cli_run_started(experiment_file: Path) -> Iterator[subprocess.Popen]:
+    """`python -m app.cli run exp.json`, started before the test server so their start-ups overlap."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "run", str(experiment_file)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_cli_run_prints_the_events_the_api_streams(cli_run_started: subprocess.Popen, server_url: str) -> None:
+    stdout, stderr = cli_run_started.communicate(timeout=120)
+    assert cli_run_started.returncode == 0, stderr
+    cli_events = [strict_loads(line) for line in stdout.splitlines()]
+    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
+        _, api_events = stream_events(client, EXPERIMENT)
+    # Chunk boundaries follow the clock; everything else is the same, to the last bit.
+    assert result_from_events(cli_events) == result_from_events(api_events)
+    assert cli_events[0] == api_events[0] and cli_events[-1] == api_events[-1] == {"event": "done"}
+    run_ends = sorted((e for e in cli_events if e["event"] == "run_end"), key=lambda e: e["run"])
+    assert run_ends == sorted((e for e in api_events if e["event"] == "run_end"), key=lambda e: e["run"])
+    assert [e["status"] for e in run_ends] == ["completed", "completed", "diverged", "completed", "completed"]
+
+
+def test_cli_code_prints_the_script_the_api_exports_for_the_first_run(
+    experiment_file: Path, server_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["code", str(experiment_file)])
+    body = {"surface": EXPERIMENT["surface"], "steps": EXPERIMENT["steps"], "run": EXPERIMENT["runs"][0]}
+    exported = httpx.post(server_url + "/api/code", json=body, timeout=TIMEOUT)
+    assert exported.status_code == 200
+    assert capsys.readouterr().out == exported.text
+
+
+def test_cli_code_picks_another_run(experiment_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["code", "--run", "1", str(experiment_file)])
+    script = capsys.readouterr().out
+    assert "torch.optim.Adam(" in script and "CosineAnnealingLR(" in script
+
+
+BAD_FILES: dict[str, tuple[Any, str]] = {
+    "not-json": ('{"surface": ', "is not valid JSON"),
+    "not-an-object": ("[1, 2]", "Input should be"),
+    "missing-runs": ({"surface": {"id": "rosenbrock"}}, "runs: Field required"),
+    "unknown-optimizer": (experiment("rosenbrock", 10, {"optimizer": {"id": "__class__"}}), "runs.0.optimizer.id:"),
+    "torch-refuses": (
+        experiment("rosenbrock", 10, {"optimizer": {"id": "Adam", "params": {"lr": -1}}}, {"optimizer": {"id": "SGD"}}),
+        "runs.0.optimizer.params.lr: Invalid learning rate",
+    ),
+    "too-many-steps": (experiment("rosenbrock", 10**6), "steps: at most 20000 steps"),
+    "bad-formula": (
+        {"surface": {"id": "expression", "params": {"expression": "x^2"}}, "runs": [{"optimizer": {"id": "SGD"}}]},
+        "surface.params.expression: unexpected character '^' at position 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["run", "code"])
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_cli_bad_spec_exits_2_with_one_line(
+    name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, expected = BAD_FILES[name]
+    path = tmp_path / "exp.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, str(path)])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("optimlab: error: ") and captured.err.count("\n") == 1
+    assert expected in captured.err
+
+
+def test_cli_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", str(tmp_path / "nope.json")])
+    assert exit_info.value.code == 2
+    assert (
+        capsys.readouterr().err == f"optimlab: error: cannot read {tmp_path / 'nope.json'}: No such file or directory\n"
+    )
+
+
+def test_cli_serve_runs_uvicorn_with_our_settings_and_opens_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: dict[str, Any] = {}
+    opened: list[tuple] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app, **kwargs))
+    monkeypatch.setattr(cli, "_open_when_up", lambda *args: opened.append(args))
+    monkeypatch.setenv("OPTIMLAB_MAX_STEPS", "123")
+    cli.main(["serve", "--host", "0.0.0.0", "--port", "8123", "--open"])
+    assert served["host"] == "0.0.0.0" and served["port"] == 8123
+    assert served["app"].state.settings.max_steps == 123
+    for _ in range(100):  # the browser is opened from a thread, once the port answers
+        if opened:
+            break
+        time.sleep(0.01)
+    assert opened == [("http://127.0.0.1:8123/", "127.0.0.1", 8123)]

@@ -1,0 +1,1 @@
+"""Shipping checks: the Docker image recipe, the security headers, and fuzzing the API."""
