@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import catalog, code, experiments, health, pages, qr, sweeps
 from app.api.errors import install_error_handlers
+from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.api.pool import ComputePool
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = ComputePool(settings.workers, settings.max_pending)
+    app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
     install_error_handlers(app)
     for module in (health, catalog, experiments, sweeps, code, qr, pages):
         app.include_router(module.router)

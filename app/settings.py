@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     max_seconds: float = Field(default=120.0, gt=0, description="compute time one experiment may take")
     workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
+    result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="finished results kept to replay")
     chunk_seconds: float = Field(default=0.05, gt=0, description="stream flush interval")
     public_url: str | None = Field(default=None, description="base URL the QR code points students to")
     cors_origins: list[str] = Field(default_factory=list)

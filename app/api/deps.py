@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from app.api.flights import FlightCache
 from app.api.pool import ComputePool
 from app.settings import Settings
 
@@ -14,3 +15,7 @@ def get_settings(request: Request) -> Settings:
 
 def get_pool(request: Request) -> ComputePool:
     return request.app.state.pool
+
+
+def get_flights(request: Request) -> FlightCache:
+    return request.app.state.flights

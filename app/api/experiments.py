@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import aclosing
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from app.api.deps import get_pool, get_settings
-from app.api.errors import log
-from app.api.jsonio import StrictJSONResponse, dumps
+from app.api.deps import get_flights, get_pool, get_settings
+from app.api.flights import FlightCache, request_key
+from app.api.jsonio import StrictJSONResponse
 from app.api.pool import ComputePool
-from app.engine.runs import collect, iterate_experiment, prepare_experiment
+from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.engine.runs import PreparedExperiment, collect, iterate_experiment, prepare_experiment
 from app.engine.spec import ExperimentSpec
 from app.settings import Settings
 
@@ -37,54 +38,37 @@ EXAMPLE = {
 ExperimentBody = Annotated[ExperimentSpec, Body(examples=[EXAMPLE])]
 
 
+def _events(
+    spec: ExperimentSpec, settings: Settings, flights: FlightCache, prepared: PreparedExperiment
+) -> AsyncIterator[Encoded]:
+    """The experiment's events, computed once for identical requests (see flights.py)."""
+    key = request_key({"experiment": spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
+    return flights.start(key, lambda: iterate_experiment(prepared, settings.chunk_seconds))
+
+
 @router.post("/api/experiments")
 async def run_experiment(
     spec: ExperimentBody,
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
+    flights: Annotated[FlightCache, Depends(get_flights)],
 ) -> Response:
     """Run every run of the experiment and return the whole result (SPEC §6)."""
     prepared = await pool.run(prepare_experiment, spec, settings.limits)
-    pool.check()
-    events = []
-    # Event by event, as the stream does, so a client that hangs up stops the computation.
-    async with aclosing(pool.iterate(iterate_experiment(prepared, settings.chunk_seconds))) as computation:
-        async for event in computation:
-            if await request.is_disconnected():
-                return Response(status_code=499)  # nobody is listening; the status is for the log
-            events.append(event)
+    events = await events_while_connected(request, _events(spec, settings, flights, prepared))
+    if events is None:
+        return Response(status_code=499)  # nobody is listening; the status is for the log
     return StrictJSONResponse(collect(iter(events)))
 
 
-async def ndjson(events: AsyncIterator[Any], head: Any = None) -> AsyncIterator[str]:
-    """One JSON document per line (`head` first, when given); a failure after the stream began ends it
-    with an `error` event."""
-    if head is not None:
-        yield dumps(head.to_dict()) + "\n"
-    try:
-        async for event in events:
-            yield dumps(event.to_dict()) + "\n"
-    except Exception as err:
-        log.exception("stream failed")
-        yield dumps({"event": "error", "detail": f"{type(err).__name__}: {err}"}) + "\n"
-
-
-@router.post(
-    "/api/experiments/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON event per line"}},
-)
+@router.post("/api/experiments/stream", response_class=StreamingResponse, responses=NDJSON_RESPONSES)
 async def stream_experiment(
     spec: ExperimentBody,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
+    flights: Annotated[FlightCache, Depends(get_flights)],
 ) -> StreamingResponse:
     """The same result as NDJSON: `experiment`, `points` chunks, `run_end` per run, then `done`."""
     prepared = await pool.run(prepare_experiment, spec, settings.limits)
-    pool.check()
-    computation = iterate_experiment(prepared, settings.chunk_seconds)
-    # The `experiment` event comes before any computation (SPEC §6), so it is taken here, on the event
-    # loop: it reaches the client at once even while every worker is busy with other streams.
-    head = next(computation)
-    return StreamingResponse(ndjson(pool.iterate(computation), head), media_type="application/x-ndjson")
+    return ndjson_response(_events(spec, settings, flights, prepared))

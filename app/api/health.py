@@ -8,17 +8,25 @@ import torch
 from fastapi import APIRouter, Depends
 
 from app import __version__
-from app.api.deps import get_pool
+from app.api.deps import get_flights, get_pool
+from app.api.flights import FlightCache
 from app.api.pool import ComputePool
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/api/health")
-async def health(pool: Annotated[ComputePool, Depends(get_pool)]) -> dict[str, Any]:
+async def health(
+    pool: Annotated[ComputePool, Depends(get_pool)], flights: Annotated[FlightCache, Depends(get_flights)]
+) -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
         "torch": torch.__version__,
-        "computations": {"active": pool.admitted, "cancelled": pool.cancelled},
+        "computations": {
+            "active": pool.admitted,
+            "cancelled": pool.cancelled,
+            "computed": flights.computed,
+            "shared": flights.shared,
+        },
     }

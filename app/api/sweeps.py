@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response, StreamingResponse
 
-from app.api.deps import get_pool, get_settings
-from app.api.experiments import ndjson
+from app.api.deps import get_flights, get_pool, get_settings
+from app.api.flights import FlightCache, request_key
 from app.api.jsonio import StrictJSONResponse
 from app.api.pool import ComputePool
+from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
 from app.engine.spec import SweepSpec
-from app.engine.sweeps import collect_sweep, iterate_sweep, prepare_sweep
+from app.engine.sweeps import PreparedSweep, collect_sweep, iterate_sweep, prepare_sweep
 from app.settings import Settings
 
 router = APIRouter(tags=["sweeps"])
@@ -52,30 +55,37 @@ EXAMPLES = [
 SweepBody = Annotated[SweepSpec, Body(examples=EXAMPLES)]
 
 
+def _events(
+    spec: SweepSpec, settings: Settings, flights: FlightCache, prepared: PreparedSweep
+) -> AsyncIterator[Encoded]:
+    """The sweep's events, computed once for identical requests (see flights.py)."""
+    key = request_key({"sweep": spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
+    return flights.start(key, lambda: iterate_sweep(prepared, PROGRESS_SECONDS))
+
+
 @router.post("/api/sweeps")
 async def run_sweep(
     spec: SweepBody,
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
-) -> JSONResponse:
+    flights: Annotated[FlightCache, Depends(get_flights)],
+) -> Response:
     """Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (SPEC §6)."""
     prepared = await pool.run(prepare_sweep, spec, settings.limits)
-    result = await pool.run(lambda: collect_sweep(iterate_sweep(prepared, PROGRESS_SECONDS)))
-    return StrictJSONResponse(result)
+    events = await events_while_connected(request, _events(spec, settings, flights, prepared))
+    if events is None:
+        return Response(status_code=499)  # nobody is listening; the status is for the log
+    return StrictJSONResponse(collect_sweep(iter(events)))
 
 
-@router.post(
-    "/api/sweeps/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON event per line"}},
-)
+@router.post("/api/sweeps/stream", response_class=StreamingResponse, responses=NDJSON_RESPONSES)
 async def stream_sweep(
     spec: SweepBody,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
+    flights: Annotated[FlightCache, Depends(get_flights)],
 ) -> StreamingResponse:
     """The same result as NDJSON: a `sweep` event, `progress` events while computing, then `result`."""
     prepared = await pool.run(prepare_sweep, spec, settings.limits)
-    pool.check()
-    events = pool.iterate(iterate_sweep(prepared, PROGRESS_SECONDS))
-    return StreamingResponse(ndjson(events), media_type="application/x-ndjson")
+    return ndjson_response(_events(spec, settings, flights, prepared))

@@ -147,6 +147,11 @@ class RunEnded:
     error: str | None
     summary: dict[str, Any]
 
+    @property
+    def cut_short_by_the_server(self) -> bool:
+        """Ended by the server's compute budget: another time, on another machine, it may not be."""
+        return (self.error or "").startswith(ComputeBudgetExceeded.__name__)
+
     def to_dict(self) -> dict[str, Any]:
         return {"event": "run_end", "run": self.run, "status": self.status, "diverged_at": self.diverged_at,
                 "failed_at": self.failed_at, "error": self.error, "summary": self.summary}  # fmt: skip
@@ -188,6 +193,10 @@ def _finite_or_none(value: Any) -> Any:
 PLATEAU_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter")
 
 
+class ComputeBudgetExceeded(RuntimeError):
+    """The server's limit on one experiment's work ran out; not a property of the run itself."""
+
+
 class EvaluationBudget:
     """Closure evaluations and seconds left to an experiment, shared by its runs.
 
@@ -202,12 +211,12 @@ class EvaluationBudget:
     def out_of_time(self) -> bool:
         return time.perf_counter() > self.deadline
 
-    def timeout_error(self) -> TimeoutError:
-        return TimeoutError(f"the experiment ran longer than the server's limit of {self.seconds:g} s")
+    def timeout_error(self) -> ComputeBudgetExceeded:
+        return ComputeBudgetExceeded(f"the experiment ran longer than the server's limit of {self.seconds:g} s")
 
     def spend(self) -> None:
         if self.left <= 0:
-            raise RuntimeError(f"the experiment used up its budget of {self.total} closure evaluations")
+            raise ComputeBudgetExceeded(f"the experiment used up its budget of {self.total} closure evaluations")
         if self.out_of_time():
             raise self.timeout_error()
         self.left -= 1

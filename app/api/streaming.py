@@ -1,0 +1,59 @@
+"""Events to NDJSON lines, and the pieces both computation routes (experiments, sweeps) share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from typing import Any, NamedTuple
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from app.api.jsonio import dumps
+
+log = logging.getLogger("optimlab")
+
+
+class Encoded(NamedTuple):
+    """An engine event and its NDJSON line, encoded once, on a worker (never on the event loop)."""
+
+    event: Any
+    line: str
+
+
+def encoded(events: Iterator[Any]) -> Iterator[Encoded]:
+    for event in events:
+        yield Encoded(event, dumps(event.to_dict()) + "\n")
+
+
+async def ndjson(items: AsyncIterator[Encoded]) -> AsyncIterator[str]:
+    """The lines; a failure after the stream began ends it with an `error` event. Closing the items
+    when the client leaves stops their computation."""
+    try:
+        async with aclosing(items):
+            async for item in items:
+                yield item.line
+    except Exception as err:
+        log.exception("stream failed")
+        yield dumps({"event": "error", "detail": f"{type(err).__name__}: {err}"}) + "\n"
+
+
+def ndjson_response(items: AsyncIterator[Encoded]) -> StreamingResponse:
+    return StreamingResponse(ndjson(items), media_type="application/x-ndjson")
+
+
+async def events_while_connected(request: Request, items: AsyncIterator[Encoded]) -> list[Any] | None:
+    """Every event, or None as soon as the client has hung up (which stops the computation)."""
+    events = []
+    async with aclosing(items):
+        async for item in items:
+            if await request.is_disconnected():
+                return None
+            events.append(item.event)
+    return events
+
+
+NDJSON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/x-ndjson": {}}, "description": "one JSON event per line"}
+}
