@@ -411,6 +411,7 @@ class Lockstep:
         self.budget = EvaluationBudget(experiment.max_evaluations, experiment.max_seconds)
         self.runs = [LiveRun(run, self.surface, experiment.record_state, self.budget) for run in experiment.runs]
         self.recorder = Recorder(len(self.runs), experiment.steps)
+        self._rows: dict[tuple[int, ...], torch.Tensor] = {}
 
     def active(self) -> list[LiveRun]:
         return [run for run in self.runs if not run.stopped]
@@ -429,7 +430,7 @@ class Lockstep:
             losses = self._shared_forward_backward(shared)
             plain = [(run, loss) for run, loss in zip(shared, losses.detach(), strict=True) if run.step_loss_is_record]
             if plain:
-                rows = torch.tensor([run.index for run, _ in plain])
+                rows = self.rows([run for run, _ in plain])
                 rec.losses[rows, k - 1] = torch.stack([loss for _, loss in plain])
             for run, loss in zip(shared, losses, strict=True):
                 self._guarded_step(run, k, lambda loss=loss: loss)
@@ -439,7 +440,7 @@ class Lockstep:
         still = [run for run in active if not run.stopped]
         plain_runs = [run for run in still if run.step_loss_is_record]
         if plain_runs:
-            rows = torch.tensor([run.index for run in plain_runs])
+            rows = self.rows(plain_runs)
             rec.points[rows, k] = torch.stack([run.p.detach() for run in plain_runs])
             for run in plain_runs:
                 rec.known[run.index] = k
@@ -456,6 +457,13 @@ class Lockstep:
             run.fail(k, err)
             return
         rec.known[run.index] = k + 1
+
+    def rows(self, runs: list[LiveRun]) -> torch.Tensor:
+        """The record rows of these runs, as an index tensor made once per set of runs."""
+        key = tuple(run.index for run in runs)
+        if key not in self._rows:
+            self._rows[key] = torch.tensor(key)
+        return self._rows[key]
 
     def _guarded_step(self, run: LiveRun, k: int, closure: Callable[[], torch.Tensor]) -> None:
         """A step (or scheduler) that raises ends this run only (SPEC §2); the others go on."""
