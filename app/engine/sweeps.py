@@ -84,6 +84,7 @@ class PreparedSweep:
     tolerance: float
     cells: list[PreparedRun]
     axes: dict[str, Any]  # what the result names its cells by: x/y, name/values or seeds
+    max_seconds: float = DEFAULT_LIMITS.max_seconds  # for the run-by-run fallback, all chunks together
 
     @property
     def work(self) -> int:
@@ -243,7 +244,7 @@ def prepare_sweep(spec: SweepSpec, limits: Limits = DEFAULT_LIMITS) -> PreparedS
             for i, seed in enumerate(vary.seeds)
         ]
         axes = {"seeds": list(vary.seeds)}
-    return PreparedSweep(vary.kind, surface, spec.steps, spec.tolerance, prepared, axes)
+    return PreparedSweep(vary.kind, surface, spec.steps, spec.tolerance, prepared, axes, limits.max_seconds)
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -514,12 +515,8 @@ def _lockstep(sweep: PreparedSweep, chunk_seconds: float) -> Generator[int, None
     """Run-steps done, as independent runs advance in lockstep chunks; returns the outcomes."""
     n = sweep.steps
     cells = sweep.cells
-    # runs.Lockstep evaluates the final losses of its runs as one stack: on a surface with
-    # vector-unsafe ops, keep each run alone (it shares no forward pass there anyway).
-    if sweep.surface.formula.uses_vector_unsafe_ops:
-        size = 1
-    else:
-        size = max(1, min(LOCKSTEP_RUNS, LOCKSTEP_RECORDS // (n + 1)))
+    size = max(1, min(LOCKSTEP_RUNS, LOCKSTEP_RECORDS // (n + 1)))
+    deadline = time.perf_counter() + sweep.max_seconds  # the server's budget covers the whole sweep
     keep_paths = sweep.kind == "seed"
     out = Outcomes(
         ["completed"] * len(cells),
@@ -532,7 +529,10 @@ def _lockstep(sweep: PreparedSweep, chunk_seconds: float) -> Generator[int, None
     for first in range(0, len(cells), size):
         chunk = [replace(cell, index=i) for i, cell in enumerate(cells[first : first + size])]
         known = [0] * len(chunk)
-        for event in iterate_experiment(PreparedExperiment(sweep.surface, n, sweep.tolerance, chunk), chunk_seconds):
+        experiment = PreparedExperiment(
+            sweep.surface, n, sweep.tolerance, chunk, max_seconds=max(0.0, deadline - time.perf_counter())
+        )
+        for event in iterate_experiment(experiment, chunk_seconds):
             if isinstance(event, Points):
                 c = first + event.run
                 out.final_point[c] = (event.x[-1], event.y[-1])
