@@ -9,11 +9,13 @@ machine's LAN address (found without sending a packet), else at the URL as given
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import ipaddress
 import socket
 import struct
 import sys
+import time
 from typing import Annotated
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -30,6 +32,7 @@ router = APIRouter(tags=["share"])
 MAX_URL_LENGTH = 2048
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
+LAN_ADDRESS_SECONDS = 30  # how long a found address is reused: each lesson in presenter mode asks for a new code
 
 
 def _interface_addresses() -> list[str]:
@@ -48,11 +51,14 @@ def _interface_addresses() -> list[str]:
 
 
 def lan_address() -> str | None:
-    """This machine's private IPv4 address on the local network, or None.
+    """This machine's private IPv4 address on the local network, or None (looked up every 30 s at most)."""
+    return _lan_address_during(int(time.monotonic() // LAN_ADDRESS_SECONDS))
 
-    The host name's address first (`gethostbyname(gethostname())`; Debian maps it to 127.0.1.1, so
-    it is often loopback), then the interfaces' own addresses. Nothing here sends a packet.
-    """
+
+@functools.lru_cache(maxsize=1)
+def _lan_address_during(period: int) -> str | None:
+    """The host name's address first (`gethostbyname(gethostname())`; Debian maps it to 127.0.1.1,
+    so it is often loopback), then the interfaces' own addresses. Nothing here sends a packet."""
     candidates = []
     with contextlib.suppress(OSError):
         candidates.append(socket.gethostbyname(socket.gethostname()))

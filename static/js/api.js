@@ -48,8 +48,17 @@ export async function getSurfaceGrid(surface, { resolution, domain, signal }) {
 }
 
 /** POST an experiment and yield the stream's events, one parsed NDJSON line at a time. */
-export async function* streamExperiment(experiment, { signal }) {
-  const response = await request("/api/experiments/stream", { method: "POST", body: experiment, signal });
+export function streamExperiment(experiment, { signal }) {
+  return streamNdjson("/api/experiments/stream", experiment, { signal });
+}
+
+/** POST a sweep (SPEC §6) and yield its stream's events: `sweep`, `progress`…, then `result`. */
+export function streamSweep(sweep, { signal }) {
+  return streamNdjson("/api/sweeps/stream", sweep, { signal });
+}
+
+async function* streamNdjson(url, body, { signal }) {
+  const response = await request(url, { method: "POST", body, signal });
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
   try {

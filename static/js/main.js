@@ -3,14 +3,22 @@
 // and the paths grow as chunks arrive.
 
 import { ApiError, getCatalog, getSurfaceGrid, streamExperiment } from "./api.js";
+import { createCodePanel } from "./codepanel.js";
 import { createControls } from "./controls.js";
 import { exportCsv, exportJson } from "./export.js";
 import { formatNumber } from "./format.js";
+import { createInspector } from "./inspector.js";
+import { createLessons } from "./lessons.js";
+import { createPlayback } from "./playback.js";
 import { createPlots } from "./plots.js";
+import { createPresenter } from "./presenter.js";
 import { applyEvent, markStopped, startResults } from "./results.js";
-import { createState, createStore, findEntry, toRequest } from "./state.js";
+import { createStartMover } from "./starts.js";
+import { createState, createStore, findEntry, runLabel, toRequest } from "./state.js";
 import { renderLegend, renderSummary } from "./summary.js";
+import { createSweeps } from "./sweeps.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./theme.js";
+import { createUrlSync } from "./url.js";
 
 const DEBOUNCE_MS = 150;
 /** A full redraw of the map costs tens of ms; while chunks stream in every ~50 ms, draw every ~200. */
@@ -48,6 +56,7 @@ async function main() {
 
   const store = createStore(createState(catalog));
   const { state } = store;
+  const sharing = createUrlSync({ store, catalog }); // a link's experiment replaces the default before anything draws
   state.view.theme = savedTheme();
   // On a phone the run cards start folded to one coloured line each, so the plots come first.
   if (window.matchMedia("(max-width: 759px)").matches) {
@@ -56,6 +65,24 @@ async function main() {
   applyTheme(state.view.theme, toggle);
 
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
+  const lessons = createLessons({ store, catalog, notice: sharing.notice });
+  createPresenter({ store, lessons });
+  createCodePanel({ store, catalog });
+  const playback = createPlayback({
+    store, getResults: () => shown.results, getPlots: () => plots,
+    controls: {
+      play: document.querySelector('[data-testid="play-button"]'), back: byId("step-back"), forward: byId("step-forward"),
+      scrubber: document.querySelector('[data-testid="scrubber"]'), readout: byId("step-readout"), speed: byId("speed-select"),
+    },
+    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot")],
+  });
+  const inspector = createInspector({
+    store, root: byId("inspector"), getResults: () => shown.results, onData: () => playback.redraw(),
+  });
+  const startMover = createStartMover({
+    store, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
+    labelOf: (run) => runLabel(run, catalog),
+  });
   let plots = null; // once Plotly.js has loaded
   const stage = document.querySelector(".stage");
   const charts = document.querySelector(".charts");
@@ -79,7 +106,11 @@ async function main() {
     renderQueued = false;
     lastRender = performance.now();
     const { results } = shown;
-    plots?.render(shown);
+    plots?.render({ ...shown, view: state.view });
+    byId("view-select").value = state.view.mode;
+    playback.sync();
+    inspector.sync();
+    startMover.sync();
     renderSummary(byId("summary-table"), results);
     renderLegend(byId("legend"), results);
     const finished = Boolean(results?.finishedAt);
@@ -208,6 +239,11 @@ async function main() {
   byId("export-json").addEventListener("click", () => exportJson(shown.results));
   byId("export-csv").addEventListener("click", () => exportCsv(shown.results));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
+  // The sweep panel; its seed bands reach the plots as `shown.overlays`.
+  createSweeps({
+    store, catalog, shown, requestRender: scheduleRender,
+    root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
+  });
 
   // Ask the server first: it computes the default comparison while the browser parses Plotly.
   controls.render();

@@ -4,25 +4,29 @@
 
 import { formatNumber } from "./format.js";
 import { minimumValue } from "./results.js";
+import { cursorShapes, mapShapes, moveCursor, multiplesFigure, surfaceFigure } from "./views.js";
 
 let Plotly = null;
+
+let plotlyLoading = null; // one <script> however many modules ask
 
 /** Run Plotly.js (preloaded by the page) once; resolves when `window.Plotly` is there. */
 export function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  return new Promise((resolve, reject) => {
+  return (plotlyLoading ??= new Promise((resolve, reject) => {
     const script = Object.assign(document.createElement("script"), { src: document.getElementById("plotly-src").href });
     script.addEventListener("load", () => resolve(window.Plotly));
     script.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded.")));
     document.head.append(script);
-  });
+  }));
 }
 
 const CONFIG = {
   responsive: true,
   displaylogo: false,
-  displayModeBar: "hover",
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+  displayModeBar: true, // always shown: its camera button is the PNG export, and touch screens have no hover
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "zoomIn2d", "zoomOut2d", "toggleSpikelines"],
+  showSendToCloud: false, // Plotly's "Share chart" uploads to Plotly Cloud; this page shares through its URL
   toImageButtonOptions: { format: "png", scale: 2 },
 };
 
@@ -48,7 +52,11 @@ function readTheme() {
     bg: "--plot-bg", grid: "--plot-grid", ink: "--plot-ink", low: "--map-low", mid: "--map-mid",
     high: "--map-high", line: "--map-line", minimum: "--minimum-marker",
   }).map(([name, token]) => [name, resolveColor(token)]));
-  return { ...colors, font: getComputedStyle(document.body).fontFamily };
+  const style = getComputedStyle(document.body);
+  // Presenter mode (css/teach.css) enlarges type and lines for a projector through these two properties.
+  const fontSize = Number.parseFloat(style.getPropertyValue("--plot-font-size")) || 12;
+  const lineScale = Number.parseFloat(style.getPropertyValue("--plot-line-scale")) || 1;
+  return { ...colors, font: style.fontFamily, fontSize, lineScale };
 }
 
 // ---- per-run derived arrays, grown as the run grows (not rebuilt per frame) ----
@@ -150,7 +158,8 @@ function runTraces(run, theme, domain) {
   return [
     {
       type: "scatter", mode: "lines", x: run.x, y: run.y, text: derived(run).text,
-      line: { color: run.color, width: PATH_WIDTH }, hovertemplate: hoverTemplate(run), meta: { role: "path" },
+      line: { color: run.color, width: PATH_WIDTH * theme.lineScale }, hovertemplate: hoverTemplate(run),
+      meta: { role: "path" },
     },
     {
       type: "scatter", mode: "markers", x: run.x.slice(0, 1), y: run.y.slice(0, 1), meta: { role: "start" },
@@ -175,7 +184,7 @@ function baseLayout(theme, revision) {
     datarevision: revision,
     paper_bgcolor: theme.bg,
     plot_bgcolor: theme.bg,
-    font: { family: theme.font, size: 12, color: theme.ink },
+    font: { family: theme.font, size: theme.fontSize, color: theme.ink },
     showlegend: false,
     hovermode: "closest",
     hoverlabel: { font: { family: theme.font } },
@@ -186,11 +195,23 @@ function axis(theme, extra) {
   return { gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, automargin: true, ...extra };
 }
 
+// While `datarevision` repeats, Plotly.react compares no data arrays at all: it must change with every new
+// contour trace (a new grid or theme), overlay and results object (each stream counts from 0), not only as they grow.
+const serials = new WeakMap();
+let lastSerial = 0;
+function dataRevision(...sources) {
+  return sources.map((source) => {
+    if (!source) return "-";
+    if (!serials.has(source)) serials.set(source, ++lastSerial);
+    return `${serials.get(source)}.${source.revision ?? 0}`;
+  }).join(":");
+}
+
 function curveLayout(theme, results, yaxis) {
   return {
-    ...baseLayout(theme, results?.revision ?? 0),
+    ...baseLayout(theme, dataRevision(results)),
     uirevision: "curves",
-    margin: { l: 52, r: 12, t: 8, b: 36 },
+    margin: { l: 52, r: 12, t: 30, b: 36 }, // the top strip holds the modebar (PNG export), clear of the curves
     xaxis: axis(theme, { title: { text: "step", standoff: 4 }, range: [0, results?.steps ?? 1] }),
     yaxis: axis(theme, { exponentformat: "power", ...yaxis }),
   };
@@ -209,16 +230,26 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     return surfaceCache.trace;
   }
 
-  function renderMap(grid, surface, results) {
+  function renderMap(grid, surface, results, view, overlays) {
+    const contour = grid ? surfaceTrace(grid) : null; // a new trace for a new grid or theme
+    if (view.mode === "multiples" || view.mode === "3d") {
+      const build = view.mode === "3d" ? surfaceFigure : multiplesFigure;
+      const { data, layout } = build({ grid, contour, surface, results, view, theme, box: map.getBoundingClientRect() });
+      layout.datarevision = dataRevision(contour, results);
+      Plotly.react(map, data, layout, CONFIG);
+      return;
+    }
     const domain = surface.domain;
     const data = [
-      ...(grid ? [surfaceTrace(grid)] : []),
+      ...(contour ? [contour] : []),
+      ...(overlays?.map ?? []), // seed bands (sweeps.js): faint, under the paths
       ...(results?.runs ?? []).flatMap((run) => runTraces(run, theme, domain)),
       minimaTrace(results?.surface?.minima ?? surface.minima ?? [], theme), // on top: paths end there
     ];
     Plotly.react(map, data, {
-      ...baseLayout(theme, results?.revision ?? 0),
+      ...baseLayout(theme, dataRevision(contour, overlays?.map, results)),
       uirevision: surface.id,
+      shapes: mapShapes(results, view, theme), // the cursor's dots, LBFGS's evaluations (views.js)
       margin: { l: 44, r: 12, t: 12, b: 36 },
       xaxis: axis(theme, { range: domain.x, title: { text: "x", standoff: 2 }, showgrid: false, zeroline: false }),
       yaxis: axis(theme, {
@@ -228,21 +259,24 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     }, CONFIG);
   }
 
-  function renderCurves(results) {
+  function renderCurves(results, view, overlays) {
     const fMin = results ? minimumValue(results) : null;
     lossTitle.textContent = fMin === null ? "Loss" : "Loss − f* (log scale)";
     const runs = results?.runs ?? [];
     const curve = (run, y) => ({
       type: "scatter", mode: "lines", x: derived(run).steps, y, text: derived(run).text,
-      line: { color: run.color, width: CURVE_WIDTH }, hovertemplate: hoverTemplate(run),
+      line: { color: run.color, width: CURVE_WIDTH * theme.lineScale }, hovertemplate: hoverTemplate(run),
     });
-    Plotly.react(loss, runs.map((run) => curve(run, lossSeries(run, fMin))),
-      curveLayout(theme, results, { type: fMin === null ? "linear" : "log" }), CONFIG);
+    const shapes = cursorShapes(results, view, theme);
+    // Seed bands (sweeps.js) go after the runs' curves, so trace i stays run i.
+    Plotly.react(loss, [...runs.map((run) => curve(run, lossSeries(run, fMin))), ...(overlays?.loss ?? [])],
+      { ...curveLayout(theme, results, { type: fMin === null ? "linear" : "log" }), shapes }, CONFIG);
     // Optimizers' learning rates differ by orders of magnitude: a log axis shows them all,
     // unless a schedule reaches 0 (cosine's last step), which only a linear axis can show.
     const lrType = runs.every((run) => run.lr.every((v) => v > 0)) ? "log" : "linear";
-    Plotly.react(lr, runs.map((run) => curve(run, run.lr)),
-      curveLayout(theme, results, lrType === "log" ? { type: "log", dtick: 1 } : { rangemode: "tozero" }), CONFIG);
+    Plotly.react(lr, runs.map((run) => curve(run, run.lr)), {
+      ...curveLayout(theme, results, lrType === "log" ? { type: "log", dtick: 1 } : { rangemode: "tozero" }), shapes,
+    }, CONFIG);
   }
 
   // Plotly's `responsive` follows the window; containers also change size on their own.
@@ -252,9 +286,15 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
   for (const element of [map, loss, lr]) resizer.observe(element);
 
   return {
-    render({ grid, surface, results }) {
-      renderMap(grid, surface, results);
-      renderCurves(results);
+    /** `view`: the state's view (mode and cursor); the overlay at the newest step when omitted. */
+    /** `overlays`: extra traces {map, loss} (seed bands), drawn in the overlay view. */
+    render({ grid, surface, results, view = { mode: "overlay", cursor: null }, overlays = null }) {
+      renderMap(grid, surface, results, view, overlays);
+      renderCurves(results, view, overlays);
+    },
+    /** Move the shared cursor alone (playback frames, hover, the scrubber): cheap. */
+    moveCursor({ results, view }) {
+      moveCursor(Plotly, { map, loss, lr }, { results, view, theme });
     },
     /** Re-read the colours after a theme change (the next render uses them). */
     refreshTheme() {
@@ -262,3 +302,6 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     },
   };
 }
+
+// Shared with views.js, which builds the other views from the same parts.
+export { axis, baseLayout, derived, escapeHtml, hoverTemplate, LOG_FLOOR, minimaTrace, runTraces };

@@ -9,6 +9,7 @@ export function startResults(event, { request, colors, sentAt }) {
   return {
     steps: event.steps,
     tolerance: request.tolerance,
+    request, // as sent: the inspector asks for the same experiment again, with its optimizer state
     surface: event.surface,
     startedAt: sentAt,
     finishedAt: null,

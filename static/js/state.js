@@ -105,7 +105,12 @@ export function createState(catalog) {
   return {
     experiment,
     view: {
-      mode: "overlay",
+      mode: "overlay", // "overlay" | "multiples" | "3d"
+      // The cursor every plot shares: a step (null: the newest record) and playback. Changes to
+      // it are flagged {cursor: true}, which redraws the cursor alone (playback.js).
+      cursor: { step: null, playing: false, speed: 1 },
+      inspector: { open: false, explain: true },
+      startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",
       collapsedRuns: new Set(),
       // The API's 422 issues by request ({path, msg, ...}); each is shown next to its field.

@@ -67,7 +67,8 @@ def page(browser_context: BrowserContext, server_url: str, page_log: PageLog) ->
     page = browser_context.new_page()
     page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
     page.on("pageerror", lambda error: page_log.console_errors.append(f"uncaught: {error}"))
-    page.on("request", lambda r: r.url.startswith(server_url + "/") or page_log.foreign_requests.append(r.url))
+    own = (server_url + "/", f"blob:{server_url}/")  # downloads are made from same-origin blob: URLs
+    page.on("request", lambda r: r.url.startswith(own) or page_log.foreign_requests.append(r.url))
     yield page
     page.close()
     assert not page_log.unexpected_console_errors(), f"console errors: {page_log.console_errors}"

@@ -1,0 +1,419 @@
+// The experiment and the view in the page URL, so a link is a complete experiment (TF Playground's
+// state.ts is the model). The hash is `#v1=` + base64url of a compact JSON document:
+//
+//   {"s": "rosenbrock" | ["quadratic", {"b": 50}],        surface id, with its params if any
+//    "n": 500, "t": 1e-6,                                  steps; tolerance (omitted at its default)
+//    "r": [{"o": "Adam" | ["Adam", {"lr": 0.1}],           each run: optimizer (with params if any),
+//           "x": [-1.5, 2], "c": "0072B2", "l": "label",   start, colour, label (if any),
+//           "s": ["StepLR", {...}, "epoch", 10],           scheduler: id, params, interval, steps per epoch
+//           "z": [0.5, 3]}],                               noise: std, seed (omitted when off)
+//    "m": "multiples", "k": 137, "e": "lesson-id"}         view mode, cursor step, lesson (if not default)
+//
+// Reading is forgiving: a link from another version, a hand-edited or a truncated one loads what it
+// can, field by field against the catalog, and lists what it dropped. Never a blank page.
+
+import { h } from "./fields.js";
+import { createRun, createState, findEntry } from "./state.js";
+
+export const URL_VERSION = 1;
+const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
+const VIEW_MODES = ["overlay", "multiples", "3d"];
+const KNOWN_KEYS = ["s", "n", "t", "r", "m", "k", "e"];
+const INTERVALS = ["step", "epoch"];
+const DEFAULT_TOLERANCE = 1e-6;
+const MAX_LABEL = 100;
+const MAX_FORMULA = 500;
+/** At most this often (ms) the URL follows the state: history.replaceState is rate-limited by browsers. */
+const WRITE_INTERVAL_MS = 200;
+const RETRY_MS = 2000;
+
+// ---- base64url of UTF-8 text ----
+
+function toBase64Url(text) {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text) {
+  const base64 = text.replaceAll("-", "+").replaceAll("_", "/");
+  const binary = atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4));
+  return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
+// ---- writing ----
+
+const hasKeys = (object) => object && Object.keys(object).length > 0;
+/** An id alone, or [id, params] when there are params: the short form for the common case. */
+const withParams = (id, params) => (hasKeys(params) ? [id, params] : id);
+
+function compactScheduler(scheduler) {
+  const parts = [scheduler.id, scheduler.params ?? {}, scheduler.interval ?? "step", scheduler.steps_per_epoch ?? 1];
+  // Trailing defaults go: ["StepLR"] rather than ["StepLR", {}, "step", 1].
+  const defaults = [null, {}, "step", 1];
+  while (parts.length > 1 && JSON.stringify(parts.at(-1)) === JSON.stringify(defaults[parts.length - 1])) parts.pop();
+  return parts;
+}
+
+/** The compact document of the experiment and the view (see the top of this file). */
+export function compactState(state) {
+  const { experiment, view } = state;
+  const doc = {
+    s: withParams(experiment.surface.id, experiment.surface.params),
+    n: experiment.steps,
+  };
+  if (experiment.tolerance !== DEFAULT_TOLERANCE) doc.t = experiment.tolerance;
+  doc.r = experiment.runs.map((run) => {
+    const entry = {
+      o: withParams(run.optimizer.id, run.optimizer.params), x: run.start, c: run.color.replace(/^#/, ""),
+    };
+    if (run.label) entry.l = run.label;
+    if (run.scheduler) entry.s = compactScheduler(run.scheduler);
+    if (run.noise && (run.noise.std || run.noise.seed)) entry.z = [run.noise.std, run.noise.seed];
+    return entry;
+  });
+  if (view.mode && view.mode !== "overlay") doc.m = view.mode;
+  if (Number.isInteger(view.cursor?.step)) doc.k = view.cursor.step;
+  if (view.lesson) doc.e = view.lesson;
+  return doc;
+}
+
+export function encodeHash(state) {
+  return `#v${URL_VERSION}=${toBase64Url(JSON.stringify(compactState(state)))}`;
+}
+
+// ---- reading, one field at a time ----
+
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+const isFiniteNumber = (value) => typeof value === "number" && Number.isFinite(value);
+const show = (value) => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+};
+
+/** Whether `value` fits a catalog param of this kind (the API checks ranges; this checks shapes). */
+function fitsKind(spec, value, catalog) {
+  if (value === null) return Boolean(spec.nullable) || spec.default === null;
+  switch (spec.kind) {
+    case "float":
+      return isFiniteNumber(value);
+    case "int":
+      return Number.isInteger(value);
+    case "bool":
+      return typeof value === "boolean";
+    case "choice":
+      return (spec.choices ?? []).includes(value);
+    case "float_pair":
+      return Array.isArray(value) && value.length === 2 && value.every((v) => v === null || isFiniteNumber(v));
+    case "int_list":
+      return Array.isArray(value) && value.length <= 64 && value.every(Number.isInteger);
+    case "formula":
+      return typeof value === "string" && value.length <= MAX_FORMULA;
+    case "schedulers":
+      return Array.isArray(value) && value.length <= 8 &&
+        value.every((child) => isObject(child) && findEntry(catalog.schedulers, child.id) &&
+          (child.params === undefined || isObject(child.params)));
+    default:
+      return false;
+  }
+}
+
+/** The params of `entry` found in `raw`; the rest is noted under `where`. */
+function readParams(raw, entry, where, catalog, notes) {
+  const params = {};
+  if (raw === undefined) return params;
+  if (!isObject(raw)) {
+    notes.push(`${where}: settings ${show(raw)}`);
+    return params;
+  }
+  const specs = Array.isArray(entry.params)
+    ? entry.params
+    : Object.entries(entry.params ?? {}).map(([name, value]) => ({
+      name, kind: typeof value === "string" ? "formula" : "float", default: value,
+    }));
+  for (const [name, value] of Object.entries(raw)) {
+    const spec = specs.find((candidate) => candidate.name === name);
+    if (spec && fitsKind(spec, value, catalog)) params[name] = value;
+    else notes.push(`${where}: ${name} = ${show(value)}`);
+  }
+  return params;
+}
+
+/** [id, params] from "Id" or ["Id", {...}]. */
+function idAndParams(raw) {
+  if (typeof raw === "string") return [raw, undefined];
+  if (Array.isArray(raw) && typeof raw[0] === "string") return [raw[0], raw[1]];
+  return [null, undefined];
+}
+
+function readScheduler(raw, where, catalog, notes) {
+  const [id, rawParams] = idAndParams(raw);
+  const entry = id && findEntry(catalog.schedulers, id);
+  if (!entry) {
+    notes.push(`${where}: scheduler ${show(id ?? raw)}`);
+    return null;
+  }
+  const params = readParams(rawParams, entry, `${where} ${id}`, catalog, notes);
+  const scheduler = { id, params, interval: "step", steps_per_epoch: 1 };
+  const [, , interval = "step", perEpoch = 1] = raw;
+  if (INTERVALS.includes(interval)) scheduler.interval = interval;
+  else notes.push(`${where}: scheduler interval ${show(interval)}`);
+  if (Number.isInteger(perEpoch) && perEpoch >= 1) scheduler.steps_per_epoch = perEpoch;
+  else notes.push(`${where}: steps per epoch ${show(perEpoch)}`);
+  return scheduler;
+}
+
+function readRun(raw, index, experiment, catalog, notes) {
+  const where = `run ${index + 1}`;
+  if (!isObject(raw)) {
+    notes.push(`${where} (unreadable)`);
+    return null;
+  }
+  const [id, rawParams] = idAndParams(raw.o);
+  const optimizer = id && findEntry(catalog.optimizers, id);
+  if (!optimizer) {
+    notes.push(`${where}: optimizer ${show(id ?? raw.o)} (not in this server's catalog)`);
+    return null;
+  }
+  const params = readParams(rawParams, optimizer, `${where} ${id}`, catalog, notes);
+  const run = createRun(experiment, catalog, { id, params });
+  const surface = findEntry(catalog.surfaces, experiment.surface.id);
+  run.start = [...surface.start];
+  if (Array.isArray(raw.x) && raw.x.length === 2 && raw.x.every(isFiniteNumber)) run.start = [...raw.x];
+  else if (raw.x !== undefined) notes.push(`${where}: start ${show(raw.x)}`);
+  if (typeof raw.c === "string" && /^[0-9a-f]{6}$/i.test(raw.c)) run.color = `#${raw.c.toUpperCase()}`;
+  else if (raw.c !== undefined) notes.push(`${where}: colour ${show(raw.c)}`);
+  if (typeof raw.l === "string") run.label = raw.l.slice(0, MAX_LABEL);
+  if (raw.s !== undefined && raw.s !== null) {
+    run.scheduler = readScheduler(Array.isArray(raw.s) ? raw.s : [raw.s], where, catalog, notes);
+  }
+  if (raw.z !== undefined) {
+    const [std, seed] = Array.isArray(raw.z) ? raw.z : [];
+    if (isFiniteNumber(std) && std >= 0 && Number.isInteger(seed) && seed >= 0) run.noise = { std, seed };
+    else notes.push(`${where}: noise ${show(raw.z)}`);
+  }
+  return run;
+}
+
+/**
+ * The state a compact document describes, read against `catalog`: {state, notes}, where `notes`
+ * lists what could not be used. The result starts from the default comparison, so whatever is
+ * missing or unreadable falls back to it.
+ */
+export function readDocument(doc, catalog) {
+  const notes = [];
+  const state = createState(catalog);
+  if (!isObject(doc)) return { state, notes: ["the whole experiment (not a JSON object)"] };
+  const { experiment, view } = state;
+  const limits = catalog.limits ?? {};
+  const unknown = Object.keys(doc).filter((key) => !KNOWN_KEYS.includes(key));
+  if (unknown.length > 0) notes.push(`settings this version does not know (${unknown.join(", ")})`);
+
+  const [surfaceId, rawSurfaceParams] = idAndParams(doc.s);
+  const surface = surfaceId && findEntry(catalog.surfaces, surfaceId);
+  if (surface) {
+    experiment.surface = { id: surfaceId, params: readParams(rawSurfaceParams, surface, "surface", catalog, notes) };
+  } else if (doc.s !== undefined) {
+    notes.push(`surface ${show(surfaceId ?? doc.s)} (not in this server's catalog)`);
+  }
+
+  if (Number.isInteger(doc.n) && doc.n >= 1 && doc.n <= (limits.max_steps ?? Infinity)) experiment.steps = doc.n;
+  else if (doc.n !== undefined) notes.push(`steps = ${show(doc.n)}`);
+  if (isFiniteNumber(doc.t) && doc.t >= 0) experiment.tolerance = doc.t;
+  else if (doc.t !== undefined) notes.push(`tolerance = ${show(doc.t)}`);
+
+  if (Array.isArray(doc.r)) {
+    const maxRuns = limits.max_runs ?? 16;
+    if (doc.r.length > maxRuns) notes.push(`${doc.r.length - maxRuns} runs beyond this server's limit of ${maxRuns}`);
+    const defaults = experiment.runs;
+    experiment.runs = [];
+    doc.r.slice(0, maxRuns).forEach((raw, index) => {
+      const run = readRun(raw, index, experiment, catalog, notes);
+      if (run) experiment.runs.push(run);
+    });
+    if (experiment.runs.length === 0) {
+      notes.push("no run could be read, so the default runs are shown");
+      experiment.runs = defaults;
+    }
+  } else if (doc.r !== undefined) {
+    notes.push("the runs (not a list)");
+  }
+  if (!Array.isArray(doc.r)) { // the default runs, moved to this surface's start
+    for (const run of experiment.runs) run.start = [...findEntry(catalog.surfaces, experiment.surface.id).start];
+  }
+
+  if (VIEW_MODES.includes(doc.m)) view.mode = doc.m;
+  else if (doc.m !== undefined) notes.push(`view ${show(doc.m)}`);
+  if (Number.isInteger(doc.k) && doc.k >= 0 && doc.k <= experiment.steps) view.cursor.step = doc.k;
+  else if (doc.k !== undefined) notes.push(`cursor step ${show(doc.k)}`);
+  if (typeof doc.e === "string" && /^[a-z0-9-]{1,60}$/.test(doc.e)) view.lesson = doc.e;
+  else if (doc.e !== undefined) notes.push(`lesson ${show(doc.e)}`);
+  return { state, notes };
+}
+
+/**
+ * The state in a URL hash: {state, notes, message} or null for an empty hash. `message` is set
+ * when the link was unusable or partly so; then `state` is what could be loaded.
+ */
+export function decodeHash(hash, catalog) {
+  if (!hash || hash === "#") return null;
+  const match = HASH_PATTERN.exec(hash);
+  let doc;
+  try {
+    if (!match) throw new Error("not an optimlab link");
+    doc = JSON.parse(fromBase64Url(decodeURIComponent(match[2])));
+  } catch {
+    return {
+      state: createState(catalog), notes: [],
+      message: "This link could not be read (it may have been cut short), so the default comparison is shown.",
+    };
+  }
+  const version = Number(match[1]);
+  const { state, notes } = readDocument(doc, catalog);
+  let message = null;
+  if (version !== URL_VERSION) {
+    const age = version < URL_VERSION ? "an older" : "a newer";
+    message = `This link comes from ${age} version of optimlab (v${version}); what this version understands was loaded.`;
+  }
+  if (notes.length > 0) {
+    const shown = 8;
+    const more = notes.length > shown ? `; and ${notes.length - shown} more` : "";
+    const dropped = `Left out: ${notes.slice(0, shown).join("; ")}${more}.`;
+    message = message ? `${message} ${dropped}` : `Some of this link could not be loaded. ${dropped}`;
+  }
+  return { state, notes, message };
+}
+
+// ---- keeping the URL and the state in step ----
+
+/**
+ * The notice above the map: `notice(message, {kind, timeout, link})` shows a message (with a
+ * selected, copyable `link` if given) until dismissed or `timeout` ms; `notice(null)` hides it.
+ */
+export function createNotice(element) {
+  let timer = null;
+  function notice(message, { kind = "warning", timeout = 0, link = null } = {}) {
+    clearTimeout(timer);
+    element.hidden = !message;
+    element.replaceChildren();
+    if (!message) return;
+    element.dataset.kind = kind;
+    const field = link
+      ? h("input", {
+        type: "text", class: "notice-link", readonly: true, value: link, "aria-label": "Link to this experiment",
+      })
+      : null;
+    element.append(
+      h("p", { class: "notice-text" }, message), ...(field ? [field] : []),
+      h("button", {
+        type: "button", class: "button button-quiet button-icon notice-close", "aria-label": "Dismiss this message",
+        title: "Dismiss", onclick: () => notice(null),
+      }, "×"));
+    if (field) {
+      field.focus();
+      field.select();
+    }
+    if (timeout) timer = setTimeout(() => notice(null), timeout);
+  }
+  return notice;
+}
+
+/**
+ * Load the state from the URL (before the page first draws), then mirror every change into it:
+ * `history.replaceState` for edits, a new entry for structural changes (a surface, run, optimizer
+ * or scheduler swapped, a lesson loaded) so Back undoes them. Back and Forward load their state.
+ * The share button copies the link. Returns {notice, flush}: the page's notice, and a way to write
+ * the URL at once.
+ */
+export function createUrlSync({ store, catalog }) {
+  const { state } = store;
+  const notice = createNotice(document.getElementById("page-notice"));
+  let written = null;
+  let pendingPush = false;
+  let timer = null;
+
+  /** Put `loaded` (a state from decodeHash) in place of the current experiment and view fields. */
+  function adopt(loaded) {
+    Object.assign(state.experiment, loaded.experiment);
+    state.view.mode = loaded.view.mode;
+    Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
+    state.view.lesson = loaded.view.lesson ?? null;
+  }
+
+  function readLocation() {
+    const decoded = decodeHash(location.hash, catalog);
+    if (!decoded) return false;
+    adopt(decoded.state);
+    notice(decoded.message);
+    return true;
+  }
+
+  function write() {
+    clearTimeout(timer);
+    timer = null;
+    const hash = encodeHash(state);
+    const push = pendingPush;
+    pendingPush = false;
+    if (hash === written) return;
+    const url = `${location.pathname}${location.search}${hash}`;
+    try {
+      if (push && written !== null) history.pushState(null, "", url);
+      else history.replaceState(null, "", url);
+    } catch {
+      // Safari refuses more than 100 history calls in 30 s: try again in a while.
+      pendingPush = push;
+      timer = setTimeout(write, RETRY_MS);
+      return;
+    }
+    written = hash;
+    window.dispatchEvent(new CustomEvent("optimlab:urlchange", { detail: { url: location.href } }));
+  }
+
+  function scheduleWrite({ push = false } = {}) {
+    pendingPush ||= push;
+    timer ??= setTimeout(write, written === null ? 0 : WRITE_INTERVAL_MS);
+  }
+
+  // Before anything renders: the link's experiment, or the defaults (and the URL then says so).
+  state.view.lesson ??= null;
+  readLocation();
+  scheduleWrite();
+
+  store.subscribe((_, change = {}) => {
+    if (change.fromUrl || !(change.experiment || change.view || change.cursor || change.lesson)) return;
+    // While playing, the cursor moves every frame: the URL takes the step where playback stops.
+    if (state.view.cursor.playing && !(change.experiment || change.view || change.lesson)) return;
+    scheduleWrite({ push: Boolean(change.controls || change.history === "push") });
+  });
+
+  window.addEventListener("popstate", () => {
+    if (location.hash === written) return;
+    clearTimeout(timer);
+    timer = null;
+    pendingPush = false;
+    if (!readLocation()) return;
+    store.update(() => {}, {
+      experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, fromUrl: true,
+    });
+    write(); // a hand-edited link becomes what this version writes (Back and Forward's own entries stay as they are)
+  });
+
+  installShareButton(document.querySelector('[data-testid="share-link"]'), { flush: write, notice });
+  return { notice, flush: write };
+}
+
+/** The share button: copy the page's link; where the clipboard is unavailable, show it selected. */
+function installShareButton(button, { flush, notice }) {
+  button.disabled = false;
+  button.title = "Copy a link to this experiment";
+  button.addEventListener("click", async () => {
+    flush();
+    const url = location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      notice("Link copied: it opens this experiment as you see it.", { kind: "success", timeout: 5000 });
+    } catch {
+      notice("Copy this link:", { kind: "info", link: url });
+    }
+  });
+}
