@@ -19,6 +19,7 @@ from typing import Any
 from app.api.pool import ComputePool
 from app.api.streaming import Encoded, encoded
 from app.engine.runs import RunEnded
+from app.engine.sweeps import SweepResult
 
 
 def request_key(document: Any) -> str:
@@ -112,7 +113,7 @@ class FlightCache:
 
     def _keep(self, key: str, events: list[Encoded]) -> None:
         """Cache a finished computation, unless the server's budget cut it short or it is too large."""
-        if any(isinstance(e.event, RunEnded) and e.event.cut_short_by_the_server for e in events):
+        if any(isinstance(e.event, RunEnded | SweepResult) and e.event.cut_short_by_the_server for e in events):
             return
         size = sum(len(e.line) for e in events)
         if size > self.max_bytes // 4:

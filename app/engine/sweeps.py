@@ -283,6 +283,7 @@ class Progress:
 @dataclass
 class SweepResult:
     result: dict[str, Any]
+    cut_short_by_the_server: bool = False  # some cell hit the server's compute budget: not worth caching
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": "result", **self.result}
@@ -304,6 +305,7 @@ class Outcomes:
     best_loss: list[float | None]
     steps_to_tolerance: list[int | None]
     paths: list[tuple[list[float], list[float], list[float]]] | None = None
+    cut_short_by_the_server: bool = False
 
 
 class Tracker:
@@ -547,6 +549,7 @@ def _lockstep(sweep: PreparedSweep, chunk_seconds: float) -> Generator[int, None
                 out.final_loss[c] = event.summary["final_loss"]
                 out.best_loss[c] = event.summary["best_loss"]
                 out.steps_to_tolerance[c] = event.summary["steps_to_tolerance"]
+                out.cut_short_by_the_server |= event.cut_short_by_the_server
                 known[event.run] = n
     return out
 
@@ -671,7 +674,7 @@ def iterate_sweep(sweep: PreparedSweep, progress_seconds: float = 0.1) -> Iterat
     if outcomes is None:
         outcomes = yield from meter.follow(_lockstep(sweep, progress_seconds / 2))
     yield Progress(sweep.work, sweep.work)
-    yield SweepResult(build_result(sweep, outcomes))
+    yield SweepResult(build_result(sweep, outcomes), outcomes.cut_short_by_the_server)
 
 
 def collect_sweep(events: Iterator[SweepEvent]) -> dict[str, Any]:

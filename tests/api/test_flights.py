@@ -7,6 +7,12 @@ import json
 
 import httpx
 
+from app.api.flights import FlightCache
+from app.api.pool import ComputePool
+from app.engine.runs import Limits
+from app.engine.spec import SweepSpec
+from app.engine.sweeps import iterate_sweep, prepare_sweep
+
 EXPERIMENT = {
     "surface": {"id": "booth"},
     "steps": 3000,
@@ -51,3 +57,26 @@ def test_a_different_request_is_computed_anew(server_url: str) -> None:
     second = httpx.post(f"{server_url}/api/experiments", json=changed, timeout=60).json()
     assert counters(server_url)["computed"] - before["computed"] == 2
     assert first["runs"][0]["x"] != second["runs"][0]["x"]
+
+
+def test_a_sweep_cut_short_by_the_server_budget_is_not_kept_but_a_whole_one_is() -> None:
+    """A result the time budget cut short may come out whole another time: it must not be replayed."""
+    spec = SweepSpec.model_validate({
+        "surface": {"id": "rosenbrock"}, "steps": 50, "run": {"optimizer": {"id": "LBFGS"}},
+        "vary": {"kind": "param", "name": "lr", "values": [0.1, 0.5]},
+    })  # fmt: skip
+
+    async def twice(limits: Limits) -> tuple[FlightCache, list[dict]]:
+        cache = FlightCache(ComputePool(workers=1, max_pending=4), max_bytes=1 << 20)
+        results = []
+        for _ in range(2):
+            events = [e.event async for e in cache.start("key", lambda: iterate_sweep(prepare_sweep(spec, limits)))]
+            results.append(events[-1].to_dict())
+        return cache, results
+
+    cut, (first, _) = asyncio.run(twice(Limits(max_seconds=0.0)))
+    assert first["status"] == ["failed", "failed"]  # LBFGS cannot be batched: the run-by-run path, out of time
+    assert (cut.computed, cut.shared) == (2, 0)
+    whole, (first, again) = asyncio.run(twice(Limits()))
+    assert first["status"] == ["completed", "completed"]
+    assert (whole.computed, whole.shared, again) == (1, 1, first)
