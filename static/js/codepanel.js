@@ -116,8 +116,6 @@ export function createCodePanel({ store, catalog }) {
     dialog.setAttribute("aria-busy", "false");
   }
 
-  button.disabled = false;
-  button.title = "The selected run as a standalone PyTorch script";
   button.addEventListener("click", () => {
     dialog.showModal();
     show();

@@ -120,7 +120,6 @@ export function createLessons({ store, catalog, notice }) {
       h("option", { value: "" }, "Free exploration"),
       ...lessons.map((lesson, index) => h("option", { value: lesson.id }, `${index + 1}. ${lesson.title}`)));
     select.disabled = false;
-    select.removeAttribute("title");
     if (state.view.lesson && !current()) {
       notice(`This link names a lesson this version does not have (“${state.view.lesson}”); ` +
         "its experiment was loaded.");

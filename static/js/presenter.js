@@ -94,8 +94,6 @@ export function createPresenter({ store, lessons }) {
     }
   }
 
-  button.disabled = false;
-  button.title = "Presenter mode: large type for a projector, a QR code for students (Esc leaves)";
   button.setAttribute("aria-pressed", "false");
   button.addEventListener("click", () => set(!state.view.presenting));
 

@@ -404,8 +404,6 @@ export function createUrlSync({ store, catalog }) {
 
 /** The share button: copy the page's link; where the clipboard is unavailable, show it selected. */
 function installShareButton(button, { flush, notice }) {
-  button.disabled = false;
-  button.title = "Copy a link to this experiment";
   button.addEventListener("click", async () => {
     flush();
     const url = location.href;
