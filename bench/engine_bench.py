@@ -1,5 +1,8 @@
 """The engine against the plain PyTorch loop a user would write from SPEC §2, timed in the same process.
 
+The plain loop is the one the tests hold the engine to (tests/reference.py), so "identical arrays"
+here and "bit for bit" there mean the same thing.
+
 Each scenario is a function returning a `Measurement` (engine seconds, plain-loop seconds, the ratio
 and its target); `SCENARIOS` lists them in table order. To add one — the zoo probe time, say —
 write a function that times both sides and append it to `SCENARIOS`:
@@ -25,12 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from app.engine.catalog import catalog
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.sweeps import prepare_sweep, run_sweep
+from tests.reference import reference_run
 
 START = (-1.5, 2.0)
 EIGHT_OPTIMIZERS: list[tuple[str, dict[str, Any]]] = [
@@ -45,52 +47,11 @@ EIGHT_OPTIMIZERS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-# --- the plain loop, written from SPEC §2 (not from the engine) -----------------------------------
-
-
-def rosenbrock(p: torch.Tensor) -> torch.Tensor:
-    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
-
-
 def plain_run(
-    optimizer: str,
-    params: dict[str, Any],
-    start: tuple[float, float],
-    steps: int,
-    noise: tuple[float, int] | None = None,
+    optimizer: str, params: dict[str, Any], start: tuple[float, float], steps: int, noise: dict | None = None
 ) -> tuple[list[float], list[float], list[float], list[float]]:
-    """SPEC §2 line by line, recording with .item() after every step; stops at the first bad record."""
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, optimizer)([p], **params)
-    gen = torch.Generator().manual_seed(noise[1]) if noise else None
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = rosenbrock(p)
-        loss.backward()
-        if noise:
-            p.grad.add_(noise[0] * torch.randn(2, generator=gen, dtype=torch.float64))  # type: ignore[union-attr]
-        return loss
-
-    xs: list[float] = []
-    ys: list[float] = []
-    losses: list[float] = []
-    lrs: list[float] = []
-
-    def record() -> bool:
-        with torch.no_grad():
-            x, y, loss, lr = p[0].item(), p[1].item(), rosenbrock(p).item(), opt.param_groups[0]["lr"]
-        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
-            return False
-        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
-        return True
-
-    if record():
-        for _ in range(steps):
-            opt.step(closure)
-            if not record():
-                break
-    return xs, ys, losses, lrs
+    """The plain loop on Rosenbrock (tests/reference.py, the tests' yardstick): x, y, loss and lr."""
+    return reference_run("rosenbrock", start, optimizer, params, steps, noise=noise)[:4]
 
 
 # --- measurements ----------------------------------------------------------------------------------
@@ -190,7 +151,8 @@ def seed_band(repeat: int) -> Measurement:
     spec = SweepSpec.model_validate(body)
     batched = prepare_sweep(spec).batch_blocker() is None
     engine = best_time(lambda: run_sweep(spec), repeat)
-    plain = 16 * best_time(lambda: [plain_run("SGD", {"lr": 5e-4}, START, 500, (1.0, s)) for s in range(8)], repeat)
+    noisy = [{"std": 1.0, "seed": seed} for seed in range(8)]
+    plain = 16 * best_time(lambda: [plain_run("SGD", {"lr": 5e-4}, START, 500, noise) for noise in noisy], repeat)
     return Measurement(engine, plain, 0.5, note="batched" if batched else "NOT BATCHED")
 
 

@@ -1,4 +1,4 @@
-"""A real uvicorn server on a free loopback port, for the benchmarks (the tests have their own)."""
+"""A real uvicorn server on a free loopback port, for the load check and the tests (tests/conftest.py)."""
 
 from __future__ import annotations
 

@@ -1,55 +1,18 @@
-"""Shared fixtures: a real uvicorn server on a free port, as the SPEC's outside checks see it."""
+"""Shared fixtures: a real uvicorn server on a free port, as the SPEC's outside checks see it, and a
+client of it. The server is started as the load check starts its own (bench/server.py)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import ROOT, start_server, stop_server
+from tests.api.support import TIMEOUT, strict_loads
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `uvicorn app.main:app` on a free port and wait until /api/health answers."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("server did not become healthy within 60 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+__all__ = ["ROOT", "start_server", "stop_server"]  # the test modules import them from here
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +21,18 @@ def server_url() -> Iterator[str]:
     proc, url = start_server()
     yield url
     stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the shared server, with its base URL."""
+    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def catalog(client: httpx.Client) -> dict[str, Any]:
+    """GET /api/catalog, parsed strictly."""
+    response = client.get("/api/catalog")
+    assert response.status_code == 200, response.text
+    return strict_loads(response.text)

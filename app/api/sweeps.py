@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import asdict
-from typing import Annotated
+from collections.abc import Iterator
 
-from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter
 
-from app.api.deps import get_flights, get_pool, get_settings
-from app.api.flights import FlightCache, request_key
-from app.api.jsonio import StrictJSONResponse
-from app.api.pool import ComputePool
-from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.api.computations import add_computation_routes
 from app.engine.spec import SweepSpec
-from app.engine.sweeps import PreparedSweep, collect_sweep, iterate_sweep, prepare_sweep
+from app.engine.sweeps import PreparedSweep, SweepEvent, collect_sweep, iterate_sweep, prepare_sweep
 from app.settings import Settings
 
 router = APIRouter(tags=["sweeps"])
@@ -52,40 +45,22 @@ EXAMPLES = [
         "vary": {"kind": "seed", "seeds": list(range(32))},
     },
 ]
-SweepBody = Annotated[SweepSpec, Body(examples=EXAMPLES)]
 
 
-def _events(
-    spec: SweepSpec, settings: Settings, flights: FlightCache, prepared: PreparedSweep
-) -> AsyncIterator[Encoded]:
-    """The sweep's events, computed once for identical requests (see flights.py)."""
-    key = request_key({"sweep": spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
-    return flights.start(key, lambda: iterate_sweep(prepared, PROGRESS_SECONDS))
+def iterate(sweep: PreparedSweep, settings: Settings) -> Iterator[SweepEvent]:
+    """The sweep's events, a `progress` event every PROGRESS_SECONDS while it computes."""
+    return iterate_sweep(sweep, PROGRESS_SECONDS)
 
 
-@router.post("/api/sweeps")
-async def run_sweep(
-    spec: SweepBody,
-    request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
-    pool: Annotated[ComputePool, Depends(get_pool)],
-    flights: Annotated[FlightCache, Depends(get_flights)],
-) -> Response:
-    """Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (SPEC §6)."""
-    prepared = await pool.run(prepare_sweep, spec, settings.limits)
-    events = await events_while_connected(request, _events(spec, settings, flights, prepared))
-    if events is None:
-        return Response(status_code=499)  # nobody is listening; the status is for the log
-    return StrictJSONResponse(collect_sweep(iter(events)))
-
-
-@router.post("/api/sweeps/stream", response_class=StreamingResponse, responses=NDJSON_RESPONSES)
-async def stream_sweep(
-    spec: SweepBody,
-    settings: Annotated[Settings, Depends(get_settings)],
-    pool: Annotated[ComputePool, Depends(get_pool)],
-    flights: Annotated[FlightCache, Depends(get_flights)],
-) -> StreamingResponse:
-    """The same result as NDJSON: a `sweep` event, `progress` events while computing, then `result`."""
-    prepared = await pool.run(prepare_sweep, spec, settings.limits)
-    return ndjson_response(_events(spec, settings, flights, prepared))
+add_computation_routes(
+    router,
+    name="sweep",
+    path="/api/sweeps",
+    spec_model=SweepSpec,
+    examples=EXAMPLES,
+    prepare=prepare_sweep,
+    iterate=iterate,
+    collect=collect_sweep,
+    description="Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (SPEC §6).",
+    stream_description="The same result as NDJSON: a `sweep` event, `progress` events while computing, then `result`.",
+)

@@ -160,27 +160,49 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
   };
 }
 
+// ---- the resolution picker both maps share ----
+
+/**
+ * A map's resolution select: every option, those over the server's limit at this many steps
+ * disabled. `chosen()` is the resolution `wanted()` if it fits the limit, else the finest fitting
+ * one below it, else the coarsest fitting one; null when none fits at all.
+ */
+function createResolutionSelect({ id, resolutions, limit, steps, wanted, onChange }) {
+  const select = createSelect({ id, label: "Resolution", testid: id, onChange });
+  function chosen() {
+    const fitting = fittingResolutions(resolutions, steps(), limit);
+    if (fitting.includes(wanted())) return wanted();
+    return fitting.filter((n) => n <= wanted()).at(-1) ?? fitting[0] ?? null;
+  }
+  return {
+    element: select.element,
+    chosen,
+    fill() {
+      const fitting = fittingResolutions(resolutions, steps(), limit);
+      select.fill(resolutions.map((n) => {
+        const fits = fitting.includes(n);
+        return { value: n, text: fits ? `${n} × ${n}` : `${n} × ${n} (over the limit)`, disabled: !fits };
+      }), chosen() ?? "");
+    },
+  };
+}
+
 // ---- the basin map ----
 
 export function createBasinTab(context) {
   const { store, catalog, view } = context;
   const { state } = store;
   const limit = maxWork(catalog);
-  const resolution = createSelect({
-    id: "basin-resolution", label: "Resolution", testid: "basin-resolution",
+  view.basinResolution ??= BASIN_RESOLUTION;
+  const resolution = createResolutionSelect({
+    id: "basin-resolution", resolutions: BASIN_RESOLUTIONS, limit,
+    steps: () => state.experiment.steps,
+    wanted: () => view.basinResolution,
     onChange: (value) => {
       store.update(() => { view.basinResolution = Number(value); }, { sweeps: true });
       tab.compute(); // asked for explicitly: make it
     },
   });
-  view.basinResolution ??= BASIN_RESOLUTION;
-
-  /** The chosen resolution, or the finest one that fits the limit at this many steps. */
-  function chosenResolution() {
-    const fitting = fittingResolutions(BASIN_RESOLUTIONS, state.experiment.steps, limit);
-    if (fitting.includes(view.basinResolution)) return view.basinResolution;
-    return fitting.filter((n) => n <= view.basinResolution).at(-1) ?? fitting[0] ?? null;
-  }
 
   const tab = createMapTab({
     ...context,
@@ -190,15 +212,9 @@ export function createBasinTab(context) {
       lead: "The selected run, started from every point of a grid over the surface's domain. " +
         "Where does each start end up, how low, and how fast?",
       fields: () => resolution.element,
-      renderFields() {
-        const steps = state.experiment.steps;
-        resolution.fill(BASIN_RESOLUTIONS.map((n) => {
-          const fits = n * n * steps <= limit;
-          return { value: n, text: fits ? `${n} × ${n}` : `${n} × ${n} (over the limit)`, disabled: !fits };
-        }), chosenResolution() ?? "");
-      },
+      renderFields: () => resolution.fill(),
       plan() {
-        const n = chosenResolution();
+        const n = resolution.chosen();
         const steps = state.experiment.steps;
         if (n === null) return { problem: `Even a ${BASIN_RESOLUTIONS[0]}² map of ${steps} steps exceeds the server's limit.` };
         const domain = findEntry(catalog.surfaces, state.experiment.surface.id).domain;
@@ -294,16 +310,12 @@ export function createGrid2Tab(context) {
 
   const xEditor = axisEditor("x");
   const yEditor = axisEditor("y");
-  const resolution = createSelect({
-    id: "grid2-resolution", label: "Resolution", testid: "grid2-resolution",
+  const resolution = createResolutionSelect({
+    id: "grid2-resolution", resolutions: GRID2_RESOLUTIONS, limit,
+    steps: () => state.experiment.steps,
+    wanted: () => settings.resolution,
     onChange: (value) => update((s) => { s.resolution = Number(value); }),
   });
-
-  function chosenResolution() {
-    const fitting = fittingResolutions(GRID2_RESOLUTIONS, state.experiment.steps, limit);
-    if (fitting.includes(settings.resolution)) return settings.resolution;
-    return fitting.filter((n) => n <= settings.resolution).at(-1) ?? fitting[0] ?? null;
-  }
 
   const axisSpec = (axis) => ({ title: axis.name, log: axis.scale === "log", format: formatNumber });
 
@@ -319,11 +331,7 @@ export function createGrid2Tab(context) {
         const floats = axesFor(run);
         xEditor.fill(floats, settings.x, settings.y);
         yEditor.fill(floats, settings.y, settings.x);
-        const steps = state.experiment.steps;
-        resolution.fill(GRID2_RESOLUTIONS.map((n) => {
-          const fits = n * n * steps <= limit;
-          return { value: n, text: fits ? `${n} × ${n}` : `${n} × ${n} (over the limit)`, disabled: !fits };
-        }), chosenResolution() ?? "");
+        resolution.fill();
       },
       plan(run) {
         axesFor(run);
@@ -331,7 +339,7 @@ export function createGrid2Tab(context) {
         if (!x || !y) return { problem: `${run.optimizer.id} has fewer than two float hyperparameters to map.` };
         const problem = rangeProblem(x) ?? rangeProblem(y);
         if (problem) return { problem };
-        const n = chosenResolution();
+        const n = resolution.chosen();
         const steps = state.experiment.steps;
         if (n === null) return { problem: `Even a ${GRID2_RESOLUTIONS[0]}² grid of ${steps} steps exceeds the server's limit.` };
         const cells = n * n;

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.support import TIMEOUT, experiment, strict_loads
+from tests.api.support import experiment, strict_loads
 
 SPEC_OPTIMIZERS = {
     "SGD",
@@ -70,19 +70,6 @@ DERIVED = {
 }
 RUN_KEYS = {"label", "status", "diverged_at", "failed_at", "error", "x", "y", "loss", "lr", "summary"}
 SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum"}
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def catalog(client: httpx.Client) -> dict:
-    response = client.get("/api/catalog")
-    assert response.status_code == 200
-    return strict_loads(response.text)
 
 
 def assert_422(response: httpx.Response, loc: list) -> dict:

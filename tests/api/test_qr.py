@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -12,15 +11,8 @@ import pytest
 import segno
 
 from app.api.qr import MAX_URL_LENGTH, lan_address, qr_target
-from tests.api.support import TIMEOUT
 
 EXPERIMENT_URL = "https://optimlab.example.org/lab/?x=1#v1=eyJzIjoicm9zZW5icm9jayJ9"
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
-        yield client
 
 
 def dark_modules(svg: str) -> set[tuple[int, int]]:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.support import TIMEOUT, experiment, result_from_events, stream_events, strict_loads
+from tests.api.support import experiment, result_from_events, stream_events, strict_loads
 
 SGD_MOMENTUM = {"optimizer": {"id": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}}}
 ADAM = {"optimizer": {"id": "Adam", "params": {"lr": 0.02}}}
@@ -60,12 +60,6 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "runs": [ADAM, {"start": [2.0, -1.0], **RMSPROP}],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.api.support import TIMEOUT, strict_loads
+from tests.api.support import strict_loads
 
 BASIN_MAP = {
     "surface": {"id": "himmelblau"},
@@ -47,12 +46,6 @@ LONG_BASIN_MAP = {
     "run": {"optimizer": {"id": "Adam", "params": {"lr": 0.01}}},
     "vary": {"kind": "start", "resolution": 64},
 }
-
-
-@pytest.fixture(scope="module")
-def client(server_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
-        yield client
 
 
 def post(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:

@@ -8,31 +8,21 @@ docs/screenshot-3d.png once each view is drawn.
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from tests.conftest import ROOT, start_server, stop_server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.shoot import open_drawn, save, served_browser
 
-DRAWN = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
 MAP = '[data-testid="contour-plot"]'
 
 
-def open_at_step(page: Page, url: str, step: int) -> None:
-    page.goto(url)
-    page.wait_for_function(DRAWN, timeout=60_000)
+def go_to_step(page: Page, step: int) -> None:
     page.get_by_test_id("scrubber").fill(str(step))
     page.mouse.move(1, 1)  # no hover labels in the picture
     page.evaluate("() => document.activeElement.blur()")
 
 
-def save(page: Page, name: str) -> None:
-    path = ROOT / "docs" / f"screenshot-{name}.png"
-    page.screenshot(path=path)
-    print(f"saved {path.relative_to(ROOT)}")
-
-
-def inspector(page: Page, url: str) -> None:
-    open_at_step(page, url, 60)
+def inspector(page: Page) -> None:
+    go_to_step(page, 60)
     page.locator('[data-testid="inspector"] > summary').click()
     page.wait_for_function(
         """() => document.querySelectorAll('[data-testid="inspector"] [data-group="state"]').length >= 6
@@ -50,16 +40,16 @@ def inspector(page: Page, url: str) -> None:
     save(page, "inspector")
 
 
-def multiples(page: Page, url: str) -> None:
-    open_at_step(page, url, 120)
+def multiples(page: Page) -> None:
+    go_to_step(page, 120)
     page.get_by_test_id("view-select").select_option("multiples")
     page.wait_for_function(f"() => document.querySelector('{MAP}').data.filter(t => t.type === 'contour').length > 1")
     page.wait_for_function("() => document.querySelector('.stage').getAttribute('aria-busy') === 'false'")
     save(page, "multiples")
 
 
-def surface_3d(page: Page, url: str) -> None:
-    open_at_step(page, url, 120)
+def surface_3d(page: Page) -> None:
+    go_to_step(page, 120)
     page.get_by_test_id("view-select").select_option("3d")
     page.wait_for_function(f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')")
     page.wait_for_function(f"() => document.querySelector('{MAP} .gl-container canvas') !== null")
@@ -68,18 +58,12 @@ def surface_3d(page: Page, url: str) -> None:
 
 
 def main() -> None:
-    server, url = start_server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            # The inspector is a tall list: a taller window shows SGD's momentum and Adam's moments at once.
-            for shoot, height in ((inspector, 1080), (multiples, 900), (surface_3d, 900)):
-                page = browser.new_page(viewport={"width": 1440, "height": height}, color_scheme="light")
-                shoot(page, url)
-                page.close()
-            browser.close()
-    finally:
-        stop_server(server)
+    with served_browser() as (browser, url):
+        # The inspector is a tall list: a taller window shows SGD's momentum and Adam's moments at once.
+        for shoot, height in ((inspector, 1080), (multiples, 900), (surface_3d, 900)):
+            page = open_drawn(browser, url, 1440, height)
+            shoot(page)
+            page.close()
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ STREAM = "/api/experiments/stream"
 CODE = "/api/code"
 SWEEPS = "/api/sweeps"
 SWEEP_STREAM = "/api/sweeps/stream"
-TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MAX_STEPS = 12
 FUZZ = settings(
     deadline=None,
@@ -257,9 +256,10 @@ def check_error(response: httpx.Response, where: str) -> None:
             assert isinstance(error["type"], str), where
 
 
-def check_experiment_result(body: dict[str, Any], result: Any, where: str) -> None:
-    steps = body.get("steps", 500)
-    assert len(result["runs"]) == len(body["runs"]), where
+def check_experiment_result(document: Any, response: httpx.Response, where: str) -> None:
+    result = strict_loads(response.content)
+    steps = document.get("steps", 500)
+    assert len(result["runs"]) == len(document["runs"]), where
     for run in result["runs"]:
         event(f"run {run['status']}")
         assert run["status"] in {"completed", "diverged", "failed"}, where
@@ -272,89 +272,76 @@ def check_experiment_result(body: dict[str, Any], result: Any, where: str) -> No
             assert length <= steps + 1, where
 
 
-def check_stream(lines: list[bytes], where: str) -> None:
-    events = [strict_loads(line) for line in lines if line.strip()]
+def check_stream(document: Any, response: httpx.Response, where: str) -> None:
+    events = [strict_loads(line) for line in response.content.splitlines() if line.strip()]
     assert events and events[0]["event"] == "experiment", where
     assert events[-1]["event"] == "done", f"the stream ended with {events[-1]}\n{where}"
 
 
-def post(client: httpx.Client, path: str, document: Any) -> tuple[httpx.Response, bytes, str]:
+def check_script(document: Any, response: httpx.Response, where: str) -> None:
+    ast.parse(response.text)  # the exported script is at least valid Python
+
+
+def check_sweep_result(document: Any, response: httpx.Response, where: str) -> None:
+    assert strict_loads(response.content)["kind"] == document["vary"]["kind"], where
+
+
+def post(client: httpx.Client, path: str, document: Any) -> tuple[httpx.Response, str]:
+    """The response to `document`, and a description of the exchange for failure messages."""
     content = encode(document)
     response = client.post(path, content=content, headers={"content-type": "application/json"})
-    return response, content, describe(path, content, response)
+    return response, describe(path, content, response)
+
+
+@dataclass(frozen=True)
+class FuzzedRoute:
+    """A route the fuzzer posts to: which requests it draws, and what a 200 from it must be."""
+
+    path: str
+    body: str  # the RequestStrategies field that builds its requests
+    media_type: str
+    check: Callable[[Any, httpx.Response, str], None]
+    max_examples: int = 60
+
+
+FUZZED_ROUTES = [
+    FuzzedRoute(EXPERIMENTS, "experiment", "application/json", check_experiment_result, max_examples=150),
+    FuzzedRoute(STREAM, "experiment", "application/x-ndjson", check_stream),
+    FuzzedRoute(CODE, "code", "text/x-python", check_script),
+    FuzzedRoute(SWEEPS, "sweep", "application/json", check_sweep_result),
+]
 
 
 # --- fixtures -------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def client(server_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server_url, timeout=TIMEOUT) as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-def strategies(client: httpx.Client) -> RequestStrategies:
-    return request_strategies(client.get("/api/catalog").raise_for_status().json())
-
-
-@pytest.fixture(scope="module")
-def openapi_paths(client: httpx.Client) -> set[str]:
-    return set(client.get("/openapi.json").raise_for_status().json()["paths"])
+def strategies(catalog: dict[str, Any]) -> RequestStrategies:
+    return request_strategies(catalog)
 
 
 # --- (a) hypothesis over the request models -------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=150)
-@given(data=st.data())
-def test_fuzzed_experiments_never_fail_the_server(
-    client: httpx.Client, strategies: RequestStrategies, data: st.DataObject
+@pytest.mark.parametrize("route", FUZZED_ROUTES, ids=lambda route: route.path)
+def test_fuzzed_requests_never_fail_the_server(
+    client: httpx.Client, strategies: RequestStrategies, route: FuzzedRoute
 ) -> None:
-    document = data.draw(mutated(strategies.experiment), label="body")
-    assume(not lbfgs_with_huge_inner_loop(document))
-    response, _, where = post(client, EXPERIMENTS, document)
-    event(f"status {response.status_code}")  # see --hypothesis-show-statistics
-    if response.status_code != 200:
-        check_error(response, where)
-        return
-    assert response.headers["content-type"].startswith("application/json"), where
-    check_experiment_result(document, strict_loads(response.content), where)
+    """Every answer is a 200 of the route's media type with a sound body, or a 4xx that says what is wrong."""
 
+    @settings(FUZZ, max_examples=route.max_examples)
+    @given(document=mutated(getattr(strategies, route.body)))
+    def fuzz(document: Any) -> None:
+        assume(not lbfgs_with_huge_inner_loop(document))
+        response, where = post(client, route.path, document)
+        event(f"status {response.status_code}")  # see --hypothesis-show-statistics
+        if response.status_code != 200:
+            check_error(response, where)
+            return
+        assert response.headers["content-type"].startswith(route.media_type), where
+        route.check(document, response, where)
 
-@settings(FUZZ, max_examples=60)
-@given(data=st.data())
-def test_fuzzed_streams_never_fail_the_server(
-    client: httpx.Client, strategies: RequestStrategies, data: st.DataObject
-) -> None:
-    document = data.draw(mutated(strategies.experiment), label="body")
-    assume(not lbfgs_with_huge_inner_loop(document))
-    content = encode(document)
-    with client.stream("POST", STREAM, content=content, headers={"content-type": "application/json"}) as response:
-        body = response.read()
-    event(f"status {response.status_code}")
-    where = describe(STREAM, content, response)
-    if response.status_code != 200:
-        check_error(response, where)
-        return
-    assert response.headers["content-type"].startswith("application/x-ndjson"), where
-    check_stream(body.splitlines(), where)
-
-
-@settings(FUZZ, max_examples=60)
-@given(data=st.data())
-def test_fuzzed_code_exports_never_fail_the_server(
-    client: httpx.Client, strategies: RequestStrategies, data: st.DataObject
-) -> None:
-    document = data.draw(mutated(strategies.code), label="body")
-    assume(not lbfgs_with_huge_inner_loop(document))
-    response, _, where = post(client, CODE, document)
-    event(f"status {response.status_code}")
-    if response.status_code != 200:
-        check_error(response, where)
-        return
-    assert response.headers["content-type"].startswith("text/x-python"), where
-    ast.parse(response.text)  # the exported script is at least valid Python
+    fuzz()
 
 
 CANARY = "INJECTED_BY_THE_LABEL"
@@ -374,7 +361,7 @@ def test_labels_cannot_inject_code_into_the_exported_script(client: httpx.Client
     """Found by the fuzz run above: the label is user text (and travels in shared links), so whatever
     it holds must stay inside a string or comment of the script a student downloads and runs."""
     document = {"surface": {"id": "quadratic"}, "steps": 2, "run": {"label": label, "optimizer": {"id": "SGD"}}}
-    response, _, where = post(client, CODE, document)
+    response, where = post(client, CODE, document)
     assert response.status_code in (200, 422), where
     if response.status_code == 422:
         return  # refusing such a label is fine too
@@ -386,24 +373,6 @@ def test_labels_cannot_inject_code_into_the_exported_script(client: httpx.Client
     for token in tokens:
         if CANARY in token.string:
             assert token.type in (tokenize.STRING, tokenize.COMMENT), f"label escaped into code: {token}\n{script}"
-
-
-@settings(FUZZ, max_examples=60)
-@given(data=st.data())
-def test_fuzzed_sweeps_never_fail_the_server(
-    client: httpx.Client, strategies: RequestStrategies, openapi_paths: set[str], data: st.DataObject
-) -> None:
-    if SWEEPS not in openapi_paths:
-        pytest.skip(f"the server has no {SWEEPS} yet")
-    document = data.draw(mutated(strategies.sweep), label="body")
-    assume(not lbfgs_with_huge_inner_loop(document))
-    response, _, where = post(client, SWEEPS, document)
-    event(f"status {response.status_code}")
-    if response.status_code != 200:
-        check_error(response, where)
-        return
-    result = strict_loads(response.content)
-    assert result["kind"] == document["vary"]["kind"], where
 
 
 # --- (b) schemathesis over /openapi.json ----------------------------------------------------------
@@ -460,7 +429,7 @@ def operation_test(
 
 
 def test_schemathesis_finds_no_server_errors_and_no_schema_mismatches(
-    server_url: str, openapi: schemathesis.BaseSchema, client: httpx.Client, subtests: pytest.Subtests
+    server_url: str, openapi: schemathesis.BaseSchema, catalog: dict[str, Any], subtests: pytest.Subtests
 ) -> None:
     operations = []
     for result in openapi.get_all_operations():
@@ -469,7 +438,7 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_mismatches(
         "GET /api/health", "GET /api/catalog", "GET /api/surfaces/{surface_id}/grid",
         f"POST {EXPERIMENTS}", f"POST {STREAM}", f"POST {CODE}",
     }  # fmt: skip
-    surface_ids = [s["id"] for s in client.get("/api/catalog").json()["surfaces"]][:3]
+    surface_ids = [s["id"] for s in catalog["surfaces"]][:3]
     with requests.Session() as session:
         for operation in operations:
             with subtests.test(msg=operation.label):

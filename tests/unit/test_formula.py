@@ -257,11 +257,16 @@ def test_folded_constants_match_torch_float64() -> None:
         assert bits(parse(text, ()).evaluate()) == bits(tensor.double().item()), text
 
 
+# Unfolded, these bombs take hours; folded, microseconds. The bound only tells the two apart (a loaded
+# machine may be slow, never hours slow): speed itself is measured in `make bench`, not here.
+HANG_SECONDS = 2.0
+
+
 def test_exponent_bomb_folds_to_inf_quickly() -> None:
     parse("x", XY).evaluate(x=torch.tensor(1.0), y=torch.tensor(1.0))  # warm up torch's dispatch
     started = time.perf_counter()
     value = parse("9**9**9**9", XY).evaluate(x=torch.tensor(1.0), y=torch.tensor(2.0))
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < HANG_SECONDS
     assert value == math.inf
 
 
@@ -270,7 +275,7 @@ def test_exponent_bomb_times_x_evaluates_quickly() -> None:
     started = time.perf_counter()
     formula = parse("9**9**9**9*x", XY)
     value = formula.evaluate(x=x, y=x)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < HANG_SECONDS
     assert formula.to_python("torch") == "math.inf * x"
     assert value.item() == math.inf
 
@@ -280,7 +285,7 @@ def test_integer_epochs_never_run_python_int_arithmetic() -> None:
     started = time.perf_counter()
     with pytest.raises(OverflowError):  # float pow overflows at once; int pow would never finish
         formula.evaluate(epoch=50)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < HANG_SECONDS
     assert type(parse("epoch*epoch", ("epoch",)).evaluate(epoch=3)) is float
 
 

@@ -1,12 +1,14 @@
 """The engine equals a plain PyTorch loop written from SPEC §2 — exactly, bit for bit.
 
-The reference loop and the surfaces below are written from the SPEC's text, not copied from the
-engine, so a mismatch is a real deviation.
+The reference loop and surfaces (tests/reference.py) and the schedulers below are written from the
+SPEC's text, not copied from the engine, so a mismatch is a real deviation.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -14,28 +16,8 @@ import torch
 from app.engine.catalog import catalog
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec
+from tests.reference import REFERENCE_SURFACES, Trajectory, reference_run
 
-pi, e = math.pi, math.e
-cos, sin, exp, sqrt = torch.cos, torch.sin, torch.exp, torch.sqrt
-
-# SPEC §3, written by hand: f(p) with x = p[0], y = p[1].
-REFERENCE_SURFACES = {
-    "quadratic": lambda x, y: 0.5 * (1 * (x * 1.0 + y * 0.0) ** 2 + 10 * (-x * 0.0 + y * 1.0) ** 2),
-    "rosenbrock": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
-    "beale": lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2,
-    "himmelblau": lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
-    "rastrigin": lambda x, y: 2 * 10 + x**2 - 10 * cos(2 * pi * x) + y**2 - 10 * cos(2 * pi * y),
-    "ackley": lambda x, y: (
-        -20 * exp(-0.2 * sqrt(0.5 * (x**2 + y**2))) - exp(0.5 * (cos(2 * pi * x) + cos(2 * pi * y))) + e + 20
-    ),
-    "saddle": lambda x, y: x**2 - y**2,
-    "booth": lambda x, y: (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2,
-    "goldstein_price": lambda x, y: (
-        (1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2))
-        * (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2))
-    ),
-    "six_hump_camel": lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
-}
 STARTS = {
     "quadratic": [-2.5, 2.0],
     "rosenbrock": [-1.5, 2.0],
@@ -66,79 +48,37 @@ def scheduler_call_count(steps: int, spec: dict | None) -> int:
     return steps // spec["steps_per_epoch"]
 
 
-def build_reference_scheduler(opt: torch.optim.Optimizer, spec: dict | None, m: int, lr: float):
-    """SPEC §2's schedulers, with its derived defaults, constructed by hand."""
+def reference_scheduler(spec: dict | None, steps: int) -> Callable[[torch.optim.Optimizer], Any] | None:
+    """SPEC §2's schedulers, with its derived defaults, constructed by hand on the optimizer."""
     if spec is None:
         return None
+    m = scheduler_call_count(steps, spec)
     s = torch.optim.lr_scheduler
-    match spec["id"]:
-        case "StepLR":
-            return s.StepLR(opt, step_size=3, gamma=0.5)
-        case "OneCycleLR":
-            return s.OneCycleLR(opt, max_lr=10 * lr, total_steps=m, cycle_momentum=False)
-        case "ReduceLROnPlateau":
-            return s.ReduceLROnPlateau(opt, patience=1, factor=0.5)
-        case "LambdaLR":
-            return s.LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + 0.1 * epoch))
-        case "SequentialLR":
-            warmup = s.LinearLR(opt, start_factor=0.1, total_iters=20)
-            cosine = s.CosineAnnealingLR(opt, T_max=m)
-            return s.SequentialLR(opt, [warmup, cosine], milestones=[m // 2])
-    raise AssertionError(spec["id"])
+
+    def build(opt: torch.optim.Optimizer) -> Any:
+        lr = opt.param_groups[0]["lr"]
+        match spec["id"]:
+            case "StepLR":
+                return s.StepLR(opt, step_size=3, gamma=0.5)
+            case "OneCycleLR":
+                return s.OneCycleLR(opt, max_lr=10 * lr, total_steps=m, cycle_momentum=False)
+            case "ReduceLROnPlateau":
+                return s.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+            case "LambdaLR":
+                return s.LambdaLR(opt, lr_lambda=lambda epoch: 1 / (1 + 0.1 * epoch))
+            case "SequentialLR":
+                warmup = s.LinearLR(opt, start_factor=0.1, total_iters=20)
+                cosine = s.CosineAnnealingLR(opt, T_max=m)
+                return s.SequentialLR(opt, [warmup, cosine], milestones=[m // 2])
+        raise AssertionError(spec["id"])
+
+    return build
 
 
-def reference_run(surface: str, start, optimizer: str, params: dict, steps: int, scheduler=None, noise=None):
-    """SPEC §2, line by line. Returns (x, y, loss, lr, status)."""
-    f_xy = REFERENCE_SURFACES[surface]
-
-    def f(p):
-        return f_xy(p[0], p[1])
-
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    torch.manual_seed(0)
-    opt = getattr(torch.optim, optimizer)([p], **params)
-    m = scheduler_call_count(steps, scheduler)
-    sched = build_reference_scheduler(opt, scheduler, m, opt.param_groups[0]["lr"])
-    gen = torch.Generator().manual_seed(noise["seed"]) if noise else None
+def reference(surface: str, start, optimizer: str, params: dict, steps: int, scheduler=None, noise=None) -> Trajectory:
+    """The plain loop for one run of these tests, its scheduler given as in the request."""
     every = scheduler["steps_per_epoch"] if scheduler and scheduler.get("interval") == "epoch" else 1
-    plateau = scheduler is not None and scheduler["id"] == "ReduceLROnPlateau"
-    xs, ys, losses, lrs = [], [], [], []
-
-    def record() -> bool:
-        x, y, loss, lr = p[0].item(), p[1].item(), f(p).item(), opt.param_groups[0]["lr"]
-        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
-            return False
-        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
-        return True
-
-    def closure():
-        opt.zero_grad()
-        loss = f(p)
-        loss.backward()
-        if noise:
-            p.grad.add_(noise["std"] * torch.randn(2, generator=gen, dtype=torch.float64))
-        return loss
-
-    if not record():
-        return xs, ys, losses, lrs, "diverged"
-    window = []
-    for k in range(1, steps + 1):
-        try:
-            step_loss = opt.step(closure)
-            if sched is not None:
-                if plateau:
-                    window.append(step_loss.item())
-                if k % every == 0:
-                    if plateau:
-                        sched.step(sum(window) / len(window))
-                        window = []
-                    else:
-                        sched.step()
-        except Exception:
-            return xs, ys, losses, lrs, "failed"
-        if not record():
-            return xs, ys, losses, lrs, "diverged"
-    return xs, ys, losses, lrs, "completed"
+    return reference_run(surface, start, optimizer, params, steps, reference_scheduler(scheduler, steps), every, noise)
 
 
 def optimizer_ids() -> list[str]:
@@ -150,8 +90,8 @@ def engine_runs(surface: str, runs: list[dict], steps: int) -> list[dict]:
     return run_experiment(spec)["runs"]
 
 
-def assert_same(run: dict, reference: tuple) -> None:
-    x, y, loss, lr, status = reference
+def assert_same(run: dict, expected: Trajectory) -> None:
+    x, y, loss, lr, status = expected
     assert run["status"] == status, run.get("error")
     assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr)
 
@@ -167,7 +107,7 @@ def test_every_optimizer_on_every_surface_equals_the_plain_loop(surface: str) ->
     ]
     for oid, run in zip(ids, engine_runs(surface, runs, steps), strict=True):
         params = {"lr": LR[oid]} if oid in LR else {}
-        assert_same(run, reference_run(surface, STARTS[surface], oid, params, steps))
+        assert_same(run, reference(surface, STARTS[surface], oid, params, steps))
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s["id"] if s else "none")
@@ -181,8 +121,8 @@ def test_schedulers_and_noise_equal_the_plain_loop(scheduler, noise) -> None:
         for oid in ids
     ]  # fmt: skip
     for oid, run in zip(ids, engine_runs("rosenbrock", runs, steps), strict=True):
-        reference = reference_run("rosenbrock", [-1.5, 2.0], oid, {"lr": LR.get(oid, 1e-3)}, steps, scheduler, noise)
-        assert_same(run, reference)
+        expected = reference("rosenbrock", [-1.5, 2.0], oid, {"lr": LR.get(oid, 1e-3)}, steps, scheduler, noise)
+        assert_same(run, expected)
 
 
 def test_runs_together_equal_runs_alone() -> None:
@@ -202,8 +142,7 @@ def test_diverged_run_ends_at_its_last_finite_record() -> None:
     assert run["diverged_at"] == len(run["x"]) > 1
     assert all(math.isfinite(v) and abs(v) <= 1e6 for v in run["x"] + run["y"])
     assert all(math.isfinite(v) for v in run["loss"])
-    reference = reference_run("rosenbrock", [-1.5, 2.0], "SGD", {"lr": 0.1}, 100)
-    assert_same(run, reference)
+    assert_same(run, reference("rosenbrock", [-1.5, 2.0], "SGD", {"lr": 0.1}, 100))
 
 
 def test_nan_gradient_at_ackley_minimum_is_a_divergence() -> None:

@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import time
 import warnings
 
 import pytest
-import pytorch_optimizer
-import torch
 
 from app.engine import catalog as catalog_module
 from app.engine.catalog import catalog
 from app.engine.codegen import script_for
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec, RunSpec, SurfaceSpec
+from tests.reference import reference_run
 from tests.scripts import run_scripts
 
 ZOO = sorted(i for i, entry in catalog().optimizers.items() if entry.source == "pytorch_optimizer")
-
-
-def rosenbrock(p: torch.Tensor) -> torch.Tensor:
-    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
-
-
-def plain_zoo_run(name: str, steps: int, start=(-1.5, 2.0)) -> tuple[list, list, list, list, str]:
-    """SPEC §2 and §4 by hand: seeded before construction, eval-mode records for schedule-free ones."""
-    cls = getattr(pytorch_optimizer, name)
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    torch.manual_seed(0)
-    opt = cls([p])
-    modes = hasattr(opt, "eval") and hasattr(opt, "train")
-    xs, ys, losses, lrs = [], [], [], []
-
-    def record() -> bool:
-        if modes:
-            opt.eval()
-        x, y, loss = p[0].item(), p[1].item(), rosenbrock(p).item()
-        if modes:
-            opt.train()
-        lr = opt.param_groups[0]["lr"]
-        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
-            return False
-        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
-        return True
-
-    def closure():
-        opt.zero_grad()
-        loss = rosenbrock(p)
-        loss.backward()
-        return loss
-
-    if not record():
-        return xs, ys, losses, lrs, "diverged"
-    for _ in range(steps):
-        try:
-            opt.step(closure)
-        except Exception:
-            return xs, ys, losses, lrs, "failed"
-        if not record():
-            return xs, ys, losses, lrs, "diverged"
-    return xs, ys, losses, lrs, "completed"
 
 
 def test_catalog_lists_at_least_80_zoo_optimizers() -> None:
@@ -69,15 +23,13 @@ def test_catalog_lists_at_least_80_zoo_optimizers() -> None:
             "pytorch_optimizer.ADOPT", "pytorch_optimizer.AdEMAMix", "pytorch_optimizer.SOAP"} <= set(ZOO)  # fmt: skip
 
 
-def test_probe_is_deterministic_and_quick() -> None:
-    start = time.perf_counter()
+def test_probe_is_deterministic() -> None:
+    """Probing again keeps the same optimizers (its time is measured in `make bench`, not here)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         again = {cls.__name__: catalog_module._probe_optimizer(cls) for cls in catalog_module._zoo_optimizers()}
-    elapsed = time.perf_counter() - start
     kept = {f"pytorch_optimizer.{name}" for name, probe in again.items() if probe.reason is None}
     assert kept == set(ZOO)
-    assert elapsed < 10  # generous for a loaded CI machine; `make bench` reports the real figure
 
 
 @pytest.mark.parametrize("chunk", range(4))
@@ -95,7 +47,7 @@ def test_every_zoo_optimizer_equals_the_plain_loop(chunk: int) -> None:
             for i in range(0, len(ids), 16)
         ]
         for optimizer_id, run in zip(ids, [r for batch in results for r in batch], strict=True):
-            x, y, loss, lr, status = plain_zoo_run(optimizer_id.split(".", 1)[1], steps)
+            x, y, loss, lr, status = reference_run("rosenbrock", (-1.5, 2.0), optimizer_id, {}, steps)
             assert run["status"] == status, (optimizer_id, run["error"])
             assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr), optimizer_id
 

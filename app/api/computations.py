@@ -1,0 +1,79 @@
+"""One computation, two routes: POST <path> answers with the whole document, <path>/stream with NDJSON.
+
+Experiments and sweeps differ only in their data (the request model and its examples, the engine's
+prepare / iterate / collect functions, the docs), so add_computation_routes() registers both routes
+for either. No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
+which name the request model held in a closure variable, when the routes are registered.
+"""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import asdict
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+
+from app.api.deps import get_flights, get_pool, get_settings
+from app.api.flights import FlightCache, request_key
+from app.api.jsonio import StrictJSONResponse
+from app.api.pool import ComputePool
+from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.engine.runs import Limits
+from app.settings import Settings
+
+Spec = TypeVar("Spec", bound=BaseModel)
+Prepared = TypeVar("Prepared")
+Events = AsyncIterator[Encoded]
+
+
+def add_computation_routes(
+    router: APIRouter,
+    *,
+    name: str,
+    path: str,
+    spec_model: type[Spec],
+    examples: list[dict[str, Any]],
+    prepare: Callable[[Spec, Limits], Prepared],
+    iterate: Callable[[Prepared, Settings], Iterator[Any]],
+    collect: Callable[[Iterator[Any]], dict[str, Any]],
+    description: str,
+    stream_description: str,
+) -> None:
+    """Register `run_<name>` at POST `path` and `stream_<name>` at POST `path`/stream.
+
+    `prepare` validates the request on a worker (so a bad one fails before any response begins),
+    `iterate` yields the engine's events, and `collect` turns every event into the whole document.
+    """
+    body = Annotated[spec_model, Body(examples=examples)]
+
+    async def start(
+        spec: body,  # type: ignore[valid-type]
+        settings: Annotated[Settings, Depends(get_settings)],
+        pool: Annotated[ComputePool, Depends(get_pool)],
+        flights: Annotated[FlightCache, Depends(get_flights)],
+    ) -> Events:
+        """The events, computed once for identical requests (see flights.py)."""
+        prepared = await pool.run(prepare, spec, settings.limits)
+        key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
+        return flights.start(key, lambda: iterate(prepared, settings))
+
+    async def run(request: Request, events: Annotated[Events, Depends(start)]) -> Response:
+        collected = await events_while_connected(request, events)
+        if collected is None:
+            return Response(status_code=499)  # nobody is listening; the status is for the log
+        return StrictJSONResponse(collect(iter(collected)))
+
+    async def stream(events: Annotated[Events, Depends(start)]) -> StreamingResponse:
+        return ndjson_response(events)
+
+    router.add_api_route(path, run, methods=["POST"], name=f"run_{name}", description=description)
+    router.add_api_route(
+        f"{path}/stream",
+        stream,
+        methods=["POST"],
+        name=f"stream_{name}",
+        description=stream_description,
+        response_class=StreamingResponse,
+        responses=NDJSON_RESPONSES,
+    )

@@ -1,0 +1,129 @@
+"""The plain PyTorch loop a user would write from SPEC §2, and the surfaces of SPEC §3, by hand.
+
+The yardstick the engine is held to: the unit tests compare the engine with it bit for bit and
+`make bench` times the engine against it. It is written from the SPEC's text, not copied from the
+engine, and never calls it, so a mismatch is a real deviation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import torch
+
+pi, e = math.pi, math.e
+cos, exp, sqrt = torch.cos, torch.exp, torch.sqrt
+
+# SPEC §3, written by hand: f(x, y).
+REFERENCE_SURFACES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "quadratic": lambda x, y: 0.5 * (1 * (x * 1.0 + y * 0.0) ** 2 + 10 * (-x * 0.0 + y * 1.0) ** 2),
+    "rosenbrock": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
+    "beale": lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2,
+    "himmelblau": lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+    "rastrigin": lambda x, y: 2 * 10 + x**2 - 10 * cos(2 * pi * x) + y**2 - 10 * cos(2 * pi * y),
+    "ackley": lambda x, y: (
+        -20 * exp(-0.2 * sqrt(0.5 * (x**2 + y**2))) - exp(0.5 * (cos(2 * pi * x) + cos(2 * pi * y))) + e + 20
+    ),
+    "saddle": lambda x, y: x**2 - y**2,
+    "booth": lambda x, y: (x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2,
+    "goldstein_price": lambda x, y: (
+        (1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2))
+        * (30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2))
+    ),
+    "six_hump_camel": lambda x, y: (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2,
+}
+
+
+class Trajectory(NamedTuple):
+    """One run's records and how it ended (`"completed"`, `"diverged"` or `"failed"`)."""
+
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    lr: list[float]
+    status: str
+
+
+def optimizer_class(optimizer_id: str) -> type[torch.optim.Optimizer]:
+    """SPEC §4's ids: a bare `torch.optim` class name, or `pytorch_optimizer.<ClassName>`."""
+    module, _, name = optimizer_id.rpartition(".")
+    return getattr(importlib.import_module(module or "torch.optim"), name)
+
+
+def reference_run(
+    surface: str,
+    start: Sequence[float],
+    optimizer: str,
+    params: dict[str, Any],
+    steps: int,
+    scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
+    steps_per_epoch: int = 1,
+    noise: dict[str, Any] | None = None,
+) -> Trajectory:
+    """SPEC §2 line by line, with §4's seeding and eval-mode records.
+
+    `scheduler` builds the scheduler on the optimizer (None: no scheduler); it is called every
+    `steps_per_epoch` steps. `noise` is the request's `{"std", "seed"}`.
+    """
+    f_xy = REFERENCE_SURFACES[surface]
+
+    def f(p: torch.Tensor) -> torch.Tensor:
+        return f_xy(p[0], p[1])
+
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(0)  # SPEC §4: a random optimizer is seeded before it is built
+    opt = optimizer_class(optimizer)([p], **params)
+    sched = scheduler(opt) if scheduler is not None else None
+    plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    noisy = noise is not None and noise["std"] > 0
+    gen = torch.Generator().manual_seed(noise["seed"]) if noisy else None
+    modes = hasattr(opt, "eval") and hasattr(opt, "train")  # schedule-free: record the eval-mode point
+    xs: list[float] = []
+    ys: list[float] = []
+    losses: list[float] = []
+    lrs: list[float] = []
+
+    def record() -> bool:
+        if modes:
+            opt.eval()
+        with torch.no_grad():
+            x, y, loss = p[0].item(), p[1].item(), f(p).item()
+        if modes:
+            opt.train()
+        lr = opt.param_groups[0]["lr"]
+        if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
+            return False
+        xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
+        return True
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = f(p)
+        loss.backward()
+        if noisy:
+            p.grad.add_(noise["std"] * torch.randn(2, generator=gen, dtype=torch.float64))  # type: ignore[index, union-attr]
+        return loss
+
+    if not record():
+        return Trajectory(xs, ys, losses, lrs, "diverged")
+    window: list[float] = []  # ReduceLROnPlateau's step losses since its previous call
+    for k in range(1, steps + 1):
+        try:
+            step_loss = opt.step(closure)
+            if sched is not None:
+                if plateau:
+                    window.append(step_loss.item())
+                if k % steps_per_epoch == 0:
+                    if plateau:
+                        sched.step(sum(window) / len(window))
+                        window = []
+                    else:
+                        sched.step()
+        except Exception:
+            return Trajectory(xs, ys, losses, lrs, "failed")
+        if not record():
+            return Trajectory(xs, ys, losses, lrs, "diverged")
+    return Trajectory(xs, ys, losses, lrs, "completed")
