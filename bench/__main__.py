@@ -1,6 +1,6 @@
 """`python -m bench` (`make bench`): the engine vs. plain PyTorch loops, side by side, in one run.
 
-    python -m bench [--repeat 2] [--only a,c] [--profile]
+    python -m bench [--repeat 3] [--only a,c] [--profile]
 
 Prints one table row per scenario (bench/engine_bench.py) with the ratio and its target. When
 scenario (a) misses its target, or with --profile, it also prints where the lockstep loop spends its
@@ -19,7 +19,7 @@ from bench.engine_bench import HEADER, SCENARIOS, profile_lockstep, row, warm_up
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=2, help="tries per timing; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="tries per timing; the best counts")
     parser.add_argument("--only", default="", help="comma-separated scenario letters, e.g. a,c")
     parser.add_argument("--profile", action="store_true", help="profile the lockstep loop of scenario (a)")
     args = parser.parse_args(argv)

@@ -169,6 +169,28 @@ Event = ExperimentStarted | Points | RunEnded | Done
 # --- one live run ----------------------------------------------------------------------------------
 
 
+def _unwrapped_step(optimizer: torch.optim.Optimizer) -> Callable[[Callable[[], torch.Tensor]], Any]:
+    """`optimizer.step` without torch.optim's per-call wrapper, where no step hooks are registered.
+
+    The wrapper (a profiler `record_function`, loops over step hooks, the LR scheduler's "was step called"
+    flag) costs about as much as updating a 2-vector; it changes no number. An optimizer whose class
+    `step` is not that wrapper, or that has hooks, is stepped as it is.
+    """
+    from torch.optim import optimizer as torch_optimizer
+
+    step = type(optimizer).step
+    hooks = (
+        optimizer._optimizer_step_pre_hooks,
+        optimizer._optimizer_step_post_hooks,
+        torch_optimizer._global_optimizer_pre_hooks,
+        torch_optimizer._global_optimizer_post_hooks,
+    )
+    if not getattr(step, "hooked", False) or not hasattr(step, "__wrapped__") or any(hooks):
+        return optimizer.step
+    optimizer._opt_called = True  # type: ignore[attr-defined]  # the flag the scheduler checks: we always step first
+    return step.__wrapped__.__get__(optimizer)
+
+
 def _state_value(value: Any) -> Any:
     """An optimizer-state entry as plain numbers: 2-vectors and scalars; anything else is skipped."""
     if isinstance(value, torch.Tensor):
@@ -236,6 +258,7 @@ class LiveRun:
         torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
         self.optimizer = prepared.optimizer.build(self.p)
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
+        self.optimizer_step = _unwrapped_step(self.optimizer)
         # Runs step in turn: one that draws from torch's global generator keeps its own stream.
         self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
         self.records_eval_point = prepared.optimizer.entry.records_eval_point
@@ -290,7 +313,7 @@ class LiveRun:
         self._current_evaluations = []
         if self.rng_state is not None:
             torch.set_rng_state(self.rng_state)
-        step_loss = self.optimizer.step(closure)
+        step_loss = self.optimizer_step(closure)
         if self.rng_state is not None:
             self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)

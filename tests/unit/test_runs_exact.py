@@ -7,6 +7,7 @@ SPEC's text, not copied from the engine, so a mismatch is a real deviation.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -160,3 +161,17 @@ def test_many_runs_on_a_vector_unsafe_surface_equal_each_run_alone() -> None:
     for run, result in zip(runs, together, strict=True):
         alone = run_experiment(ExperimentSpec.model_validate({"surface": surface, "steps": 3, "runs": [run]}))
         assert alone["runs"][0] == result
+
+
+def test_a_scheduled_run_raises_no_warning_about_step_order() -> None:
+    """The engine steps optimizers without torch.optim's per-call wrapper: the scheduler must still see
+    `optimizer.step()` called before `scheduler.step()`, as in the plain loop."""
+    spec = ExperimentSpec.model_validate({
+        "surface": {"id": "rosenbrock"}, "steps": 5,
+        "runs": [{"optimizer": {"id": "Adam"}, "scheduler": {"id": "StepLR", "params": {"step_size": 2}}},
+                 {"optimizer": {"id": "SGD"}, "scheduler": {"id": "ReduceLROnPlateau"}}],
+    })  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = run_experiment(spec)
+    assert [run["status"] for run in result["runs"]] == ["completed", "completed"]
