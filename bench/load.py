@@ -1,21 +1,25 @@
 """Load check: many clients streaming the page's default comparison while /api/health is probed.
 
-    python -m bench.load [--clients 30] [--rounds 3] [--url http://127.0.0.1:8000]
+    python -m bench.load [--clients 30] [--rounds 3] [--distinct] [--url http://127.0.0.1:8000]
 
 Starts its own server on a free loopback port (unless --url names a running one), runs `clients`
 concurrent clients that each stream the default comparison `rounds` times, one after another, and
-probes /api/health every 50 ms meanwhile. Prints the success count, the p50/p95 stream latency and the
-health latency; exits 1 if any stream or probe failed. Only loopback traffic, bounded in count and
-in time (--deadline).
+probes /api/health every 50 ms meanwhile, from a process of its own (so its timings are the server's,
+not those of this process's event loop, busy reading ninety streams). Identical requests share one
+computation (app/api/flights.py), as a class opening the same lesson does; `--distinct` gives every
+stream its own learning rates, so each is computed. Prints the success count, the p50/p95 stream
+latency and the health latency; exits 1 if any stream or probe failed. Only loopback traffic,
+bounded in count and in time (--deadline).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
+import multiprocessing
+import multiprocessing.synchronize
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,12 +61,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-async def stream_once(client: httpx.AsyncClient, tally: Tally, label: str) -> None:
+def distinct_comparison(index: int) -> dict:
+    """The default comparison with every learning rate nudged by a factor of (1 + index·1e-9): computed anew."""
+    nudge = 1 + index * 1e-9
+    runs = []
+    for run in DEFAULT_COMPARISON["runs"]:
+        params = {**run["optimizer"]["params"], "lr": run["optimizer"]["params"]["lr"] * nudge}
+        runs.append({**run, "optimizer": {**run["optimizer"], "params": params}})
+    return {**DEFAULT_COMPARISON, "runs": runs}
+
+
+async def stream_once(client: httpx.AsyncClient, tally: Tally, label: str, body: dict) -> None:
     began = time.perf_counter()
     first: float | None = None
     events = []
     try:
-        async with client.stream("POST", "/api/experiments/stream", json=DEFAULT_COMPARISON) as response:
+        async with client.stream("POST", "/api/experiments/stream", json=body) as response:
             if response.status_code != 200:
                 await response.aread()
                 tally.failures.append(f"{label}: HTTP {response.status_code} {response.text[:200]}")
@@ -81,45 +95,51 @@ async def stream_once(client: httpx.AsyncClient, tally: Tally, label: str) -> No
     tally.first_event_seconds.append((first or began) - began)
 
 
-async def client_session(client: httpx.AsyncClient, tally: Tally, index: int, rounds: int) -> None:
+async def client_session(client: httpx.AsyncClient, tally: Tally, index: int, rounds: int, distinct: bool) -> None:
     for round_ in range(rounds):
-        await stream_once(client, tally, f"client {index} round {round_}")
+        body = distinct_comparison(index * rounds + round_) if distinct else DEFAULT_COMPARISON
+        await stream_once(client, tally, f"client {index} round {round_}", body)
 
 
-async def probe_health(client: httpx.AsyncClient, tally: Tally, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        began = time.perf_counter()
-        try:
-            response = await client.get("/api/health")
-            if response.status_code != 200:
-                tally.failures.append(f"health: HTTP {response.status_code}")
-        except httpx.HTTPError as err:
-            tally.failures.append(f"health: {type(err).__name__}: {err}")
-        else:
-            tally.health_seconds.append(time.perf_counter() - began)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), HEALTH_EVERY)
+def probe_health(url: str, stop: multiprocessing.synchronize.Event, results: multiprocessing.Queue) -> None:
+    """Probe /api/health every HEALTH_EVERY seconds until `stop`; put (latencies, failures) on `results`."""
+    seconds: list[float] = []
+    failures: list[str] = []
+    with httpx.Client(base_url=url, timeout=10.0) as client:
+        while not stop.is_set():
+            began = time.perf_counter()
+            try:
+                response = client.get("/api/health")
+                if response.status_code != 200:
+                    failures.append(f"health: HTTP {response.status_code}")
+            except httpx.HTTPError as err:
+                failures.append(f"health: {type(err).__name__}: {err}")
+            else:
+                seconds.append(time.perf_counter() - began)
+            stop.wait(HEALTH_EVERY)
+    results.put((seconds, failures))
 
 
-async def load(url: str, clients: int, rounds: int, deadline: float) -> tuple[Tally, float]:
+async def load(url: str, clients: int, rounds: int, distinct: bool, deadline: float) -> tuple[Tally, float]:
     tally = Tally()
     timeout = httpx.Timeout(deadline, connect=10.0)
-    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
-    async with (
-        httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client,
-        httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10.0)) as prober_client,
-    ):
-        stop = asyncio.Event()
-        prober = asyncio.create_task(probe_health(prober_client, tally, stop))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    spawn = multiprocessing.get_context("spawn")
+    stop, results = spawn.Event(), spawn.Queue()
+    prober = spawn.Process(target=probe_health, args=(url, stop, results), daemon=True)
+    prober.start()
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         began = time.perf_counter()
-        sessions = [client_session(client, tally, i, rounds) for i in range(clients)]
+        sessions = [client_session(client, tally, i, rounds, distinct) for i in range(clients)]
         try:
             await asyncio.wait_for(asyncio.gather(*sessions), deadline)
         except TimeoutError:
             tally.failures.append(f"the load did not finish within {deadline:.0f} s")
         elapsed = time.perf_counter() - began
-        stop.set()
-        await prober
+    stop.set()
+    tally.health_seconds, health_failures = results.get(timeout=30)
+    tally.failures.extend(health_failures)
+    prober.join()
     return tally, elapsed
 
 
@@ -149,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=30, help="concurrent clients (default 30)")
     parser.add_argument("--rounds", type=int, default=3, help="streams per client, one after another (default 3)")
+    parser.add_argument("--distinct", action="store_true", help="a different request per stream: no sharing")
     parser.add_argument("--deadline", type=float, default=600.0, help="give up after this many seconds")
     parser.add_argument("--url", help="a running server on this machine (default: start one)")
     args = parser.parse_args(argv)
@@ -162,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         proc, url = start_server()
     try:
-        print(f"load: {args.clients} clients × {args.rounds} streams of the default comparison on {url}")
-        tally, elapsed = asyncio.run(load(url, args.clients, args.rounds, args.deadline))
+        what = "distinct variants of the default comparison" if args.distinct else "the default comparison"
+        print(f"load: {args.clients} clients × {args.rounds} streams of {what} on {url}")
+        tally, elapsed = asyncio.run(load(url, args.clients, args.rounds, args.distinct, args.deadline))
     finally:
         if proc is not None:
             stop_server(proc)
