@@ -15,8 +15,10 @@ only where batching provably changes no bit:
   its formula has an op whose vectorised kernel rounds differently (`uses_vector_unsafe_ops`); then
   each cell is evaluated on its own (2,) leaf, as a lone run does.
 - Noise: a run's generator is seeded with its noise seed and draws once per step, so cells that share
-  a seed draw the same numbers. One generator per distinct seed draws `randn(2)` each step, exactly
-  the call of SPEC §2, and each row gets its seed's draw.
+  a seed draw the same numbers. One generator per distinct seed draws the numbers of SPEC §2's
+  `randn(2)` per step, and each row gets its seed's draw. They are drawn seven steps at a time:
+  torch's CPU `randn` makes fewer than 16 numbers one by one, so `randn(14)` is seven `randn(2)` in a
+  row (tests/unit/test_sweeps.py holds torch to it), at a seventh of the calls.
 - A scheduler (not loss-driven, from torch itself) is built once on the batched optimizer when every
   cell's resolved scheduler is the same: torch schedulers update each param group from that group's
   own values, so each group follows exactly its lone run's schedule.
@@ -66,6 +68,7 @@ ELEMENTWISE_OPTIMIZERS = frozenset(
 MINIMUM_RADIUS = 0.05  # × the domain's width: how close a cell must end to a minimum to be in its basin
 LOCKSTEP_RECORDS = 2_000_000  # records (runs × (steps + 1)) one lockstep chunk may hold in memory
 LOCKSTEP_RUNS = 256
+NOISE_STEPS_PER_DRAW = 7  # steps of noise drawn per randn call: 14 numbers, under torch's 16 (module docstring)
 
 STATUS_CODES = ("completed", "diverged", "failed")
 COMPLETED, DIVERGED, FAILED = range(3)
@@ -424,6 +427,7 @@ class BatchedCells:
         distinct = list(dict.fromkeys(seeds))
         self.generators = [torch.Generator().manual_seed(seed) for seed in distinct]
         self.seed_rows = torch.tensor([distinct.index(s) for s in seeds]) if len(distinct) > 1 else None
+        self.noise_draws = torch.empty(len(distinct), 0, 2, dtype=torch.float64)  # per generator, steps to come
         self.tracker = Tracker(len(cells), sweep.steps, sweep.surface.min_value, sweep.tolerance, keep_paths)
 
     def lr_ok(self) -> torch.Tensor | None:
@@ -464,7 +468,11 @@ class BatchedCells:
     def add_noise(self, grads: torch.Tensor) -> None:
         if not self.noise_std:
             return
-        draws = torch.stack([torch.randn(2, generator=g, dtype=torch.float64) for g in self.generators])
+        if self.noise_draws.shape[1] == 0:
+            self.noise_draws = torch.stack(
+                [torch.randn(2 * NOISE_STEPS_PER_DRAW, generator=g, dtype=torch.float64) for g in self.generators]
+            ).view(len(self.generators), NOISE_STEPS_PER_DRAW, 2)
+        draws, self.noise_draws = self.noise_draws[:, 0], self.noise_draws[:, 1:]
         scaled = self.noise_std * draws  # the same product a lone run computes, element by element
         grads.add_(scaled[self.seed_rows] if self.seed_rows is not None else scaled)
 

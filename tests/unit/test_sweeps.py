@@ -18,6 +18,7 @@ from app.engine.runs import Limits, run_experiment
 from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.sweeps import (
     ELEMENTWISE_OPTIMIZERS,
+    NOISE_STEPS_PER_DRAW,
     Progress,
     SweepResult,
     SweepStarted,
@@ -320,6 +321,14 @@ def test_seed_band_trajectories_equal_lone_runs(optimizer: str) -> None:
         running = torch.tensor([loss[k] for loss in result["loss"] if len(loss) > k], dtype=torch.float64)
         expected = torch.quantile(running, torch.tensor([0.1, 0.5, 0.9], dtype=torch.float64)).tolist()
         assert [result["loss_p10"][k], result["loss_p50"][k], result["loss_p90"][k]] == expected
+
+
+def test_torch_draws_a_short_randn_number_by_number() -> None:
+    """What batched noise relies on: randn(2k) for 2k < 16 is k randn(2) in a row, from the same generator."""
+    at_once = torch.randn(2 * NOISE_STEPS_PER_DRAW, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    generator = torch.Generator().manual_seed(7)
+    one_by_one = [torch.randn(2, generator=generator, dtype=torch.float64) for _ in range(NOISE_STEPS_PER_DRAW)]
+    assert torch.equal(at_once, torch.cat(one_by_one))
 
 
 def test_a_seed_band_needs_noise() -> None:
