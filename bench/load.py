@@ -29,14 +29,16 @@ import httpx
 
 from bench.server import start_server, stop_server
 
+# The page's first experiment (static/js/state.js, DEFAULT_COMPARISON).
 DEFAULT_COMPARISON = {
     "surface": {"id": "rosenbrock"},
     "steps": 500,
+    "tolerance": 1e-6,
     "runs": [
-        {"start": [-1.5, 2.0], "optimizer": {"id": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}}},
-        {"start": [-1.5, 2.0], "optimizer": {"id": "Adam", "params": {"lr": 0.02}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "SGD", "params": {"lr": 0.0015, "momentum": 0.9}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "Adam", "params": {"lr": 0.1}}},
         {"start": [-1.5, 2.0], "optimizer": {"id": "RMSprop", "params": {"lr": 0.01}}},
-        {"start": [-1.5, 2.0], "optimizer": {"id": "Adagrad", "params": {"lr": 0.3}}},
+        {"start": [-1.5, 2.0], "optimizer": {"id": "Adagrad", "params": {"lr": 0.5}}},
     ],
 }
 HEALTH_EVERY = 0.05
