@@ -192,15 +192,13 @@ def _unwrapped_step(optimizer: torch.optim.Optimizer) -> Callable[[Callable[[], 
 
 
 def _state_value(value: Any) -> Any:
-    """An optimizer-state entry as plain numbers: 2-vectors and scalars; anything else is skipped."""
-    if isinstance(value, torch.Tensor):
-        if value.numel() == 1:
-            return float(value)
-        if value.numel() == 2:
-            return [float(v) for v in value.reshape(-1)]
-        return None
+    """An optimizer-state entry as plain numbers, in its own type (a counter stays an int): 2-vectors and
+    scalars; anything else is skipped."""
+    if isinstance(value, torch.Tensor) and value.numel() in (1, 2) and value.dtype != torch.bool:
+        numbers = value.reshape(-1).tolist()
+        return numbers[0] if len(numbers) == 1 else numbers
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return value
     return None
 
 

@@ -175,3 +175,61 @@ def test_a_scheduled_run_raises_no_warning_about_step_order() -> None:
         warnings.simplefilter("error")
         result = run_experiment(spec)
     assert [run["status"] for run in result["runs"]] == ["completed", "completed"]
+
+
+def plain_recorded_state(optimizer: str, params: dict[str, Any], plateau: bool, steps: int) -> dict[str, Any]:
+    """SPEC §6 `record_state` from a plain loop: after each step, optimizer.state[p] (its numbers, and its
+    tensors of one or two numbers), the gradient, ReduceLROnPlateau's counters, and the points the closure visited."""
+    f = REFERENCE_SURFACES["rosenbrock"]
+    p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    torch.manual_seed(0)
+    opt = getattr(torch.optim, optimizer)([p], **params)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(opt) if plateau else None
+    state: dict[str, list[Any]] = {}
+    counters: dict[str, list[Any]] = {"best": [None], "num_bad_epochs": [None], "cooldown_counter": [None]}
+    grads: list[Any] = [None]
+    visited: list[list[list[float]]] = [[]]
+    for _ in range(steps):
+        points: list[list[float]] = []
+
+        def closure(points: list[list[float]] = points) -> torch.Tensor:
+            opt.zero_grad()
+            loss = f(p[0], p[1])
+            loss.backward()
+            points.append(p.detach().tolist())
+            return loss
+
+        loss = opt.step(closure)
+        if scheduler is not None:
+            scheduler.step(loss.item())
+            for name, values in counters.items():
+                values.append(getattr(scheduler, name))
+        for name, value in opt.state[p].items():
+            if isinstance(value, torch.Tensor) and value.numel() in (1, 2):
+                state.setdefault(name, [None]).append(value.item() if value.numel() == 1 else value.tolist())
+            elif isinstance(value, int | float):
+                state.setdefault(name, [None]).append(value)
+        grads.append(p.grad.tolist())
+        visited.append(points)
+    return {"state": state, "grad": grads, "scheduler_state": counters, "evaluations": visited}
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "params", "plateau"),
+    [("Adam", {"lr": 0.02}, True), ("SGD", {"lr": 1e-3, "momentum": 0.9}, False), ("LBFGS", {"max_iter": 4}, False)],
+    ids=["adam-plateau", "sgd-momentum", "lbfgs"],
+)
+def test_recorded_state_equals_the_plain_loops_optimizer_state(optimizer: str, params: dict, plateau: bool) -> None:
+    steps = 6
+    run = {"start": [-1.5, 2.0], "optimizer": {"id": optimizer, "params": params}}
+    if plateau:
+        run["scheduler"] = {"id": "ReduceLROnPlateau"}
+    spec = ExperimentSpec.model_validate(
+        {"surface": {"id": "rosenbrock"}, "steps": steps, "record_state": True, "runs": [run]}
+    )
+    recorded = run_experiment(spec)["runs"][0]
+    plain = plain_recorded_state(optimizer, params, plateau, steps)
+    assert recorded["state"] == plain["state"]
+    assert recorded["grad"] == plain["grad"]
+    assert recorded.get("scheduler_state") == (plain["scheduler_state"] if plateau else None)
+    assert recorded.get("evaluations") == (plain["evaluations"] if optimizer == "LBFGS" else None)
