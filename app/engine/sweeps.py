@@ -87,7 +87,7 @@ class PreparedSweep:
     tolerance: float
     cells: list[PreparedRun]
     axes: dict[str, Any]  # what the result names its cells by: x/y, name/values or seeds
-    max_seconds: float = DEFAULT_LIMITS.max_seconds  # for the run-by-run fallback, all chunks together
+    max_seconds: float = DEFAULT_LIMITS.max_seconds  # wall-clock budget of the whole sweep, however it runs
 
     @property
     def work(self) -> int:
@@ -428,6 +428,7 @@ class BatchedCells:
         self.generators = [torch.Generator().manual_seed(seed) for seed in distinct]
         self.seed_rows = torch.tensor([distinct.index(s) for s in seeds]) if len(distinct) > 1 else None
         self.noise_draws = torch.empty(len(distinct), 0, 2, dtype=torch.float64)  # per generator, steps to come
+        self.cut_short_by_the_server = False
         self.tracker = Tracker(len(cells), sweep.steps, sweep.surface.min_value, sweep.tolerance, keep_paths)
 
     def lr_ok(self) -> torch.Tensor | None:
@@ -483,8 +484,9 @@ class BatchedCells:
             return
         self.scheduler.step()
 
-    def advance(self) -> Iterator[int]:
-        """SPEC §2 for every row at once; yields each completed step number."""
+    def advance(self, deadline: float) -> Iterator[int]:
+        """SPEC §2 for every row at once; yields each completed step number. Past `deadline` (the server's
+        time budget) every live row fails at the next step, as a lone run out of time does."""
         tracker = self.tracker
         lr_ok = self.lr_ok()
         n = self.sweep.steps
@@ -492,6 +494,10 @@ class BatchedCells:
             points, losses, grads = self.forward_backward()
             tracker.record(k - 1, points, losses, lr_ok)
             if not tracker.any_live():
+                return
+            if time.perf_counter() > deadline:
+                tracker.fail(k)
+                self.cut_short_by_the_server = True
                 return
             self.add_noise(grads)
             offset = 0
@@ -512,21 +518,20 @@ class BatchedCells:
         tracker.record(n, points, self.final_losses(points), lr_ok)
 
 
-def _batched(sweep: PreparedSweep) -> Generator[int, None, Outcomes]:
+def _batched(sweep: PreparedSweep, deadline: float) -> Generator[int, None, Outcomes]:
     """Run-steps done, as the batch advances; returns the outcomes."""
     batch = BatchedCells(sweep, keep_paths=sweep.kind == "seed")
     cells = len(sweep.cells)
-    for k in batch.advance():
+    for k in batch.advance(deadline):
         yield k * cells
-    return batch.tracker.outcomes(batch.order)
+    return replace(batch.tracker.outcomes(batch.order), cut_short_by_the_server=batch.cut_short_by_the_server)
 
 
-def _lockstep(sweep: PreparedSweep, chunk_seconds: float) -> Generator[int, None, Outcomes]:
+def _lockstep(sweep: PreparedSweep, chunk_seconds: float, deadline: float) -> Generator[int, None, Outcomes]:
     """Run-steps done, as independent runs advance in lockstep chunks; returns the outcomes."""
     n = sweep.steps
     cells = sweep.cells
     size = max(1, min(LOCKSTEP_RUNS, LOCKSTEP_RECORDS // (n + 1)))
-    deadline = time.perf_counter() + sweep.max_seconds  # the server's budget covers the whole sweep
     keep_paths = sweep.kind == "seed"
     out = Outcomes(
         ["completed"] * len(cells),
@@ -671,16 +676,17 @@ def iterate_sweep(sweep: PreparedSweep, progress_seconds: float = 0.1) -> Iterat
     Computation happens between events, so a consumer that stops asking stops it.
     """
     batched = sweep.batch_blocker() is None
+    deadline = time.perf_counter() + sweep.max_seconds  # the server's budget covers the whole sweep
     yield SweepStarted(sweep.kind, sweep.steps, sweep.surface.describe(), len(sweep.cells), sweep.axes, batched)
     meter = ProgressMeter(sweep.work, progress_seconds)
     outcomes: Outcomes | None = None
     if batched:
         try:
-            outcomes = yield from meter.follow(_batched(sweep))
+            outcomes = yield from meter.follow(_batched(sweep, deadline))
         except NotBatchable:
             outcomes = None  # recomputed below, run by run
     if outcomes is None:
-        outcomes = yield from meter.follow(_lockstep(sweep, progress_seconds / 2))
+        outcomes = yield from meter.follow(_lockstep(sweep, progress_seconds / 2, deadline))
     yield Progress(sweep.work, sweep.work)
     yield SweepResult(build_result(sweep, outcomes), outcomes.cut_short_by_the_server)
 

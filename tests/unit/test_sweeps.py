@@ -341,6 +341,16 @@ def test_a_seed_band_needs_noise() -> None:
 # --- limits and errors -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("optimizer", ["Adam", "LBFGS"], ids=["batched", "lockstep"])
+def test_a_sweep_past_the_server_time_budget_fails_its_cells_and_says_so(optimizer: str) -> None:
+    body = sweep_body("rosenbrock", 50, {"optimizer": {"id": optimizer}}, {"kind": "start", "resolution": 3})
+    prepared = prepare_sweep(SweepSpec.model_validate(body), Limits(max_seconds=0.0))
+    assert (prepared.batch_blocker() is None) == (optimizer == "Adam")
+    ended = list(iterate_sweep(prepared))[-1]
+    assert isinstance(ended, SweepResult) and ended.cut_short_by_the_server
+    assert {status for row in ended.result["status"] for status in row} == {"failed"}
+
+
 def test_work_beyond_the_budget_is_refused() -> None:
     body = sweep_body("rosenbrock", 1000, {"optimizer": {"id": "Adam"}}, {"kind": "start", "resolution": 10})
     with pytest.raises(SpecError) as caught:
