@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 import typing
 import warnings
 from collections.abc import Callable, Mapping
@@ -304,8 +305,19 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 # --- the registry --------------------------------------------------------------------------------
 
 
+# torch's global random generator is one per process, shared by every worker thread. Whoever seeds it, or
+# steps an optimizer that draws from it, holds this lock: concurrent requests never interleave their draws
+# (SPEC §2: the same request gives the same bytes).
+TORCH_RNG = threading.RLock()
+
+
 def _probe_trajectory(cls: type, precomputed: bool = False, seed: int = 0) -> bytes:
     """Three steps on a small valley; with `precomputed`, the closure only returns a loss computed before."""
+    with TORCH_RNG:
+        return _probe_steps(cls, precomputed, seed)
+
+
+def _probe_steps(cls: type, precomputed: bool, seed: int) -> bytes:
     torch.manual_seed(seed)
     p = torch.tensor([-1.0, 1.5], dtype=torch.float64, requires_grad=True)
     opt = cls([p])

@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from app.engine.catalog import TORCH_RNG
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
 from app.engine.spec import ExperimentSpec, NoiseSpec, RunSpec
@@ -253,12 +254,13 @@ class LiveRun:
         self.index = prepared.index
         self.surface = surface
         self.p = torch.tensor(prepared.start, dtype=torch.float64, requires_grad=True)
-        torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
-        self.optimizer = prepared.optimizer.build(self.p)
+        with TORCH_RNG:
+            torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
+            self.optimizer = prepared.optimizer.build(self.p)
+            # Runs step in turn: one that draws from torch's global generator keeps its own stream.
+            self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
         self.optimizer_step = _unwrapped_step(self.optimizer)
-        # Runs step in turn: one that draws from torch's global generator keeps its own stream.
-        self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
         self.records_eval_point = prepared.optimizer.entry.records_eval_point
         noise = prepared.noise
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
@@ -309,11 +311,13 @@ class LiveRun:
     def step(self, k: int, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
         """Optimizer step k, then the scheduler; returns the step loss (f before the update)."""
         self._current_evaluations = []
-        if self.rng_state is not None:
-            torch.set_rng_state(self.rng_state)
-        step_loss = self.optimizer_step(closure)
-        if self.rng_state is not None:
-            self.rng_state = torch.get_rng_state()
+        if self.rng_state is None:
+            step_loss = self.optimizer_step(closure)
+        else:
+            with TORCH_RNG:
+                torch.set_rng_state(self.rng_state)
+                step_loss = self.optimizer_step(closure)
+                self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)
         self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.record_state:

@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 
-from app.engine.catalog import LambdaFormula
+from app.engine.catalog import TORCH_RNG, LambdaFormula
 from app.engine.construct import ResolvedScheduler
 from app.engine.errors import SpecError
 from app.engine.runs import (
@@ -414,12 +414,13 @@ class BatchedCells:
             torch.tensor([cells[c].start for c in group], dtype=torch.float64, requires_grad=True) for group in members
         ]
         first = cells[0]
-        torch.manual_seed(0)  # as a lone run does before building its optimizer (SPEC §4)
         param_groups = [
             {"params": [leaf], **cells[group[0]].optimizer.kwargs}
             for leaf, group in zip(self.leaves, members, strict=True)
         ]
-        self.optimizer = first.optimizer.entry.cls(param_groups, **first.optimizer.kwargs)
+        with TORCH_RNG:
+            torch.manual_seed(0)  # as a lone run does before building its optimizer (SPEC §4)
+            self.optimizer = first.optimizer.entry.cls(param_groups, **first.optimizer.kwargs)
         self.schedule = first.scheduler
         self.scheduler = first.scheduler.build(self.optimizer) if first.scheduler is not None else None
         self.noise_std = _noise_std(first)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -60,6 +61,18 @@ def test_random_zoo_optimizers_keep_their_own_random_stream() -> None:
     together = run_experiment(spec)["runs"]
     alone = run_experiment(spec.model_copy(update={"runs": spec.runs[:1]}))["runs"]
     assert together[0]["x"] == alone[0]["x"] == together[-1]["x"]
+
+
+def test_random_optimizers_in_concurrent_requests_draw_what_they_draw_alone() -> None:
+    """Worker threads share torch's global generator: runs that draw from it must not interleave."""
+    random_ids = [i for i in ZOO if catalog().optimizers[i].random]
+    bodies = [{"surface": {"id": "rosenbrock"}, "steps": 200, "runs": [{"optimizer": {"id": i}}]} for i in random_ids]
+    specs = [ExperimentSpec.model_validate(body) for body in bodies]
+    alone = [run_experiment(spec)["runs"][0]["x"] for spec in specs]
+    with ThreadPoolExecutor(max_workers=len(specs)) as pool:
+        for _ in range(3):
+            concurrent = list(pool.map(lambda spec: run_experiment(spec)["runs"][0]["x"], specs))
+            assert concurrent == alone
 
 
 ZOO_SCRIPT_RUNS = {
