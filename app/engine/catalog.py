@@ -229,14 +229,23 @@ def _entry(cls: Callable[..., Any], source: str, id_prefix: str = "") -> Entry:
 # --- validation of user-given hyperparameters, by kind -------------------------------------------
 
 
+# Integer hyperparameters are counts and sizes (iterations, step sizes, LBFGS's history_size, which torch
+# allocates lists of): this bound keeps one request from asking for gigabytes.
+MAX_INTEGER = 1_000_000
+
+
 def _number(value: Any, integral: bool) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be an integer" if integral else "must be a number")
+    if isinstance(value, int) and abs(value) > 2**53:  # past exact floats (and math.isfinite(10**400) raises)
+        raise ValueError("is too large")
     if not math.isfinite(value):
         raise ValueError("must be finite")
     if integral:
         if value != int(value):
             raise ValueError("must be an integer")
+        if abs(value) > MAX_INTEGER:
+            raise ValueError(f"must be at most {MAX_INTEGER} in size")
         return int(value)
     return float(value)
 

@@ -6,7 +6,7 @@ names and kinds) or on configurable limits is checked where that knowledge lives
 
 from __future__ import annotations
 
-import math
+import sys
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
@@ -20,7 +20,8 @@ def _surface_param(value: Any) -> float | str:
     (`params.a.float`, `params.a.str`) in `loc` instead of pointing at the parameter."""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not abs(value) <= sys.float_info.max:  # false for NaN and ±inf; 10**400 never meets float()
         raise ValueError("must be a finite number (or, for expression, the formula as text)")
     return float(value)
 
@@ -87,7 +88,7 @@ class StartVary(StrictModel):
     kind: Literal["start"]
     x: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
     y: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
-    resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION)
+    resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION, strict=True)
 
 
 class ParamVary(StrictModel):
@@ -111,11 +112,16 @@ class Grid2Vary(StrictModel):
     y: SweepAxis
 
 
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
+
+
 class SeedVary(StrictModel):
     """The run, with noise, repeated once per noise seed: a seed band."""
 
     kind: Literal["seed"]
-    seeds: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] = Field(min_length=1, max_length=MAX_SWEEP_SEEDS)
+    seeds: list[Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]] = Field(
+        min_length=1, max_length=MAX_SWEEP_SEEDS
+    )
 
 
 Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminator="kind")]
@@ -123,7 +129,7 @@ Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminat
 
 class SweepSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(default=300, ge=1)
+    steps: int = Field(default=300, ge=1, strict=True)
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
     run: RunSpec
     vary: Vary

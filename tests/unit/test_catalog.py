@@ -80,6 +80,9 @@ def test_required_scheduler_arguments_are_derived_from_the_experiment() -> None:
         (OptimizerSpec(id="__import__"), ("id",), "unknown optimizer"),
         (OptimizerSpec(id="SGD", params={"momentum": -0.5}), ("params", "momentum"), "momentum"),
         (OptimizerSpec(id="LBFGS", params={"line_search_fn": "os.system"}), ("params", "line_search_fn"), "one of"),
+        (OptimizerSpec(id="LBFGS", params={"history_size": 10**9}), ("params", "history_size"), "at most"),
+        (OptimizerSpec(id="SGD", params={"lr": 10**400}), ("params", "lr"), "too large"),
+        (OptimizerSpec(id="Adam", params={"betas": [10**400, 0.9]}), ("params", "betas"), "too large"),
     ],
 )
 def test_bad_optimizer_params_name_the_field(spec, loc, words) -> None:

@@ -16,7 +16,7 @@ from app.engine.surfaces import SURFACES
 
 numbers = st.one_of(
     st.floats(min_value=-10, max_value=10, allow_nan=False),
-    st.sampled_from([0, 1, -1, 1e-3, 0.9, 1e9, -1e9]),
+    st.sampled_from([0, 1, -1, 1e-3, 0.9, 1e9, -1e9, 10**400, -(10**400), 2**63]),  # ints no float can hold
 )
 values = st.one_of(numbers, st.booleans(), st.lists(numbers, max_size=3), st.text(max_size=8), st.none())
 
