@@ -1,23 +1,30 @@
 // Lessons (SPEC §1.12): classic set-ups, each with two or three sentences and a "what to look for"
 // line. They are data — static/lessons.json, experiments in the API's request shape — and loading
-// one only changes the state (a new history entry, so Back returns to what was there before).
+// one only changes the state (a new history entry, so Back returns to what was there before). A
+// lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as
+// a reader would in the Seeds tab; like theirs, a band goes with its run when the lesson is left.
 
 import { h } from "./fields.js";
+import { showSeedBand } from "./seedband.js";
 import { createRun, createState, findEntry } from "./state.js";
 
 const LESSONS_URL = "/static/lessons.json";
 const PHONE = window.matchMedia("(max-width: 759px)");
 
-/** The lessons, in order: [{id, title, text, look_for, view?, experiment}]. */
+/** The lessons, in order: [{id, title, text, look_for, view?, seed_bands?, experiment}]. */
 export async function fetchLessons() {
   const response = await fetch(LESSONS_URL);
   if (!response.ok) throw new Error(`The lessons could not be loaded (${response.status}).`);
   return (await response.json()).lessons;
 }
 
-/** A lesson's experiment as the state holds one: runs with keys and colours, defaults filled in. */
-export function lessonExperiment(lesson, catalog) {
+/**
+ * A lesson's set-up: its experiment as the state holds one (runs with keys and colours, defaults
+ * filled in) and the keys of the runs whose seed band it shows.
+ */
+export function lessonSetUp(lesson, catalog) {
   const spec = lesson.experiment;
+  const bandIndices = new Set(lesson.seed_bands ?? []);
   const surface = findEntry(catalog.surfaces, spec.surface.id);
   const experiment = {
     surface: { id: spec.surface.id, params: { ...spec.surface.params } },
@@ -25,7 +32,8 @@ export function lessonExperiment(lesson, catalog) {
     tolerance: spec.tolerance ?? 1e-6,
     runs: [],
   };
-  for (const runSpec of spec.runs) {
+  const seedBands = [];
+  for (const [index, runSpec] of spec.runs.entries()) {
     if (!findEntry(catalog.optimizers, runSpec.optimizer.id)) continue; // a trimmed-down catalog
     const run = createRun(experiment, catalog, { id: runSpec.optimizer.id, params: { ...runSpec.optimizer.params } });
     run.label = runSpec.label ?? "";
@@ -36,8 +44,9 @@ export function lessonExperiment(lesson, catalog) {
     run.noise = { std: 0, seed: 0, ...runSpec.noise };
     if (runSpec.color) run.color = runSpec.color;
     experiment.runs.push(run);
+    if (bandIndices.has(index)) seedBands.push(run.key);
   }
-  return experiment;
+  return { experiment, seedBands };
 }
 
 /**
@@ -56,10 +65,13 @@ export function createLessons({ store, catalog, notice }) {
   /** Replace the experiment with lesson `id`'s (or the default comparison for null). */
   function load(id) {
     const lesson = lessons.find((candidate) => candidate.id === id) ?? null;
-    const experiment = lesson ? lessonExperiment(lesson, catalog) : createState(catalog).experiment;
+    const { experiment, seedBands } = lesson
+      ? lessonSetUp(lesson, catalog)
+      : { experiment: createState(catalog).experiment, seedBands: [] };
     notice(null); // what an earlier link could not load no longer applies
     store.update((s) => {
       Object.assign(s.experiment, experiment);
+      for (const key of seedBands) showSeedBand(s, key);
       s.view.lesson = lesson?.id ?? null;
       s.view.mode = lesson?.view ?? "overlay";
       Object.assign(s.view.cursor, { step: null, playing: false });

@@ -16,6 +16,15 @@ const DEBOUNCE_MS = 150;
 const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
 
 /**
+ * Switch on the band of run `key`, as its checkbox in the Seeds tab does. Called inside the store
+ * update that changes the experiment (a lesson's, in lessons.js): the re-sweep that follows every
+ * experiment change computes it, and it then lives and goes like any band a reader switched on.
+ */
+export function showSeedBand(state, key) {
+  state.view.sweeps.bands.add(key); // the set of runs that show one: sweeps.js's view settings
+}
+
+/**
  * The seeds tab and the bands it draws. `view.bands` (a Set of run keys) says which runs show
  * one; `publish(overlays)` hands the plots their traces ({map, loss}).
  */

@@ -51,6 +51,16 @@ HASH_DOC_JS = """() => {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), c => c.charCodeAt(0))));
 }"""
 
+# The seed bands drawn (seedband.js), by role: the map's faint seed paths (one trace per band, the
+# seeds' paths separated by nulls) and the loss plot's 10 %, median and 90 % lines.
+SEED_BAND_JS = """() => {
+  const of = (testid, role) => (document.querySelector(`[data-testid="${testid}"]`).data || [])
+    .filter(t => t.meta && t.meta.role === role)
+    .map(t => ({ key: t.meta.key, x: Array.from(t.x), y: Array.from(t.y), color: t.line.color }));
+  return Object.fromEntries([["seed-paths", "contour-plot"], ["band-p10", "loss-plot"],
+    ["band-median", "loss-plot"], ["band-p90", "loss-plot"]].map(([role, testid]) => [role, of(testid, role)]));
+}"""
+
 DEFAULT_LABELS: list[str | None] = [None] * 4  # the default comparison: labels made from the settings
 SERIES = ("x", "y", "loss", "lr")
 PNG_BUTTON = '.modebar-btn[data-title="Download plot as a PNG"]'
@@ -118,6 +128,23 @@ def open_lessons(page: Page, url: str) -> None:
 def load_lesson(page: Page, lesson: dict) -> None:
     page.get_by_test_id("preset-select").select_option(lesson["id"])
     wait_settled(page, [run["label"] for run in lesson["experiment"]["runs"]])
+
+
+def seed_bands(page: Page) -> dict[str, list[dict]]:
+    return page.evaluate(SEED_BAND_JS)
+
+
+def wait_seed_band(page: Page, points: int | None) -> None:
+    """Wait until one band is drawn, `points` steps long on the loss plot (None: until none is)."""
+    page.wait_for_function(
+        f"""(points) => {{
+          const bands = Object.values(({SEED_BAND_JS})());
+          return points === null ? bands.every(ts => ts.length === 0)
+            : bands.every(ts => ts.length === 1) && bands.slice(1).every(([t]) => t.y.length === points);
+        }}""",
+        arg=points,
+        timeout=30_000,
+    )
 
 
 def watch_console(page: Page) -> list[str]:
@@ -256,6 +283,47 @@ def test_every_lesson_loads_draws_and_shows_its_text(page: Page, server_url: str
         assert hash_document(page)["e"] == lesson["id"]
     select.select_option("")  # back to free exploration: the default comparison, no banner
     wait_settled(page, DEFAULT_LABELS, path_fingerprint(page))
+    expect(page.get_by_test_id("lesson-banner")).to_be_hidden()
+
+
+def test_the_noise_lesson_shows_a_seed_band_that_lives_like_a_readers(page: Page, server_url: str) -> None:
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "noise-minibatches")
+    [banded] = lesson["seed_bands"]
+    runs = lesson["experiment"]["runs"]
+    assert runs[banded]["noise"]["std"] > 0
+    open_lessons(page, server_url)
+    load_lesson(page, lesson)
+    expect(page.get_by_test_id("lesson-banner")).to_contain_text("10–90 % band")
+
+    # Loading the lesson draws the band: every seed's path faint on the map, the band on the loss plot.
+    wait_seed_band(page, lesson["experiment"]["steps"] + 1)
+    band = seed_bands(page)
+    [cloud] = band["seed-paths"]
+    assert cloud["x"].count(None) == 63  # 64 seeds' paths, one trace
+    [low], [median], [high] = band["band-p10"], band["band-median"], band["band-p90"]
+    assert len({cloud["key"], low["key"], median["key"], high["key"]}) == 1
+    assert all(a <= m <= b for a, m, b in zip(low["y"], median["y"], high["y"], strict=True))
+    assert low["y"][-1] < high["y"][-1]  # a noisy run's seeds end apart
+    run_colors = page.evaluate(
+        """() => document.querySelector('[data-testid="contour-plot"]').data
+                   .filter(t => t.meta && t.meta.role === "path").map(t => t.line.color)"""
+    )
+    assert median["color"] == run_colors[banded]  # the band of the run the lesson names
+
+    # As if the reader had switched it on: the Seeds tab shows that run's box checked, and only it.
+    page.get_by_test_id("sweep-button").click()
+    page.get_by_test_id("sweep-tab-seeds").click()
+    toggles = page.get_by_test_id("seed-band-toggle")
+    expect(toggles).to_have_count(len(runs))
+    for index in range(len(runs)):
+        expect(toggles.nth(index)).to_be_checked(checked=index == banded)
+
+    # A band follows its run: a change to the experiment re-sweeps it; leaving the lesson drops it.
+    page.locator("#f-steps").fill("100")
+    wait_seed_band(page, 101)
+    page.get_by_test_id("preset-select").select_option("")
+    wait_settled(page, DEFAULT_LABELS)
+    wait_seed_band(page, None)
     expect(page.get_by_test_id("lesson-banner")).to_be_hidden()
 
 
