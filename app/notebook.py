@@ -30,8 +30,6 @@ ARRAY_KEYS = ("x", "y", "loss", "lr")
 # A sweep's numeric fields; grids (rows = y values, columns = x values) become 2-D arrays.
 SWEEP_ARRAY_KEYS = ("x", "y", "values", "seeds", "final_loss", "best_loss", "steps_to_tolerance",
                     "final_x", "final_y", "minimum_index", "loss_p10", "loss_p50", "loss_p90")  # fmt: skip
-# What a sweep's figure colours by default, per kind.
-MAP_OF = {"start": "minimum_index", "grid2": "final_loss"}
 # Okabe–Ito: distinguishable for colour-blind readers, as on the page.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -85,12 +83,13 @@ class SweepResult(dict):
     def figure(self, of: str | None = None, resolution: int = 120) -> go.Figure:
         """The sweep drawn as the page draws it.
 
-        `start` and `grid2`: a heatmap of `of` (default: the minimum reached for basin maps, the final loss
-        for hyperparameter maps); `param`: final loss against the value, log-log, best marked; `seed`: every
+        `start` and `grid2`: a heatmap of `of` (default: the minimum reached for basin maps on surfaces with
+        known minima, else the final loss); `param`: final loss against the value, log-log, best marked; `seed`: every
         seed's path faint on the map and the 10–90 % loss band with its median.
         """
         draw = {"start": self._map, "grid2": self._map, "param": self._curve, "seed": self._band}[self["kind"]]
-        figure = draw(of or MAP_OF.get(self["kind"], "final_loss"), resolution)
+        basins = self["kind"] == "start" and bool(self["surface"]["minima"])  # no known minima: nothing to name
+        figure = draw(of or ("minimum_index" if basins else "final_loss"), resolution)
         figure.update_layout(template="plotly_white", height=460)
         return figure
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import numpy as np
 import pytest
 
 from app import run, sweep
 from app.notebook import to_plain
+from tests.conftest import ROOT
 
 EXPERIMENT = {
     "surface": {"id": "himmelblau"},
@@ -75,3 +78,23 @@ def test_a_seed_band_draws_every_path_and_the_band() -> None:
     faint = [trace for trace in figure.data if trace.type == "scatter" and trace.xaxis == "x"]
     assert len(faint) == len(SWEEPS["seed"]["vary"]["seeds"])
     assert list(figure.data[-1].y) == list(band["loss_p50"] - 0.0)  # booth's minimum is 0: the median itself
+
+
+def test_a_basin_map_without_known_minima_is_coloured_by_final_loss() -> None:
+    basins = sweep(**{**SWEEPS["start"], "surface": {"id": "expression", "params": {"expression": "x**2 + 3*y**2"}}})
+    heatmap = basins.figure().data[0]
+    assert np.isfinite(np.asarray(heatmap.z, dtype=float)).all()
+    assert heatmap.colorbar.title.text == "log10 final_loss"
+
+
+def test_the_readmes_notebook_examples_run_as_written() -> None:
+    """The README's "From a notebook" code, executed as a reader would paste it (our text, not a user's)."""
+    section = (ROOT / "README.md").read_text().split("## From a notebook", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert [len(run["x"]) for run in namespace["result"]["runs"]] == [301, 301]
+    assert namespace["basins"]["minimum_index"].shape == (64, 64)
+    assert namespace["basins"].figure().data[0].type == "heatmap"
