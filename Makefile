@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .PHONY: install chromium run test test-fast bench load lint format
 
-install: $(STAMP)
+install: $(STAMP) chromium
 
 # torch first, pinned to the CPU build on this machine's disk: a bare `torch` requirement would pull
 # several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied.
@@ -18,16 +18,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
-# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here). Installed when
+# missing and we are root; otherwise only said, so `make run` never needs root.
 chromium:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || echo "note: the browser tests need Debian's chromium: sudo apt-get install chromium"
 
 run: install
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: install chromium
+test: install
 	$(PY) -m pytest -q
 
 test-fast: install
