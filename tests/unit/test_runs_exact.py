@@ -126,6 +126,29 @@ def test_schedulers_and_noise_equal_the_plain_loop(scheduler, noise) -> None:
         assert_same(run, expected)
 
 
+# Each surface with a scheduler, noise and (every other one) an epoch interval, so that together with the
+# test above every surface sees schedulers, noise and epochs with every optimizer.
+EPOCH_STEP_LR = {"id": "StepLR", "params": {"step_size": 3, "gamma": 0.5}, "interval": "epoch", "steps_per_epoch": 4}
+SURFACE_SCHEDULES = [*SCHEDULERS[1:], EPOCH_STEP_LR]
+
+
+@pytest.mark.parametrize("index", range(len(REFERENCE_SURFACES)), ids=list(REFERENCE_SURFACES))
+def test_every_surface_with_schedulers_noise_and_epochs_equals_the_plain_loop(index: int) -> None:
+    surface = list(REFERENCE_SURFACES)[index]
+    scheduler = SURFACE_SCHEDULES[index % len(SURFACE_SCHEDULES)]
+    noise = {"std": 0.3, "seed": index}
+    steps = 24
+    ids = optimizer_ids()
+    runs = [
+        {"start": STARTS[surface], "optimizer": {"id": oid, "params": {"lr": LR.get(oid, 1e-3)}},
+         "scheduler": scheduler, "noise": noise}
+        for oid in ids
+    ]  # fmt: skip
+    for oid, run in zip(ids, engine_runs(surface, runs, steps), strict=True):
+        expected = reference(surface, STARTS[surface], oid, {"lr": LR.get(oid, 1e-3)}, steps, scheduler, noise)
+        assert_same(run, expected)
+
+
 def test_runs_together_equal_runs_alone() -> None:
     runs = [
         {"start": [-1.5 + 0.1 * i, 2.0], "optimizer": {"id": oid, "params": {"lr": LR.get(oid, 1e-3)}},
