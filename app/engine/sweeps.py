@@ -7,8 +7,9 @@ only where batching provably changes no bit:
 - The cells become rows of float64 leaves driven by ONE real torch optimizer, with one param group
   per distinct set of hyperparameters: a basin map or a seed band is one (B, 2) leaf in one group;
   an LR sweep is one (1, 2) leaf per value, each in its own group. This is done only for optimizers
-  whose CPU single-tensor update is element-wise (`ELEMENTWISE_OPTIMIZERS`, each verified bit for
-  bit by tests/unit/test_sweeps.py): every row then sees exactly the operations a lone (2,) tensor
+  whose CPU update is element-wise (`ELEMENTWISE_OPTIMIZERS` from torch, `ELEMENTWISE_ZOO_OPTIMIZERS`
+  from pytorch-optimizer; each read in its source and verified bit for bit by
+  tests/unit/test_sweeps.py): every row then sees exactly the operations a lone (2,) tensor
   sees, and the hyperparameters still enter as the same Python scalars, group by group. A row that
   diverges keeps being stepped, masked; element-wise updates keep its NaNs to itself.
 - The surface is evaluated once on the (B, 2) stack, as runs.Lockstep does for up to 16 runs, unless
@@ -26,7 +27,7 @@ only where batching provably changes no bit:
   raise), so with one group every live cell fails at that step, as each lone run would. With several
   groups the sweep is recomputed the plain way.
 
-Everything else (LBFGS, Adafactor and any optimizer not verified element-wise, ReduceLROnPlateau,
+Everything else (LBFGS, Adafactor, the rest of the zoo and any optimizer not verified element-wise, ReduceLROnPlateau,
 schedulers outside torch or differing between cells) runs as independent runs through
 runs.Lockstep — the one implementation of the SPEC §2 loop — in chunks that bound memory.
 """
@@ -65,6 +66,16 @@ from app.engine.surfaces import Surface, resolve_surface
 ELEMENTWISE_OPTIMIZERS = frozenset(
     {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"}
 )
+# pytorch-optimizer classes (by catalog id) whose step, at the catalog's settings, is element-wise: weight
+# decay, lerp, sign and add on each tensor, foreach or not (the choice does not depend on shape), with no
+# norm, mean or sum over a tensor, no shape-dependent branch and nothing shared across param groups. Each
+# was read in its source and checked bit for bit against lone runs (basin maps on several surfaces, every
+# bool setting flipped, LR sweeps with a group per value); tests/unit/test_sweeps.py keeps checking. Most
+# of the zoo couples elements (Lamb, LARS, Nero: norms; DAdapt*, Prodigy: sums over all groups; AdamP,
+# SGDP: cosine similarities; Shampoo, SOAP, GaLore: matrices), so only listed ones are batched.
+ELEMENTWISE_ZOO_OPTIMIZERS = frozenset(
+    {"pytorch_optimizer.Lion", "pytorch_optimizer.Tiger", "pytorch_optimizer.SignSGD"}
+)
 MINIMUM_RADIUS = 0.05  # × the domain's width: how close a cell must end to a minimum to be in its basin
 LOCKSTEP_RECORDS = 2_000_000  # records (runs × (steps + 1)) one lockstep chunk may hold in memory
 LOCKSTEP_RUNS = 256
@@ -97,7 +108,8 @@ class PreparedSweep:
         """Why the cells cannot run batched (None when they can); see the module docstring."""
         first = self.cells[0]
         entry = first.optimizer.entry
-        if entry.source != "torch" or entry.name not in ELEMENTWISE_OPTIMIZERS:
+        torch_elementwise = entry.source == "torch" and entry.name in ELEMENTWISE_OPTIMIZERS
+        if not torch_elementwise and entry.id not in ELEMENTWISE_ZOO_OPTIMIZERS:
             return f"{entry.id} is not verified element-wise"
         if not entry.closure_once or entry.random or entry.records_eval_point:
             return f"{entry.id} does not step once per closure call"

@@ -18,6 +18,7 @@ from app.engine.runs import Limits, run_experiment
 from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.sweeps import (
     ELEMENTWISE_OPTIMIZERS,
+    ELEMENTWISE_ZOO_OPTIMIZERS,
     NOISE_STEPS_PER_DRAW,
     Progress,
     SweepResult,
@@ -50,6 +51,15 @@ ELEMENTWISE_CASES: list[tuple[str, dict[str, Any]]] = [
     ("ASGD", {"lr": 2e-3, "t0": 5, "lambd": 0.01, "alpha": 0.5, "weight_decay": 0.1}),
     ("Rprop", {"lr": 0.01}),
     ("Rprop", {"lr": 0.01, "etas": [0.3, 1.5], "step_sizes": [1e-5, 1.0]}),
+]
+ELEMENTWISE_ZOO_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("pytorch_optimizer.Lion", {"lr": 0.05}),
+    ("pytorch_optimizer.Lion", {"lr": 0.05, "betas": [0.5, 0.9], "weight_decay": 0.1, "weight_decouple": False}),
+    ("pytorch_optimizer.Lion", {"lr": 0.05, "weight_decay": 0.1, "fixed_decay": True, "maximize": True}),
+    ("pytorch_optimizer.Tiger", {"lr": 0.05}),
+    ("pytorch_optimizer.Tiger", {"lr": 0.05, "beta": 0.5, "weight_decay": 0.1, "weight_decouple": False}),
+    ("pytorch_optimizer.SignSGD", {"lr": 0.05}),
+    ("pytorch_optimizer.SignSGD", {"lr": 0.05, "momentum": 0.0, "weight_decay": 0.1, "weight_decouple": False}),
 ]
 
 
@@ -109,9 +119,12 @@ def assert_param_equals_lone_runs(body: dict, result: dict) -> None:
 
 def test_every_elementwise_optimizer_has_a_case() -> None:
     assert {name for name, _ in ELEMENTWISE_CASES} == ELEMENTWISE_OPTIMIZERS
+    assert {name for name, _ in ELEMENTWISE_ZOO_CASES} == ELEMENTWISE_ZOO_OPTIMIZERS
 
 
-@pytest.mark.parametrize(("optimizer", "params"), ELEMENTWISE_CASES, ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("optimizer", "params"), ELEMENTWISE_CASES + ELEMENTWISE_ZOO_CASES, ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_batched_basin_map_equals_lone_runs(optimizer: str, params: dict) -> None:
     # 3 × 3 cells = 18 elements: torch's vectorised kernels take the first 16, the scalar loop the rest.
     body = sweep_body(
@@ -122,6 +135,15 @@ def test_batched_basin_map_equals_lone_runs(optimizer: str, params: dict) -> Non
         tolerance=0.5,
     )
     assert_map_equals_lone_runs(body, sweep(body, batched=True))
+
+
+@pytest.mark.parametrize(("optimizer", "params"), ELEMENTWISE_ZOO_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_batched_zoo_maps_and_lr_sweeps_equal_lone_runs(optimizer: str, params: dict) -> None:
+    run = {"optimizer": {"id": optimizer, "params": params}}
+    body = sweep_body("himmelblau", 30, run, {"kind": "start", "resolution": 4}, tolerance=0.5)
+    assert_map_equals_lone_runs(body, sweep(body, batched=True))
+    body = sweep_body("booth", 30, run, {"kind": "param", "values": [1e-3, 0.01, 0.05, 0.3, 2.0]})
+    assert_param_equals_lone_runs(body, sweep(body, batched=True))
 
 
 def test_diverging_cells_end_at_their_last_finite_record_and_leave_the_others_alone() -> None:
@@ -243,10 +265,14 @@ def test_fallback_on_a_vector_unsafe_surface_equals_lone_runs() -> None:
     assert_map_equals_lone_runs(body, sweep(body, batched=False))
 
 
-def test_zoo_optimizer_falls_back() -> None:
-    body = sweep_body("quadratic", 10, {"optimizer": {"id": "pytorch_optimizer.Lion", "params": {"lr": 0.01}}},
-                      {"kind": "param", "values": [0.01, 0.1]})  # fmt: skip
+@pytest.mark.parametrize("optimizer", ["pytorch_optimizer.Lamb", "pytorch_optimizer.AdamP"])
+def test_zoo_optimizer_that_couples_elements_falls_back(optimizer: str) -> None:
+    # Lamb scales by a ratio of whole-tensor norms, AdamP by a cosine similarity: a (B, 2) tensor would mix cells
+    run = {"optimizer": {"id": optimizer, "params": {"lr": 0.01}}}
+    body = sweep_body("quadratic", 10, run, {"kind": "param", "values": [0.01, 0.1]})
     assert_param_equals_lone_runs(body, sweep(body, batched=False))
+    body = sweep_body("himmelblau", 10, run, {"kind": "start", "resolution": 3})
+    assert_map_equals_lone_runs(body, sweep(body, batched=False))
 
 
 # --- shapes ------------------------------------------------------------------------------------
