@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import torch
@@ -12,6 +13,7 @@ from app.api.deps import get_pool, get_settings
 from app.api.errors import spec_error_response
 from app.api.jsonio import StrictJSONResponse
 from app.api.pool import ComputePool
+from app.api.schemas import OVERLOADED, VALIDATION_ERROR, Catalog, Grid
 from app.engine.catalog import catalog
 from app.engine.errors import SpecError
 from app.engine.surfaces import SURFACES, resolve_surface
@@ -20,7 +22,7 @@ from app.settings import Settings
 router = APIRouter(tags=["catalog"])
 
 
-@router.get("/api/catalog")
+@router.get("/api/catalog", response_model=Catalog, response_model_exclude_unset=True)
 async def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     """Surfaces, optimizers and schedulers with their parameters, kinds and defaults, and the limits."""
     cat = catalog()
@@ -35,6 +37,7 @@ async def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> d
             "max_formula_length": settings.max_formula_length,
             "max_body_bytes": settings.max_body_bytes,
             "max_grid_resolution": settings.max_grid_resolution,
+            "max_seconds": settings.max_seconds,
         },
     }
 
@@ -49,15 +52,22 @@ def _grid(surface_id: str, params: dict[str, Any], resolution: int, bounds: list
     (x0, x1), (y0, y1) = surface.definition.domain
     x0, x1, y0, y1 = (given if given is not None else default for given, default in
                       zip(bounds, (x0, x1, y0, y1), strict=True))  # fmt: skip
-    if not (x0 < x1 and y0 < y1):
-        raise SpecError(("x_min",), "the grid needs x_min < x_max and y_min < y_max")
+    for axis, low, high in (("x", x0, x1), ("y", y0, y1)):
+        if not low < high:
+            raise SpecError((f"{axis}_min",), f"the grid needs {axis}_min < {axis}_max")
+        # Each bound is finite (the query says so), but their difference can still overflow to inf.
+        if not math.isfinite(high - low):
+            raise SpecError(
+                (f"{axis}_max" if high >= -low else f"{axis}_min",),
+                f"the range must be finite: {axis}_max - {axis}_min overflows",
+            )
     xs = torch.linspace(x0, x1, resolution, dtype=torch.float64)
     ys = torch.linspace(y0, y1, resolution, dtype=torch.float64)
     z = surface.on_grid(xs, ys)
     return {"x": xs.tolist(), "y": ys.tolist(), "z": _finite_or_none(z.tolist())}
 
 
-@router.get("/api/surfaces/{surface_id}/grid")
+@router.get("/api/surfaces/{surface_id}/grid", responses={200: {"model": Grid}} | VALIDATION_ERROR | OVERLOADED)
 async def surface_grid(
     surface_id: str,
     request: Request,

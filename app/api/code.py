@@ -10,6 +10,7 @@ from pydantic import Field
 
 from app.api.deps import get_pool, get_settings
 from app.api.pool import ComputePool
+from app.api.schemas import COMPUTATION_ERRORS, referenced_by_name
 from app.engine.codegen import script_for
 from app.engine.spec import RunSpec, StrictModel, SurfaceSpec
 from app.settings import Settings
@@ -30,7 +31,8 @@ class PythonResponse(PlainTextResponse):
 @router.post(
     "/api/code",
     response_class=PythonResponse,
-    responses={200: {"content": {"text/x-python": {}}, "description": "a standalone Python script"}},
+    responses={200: {"content": {"text/x-python": {}}, "description": "a standalone Python script"}}
+    | referenced_by_name(COMPUTATION_ERRORS),
 )
 async def export_code(
     request: CodeRequest,

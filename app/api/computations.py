@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from app.api.deps import get_flights, get_pool, get_settings
 from app.api.flights import FlightCache, request_key
-from app.api.jsonio import StrictJSONResponse
+from app.api.jsonio import dumps_in_pieces
 from app.api.pool import ComputePool
+from app.api.schemas import COMPUTATION_ERRORS
 from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
 from app.engine.runs import Limits
 from app.settings import Settings
@@ -33,6 +35,7 @@ def add_computation_routes(
     name: str,
     path: str,
     spec_model: type[Spec],
+    result_model: type[BaseModel],
     examples: list[dict[str, Any]],
     prepare: Callable[[Spec, Limits], Prepared],
     iterate: Callable[[Prepared, Settings], Iterator[Any]],
@@ -43,7 +46,9 @@ def add_computation_routes(
     """Register `run_<name>` at POST `path` and `stream_<name>` at POST `path`/stream.
 
     `prepare` validates the request on a worker (so a bad one fails before any response begins),
-    `iterate` yields the engine's events, and `collect` turns every event into the whole document.
+    `iterate` yields the engine's events, and `collect` turns every event into the whole document,
+    which `result_model` describes in /openapi.json (documentation only: results can be megabytes, so
+    they are sent as the engine made them, not re-validated).
     """
     body = Annotated[spec_model, Body(examples=examples)]
 
@@ -62,12 +67,23 @@ def add_computation_routes(
         collected = await events_while_connected(request, events)
         if collected is None:
             return Response(status_code=499)  # nobody is listening; the status is for the log
-        return StrictJSONResponse(collect(iter(collected)))
+        # A worker thread builds and encodes the document, in pieces (see dumps_in_pieces): 16 runs of
+        # 20 000 steps are 20 MB of JSON, whose encoding would otherwise stall the loop for seconds.
+        body = await anyio.to_thread.run_sync(lambda: dumps_in_pieces(collect(iter(collected))).encode())
+        return Response(body, media_type="application/json")
 
     async def stream(events: Annotated[Events, Depends(start)]) -> StreamingResponse:
         return ndjson_response(events)
 
-    router.add_api_route(path, run, methods=["POST"], name=f"run_{name}", description=description)
+    router.add_api_route(
+        path,
+        run,
+        methods=["POST"],
+        name=f"run_{name}",
+        description=description,
+        response_model=None,
+        responses={200: {"model": result_model}, **COMPUTATION_ERRORS},
+    )
     router.add_api_route(
         f"{path}/stream",
         stream,
@@ -75,5 +91,5 @@ def add_computation_routes(
         name=f"stream_{name}",
         description=stream_description,
         response_class=StreamingResponse,
-        responses=NDJSON_RESPONSES,
+        responses=NDJSON_RESPONSES | COMPUTATION_ERRORS,
     )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.api.jsonio import StrictJSONResponse
+from app.api.middleware import UnexpectedErrorMiddleware
 from app.api.pool import Overloaded
 from app.engine.errors import SpecError
-
-log = logging.getLogger("optimlab")
 
 
 def validation_detail(where: str, err: SpecError) -> list[dict]:
@@ -30,6 +27,10 @@ def _clean(errors: list[dict]) -> list[dict]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers, and the last-resort middleware for everything else. Called before any other
+    middleware is added, so that one is innermost and its answer gets the security headers too."""
+    app.add_middleware(UnexpectedErrorMiddleware)
+
     @app.exception_handler(SpecError)
     async def on_spec_error(_: Request, err: SpecError) -> JSONResponse:
         return spec_error_response(err)
@@ -44,13 +45,4 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": "the server is busy with other computations; retry in a moment"},
             status_code=503,
             headers={"Retry-After": "1"},
-        )
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, err: Exception) -> JSONResponse:
-        # Last resort: a bug of ours must not look like the user's fault, nor take the server down.
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return StrictJSONResponse(
-            {"detail": f"the request could not be processed ({type(err).__name__}); it was logged"},
-            status_code=400,
         )

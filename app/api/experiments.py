@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 
 from app.api.computations import add_computation_routes
+from app.api.schemas import ExperimentResult
 from app.engine.runs import Event, PreparedExperiment, collect, iterate_experiment, prepare_experiment
 from app.engine.spec import ExperimentSpec
 from app.settings import Settings
@@ -40,6 +41,7 @@ add_computation_routes(
     name="experiment",
     path="/api/experiments",
     spec_model=ExperimentSpec,
+    result_model=ExperimentResult,
     examples=[EXAMPLE],
     prepare=prepare_experiment,
     iterate=iterate,

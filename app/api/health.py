@@ -11,11 +11,12 @@ from app import __version__
 from app.api.deps import get_flights, get_pool
 from app.api.flights import FlightCache
 from app.api.pool import ComputePool
+from app.api.schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health")
+@router.get("/api/health", response_model=Health)
 async def health(
     pool: Annotated[ComputePool, Depends(get_pool)], flights: Annotated[FlightCache, Depends(get_flights)]
 ) -> dict[str, Any]:

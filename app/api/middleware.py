@@ -1,12 +1,16 @@
-"""Pure ASGI middleware: the request body limit and the security headers."""
+"""Pure ASGI middleware: the request body limit, the security headers and the last-resort error answer."""
 
 from __future__ import annotations
+
+import logging
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.jsonio import StrictJSONResponse
+
+log = logging.getLogger("optimlab")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; "
@@ -89,3 +93,37 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class UnexpectedErrorMiddleware:
+    """Last resort: an exception nobody expected (a bug of ours) is logged and answered with a 400 that
+    says so; it must not look like the user's fault, nor take the server down.
+
+    Starlette runs a handler for `Exception` outside every middleware, so its answer would miss the
+    security headers; this one is added first (innermost), inside SecurityHeadersMiddleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except HTTPException:
+            raise  # BodyTooLarge, raised while reading the body: BodyLimitMiddleware answers it
+        except Exception as err:
+            if started:
+                raise  # too late to answer: the server closes the connection
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            detail = f"the request could not be processed ({type(err).__name__}); it was logged"
+            await StrictJSONResponse({"detail": detail}, status_code=400)(scope, receive, send)

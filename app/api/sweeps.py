@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 
 from app.api.computations import add_computation_routes
+from app.api.schemas import SweepResult
 from app.engine.spec import SweepSpec
 from app.engine.sweeps import PreparedSweep, SweepEvent, collect_sweep, iterate_sweep, prepare_sweep
 from app.settings import Settings
@@ -57,6 +58,7 @@ add_computation_routes(
     name="sweep",
     path="/api/sweeps",
     spec_model=SweepSpec,
+    result_model=SweepResult,
     examples=EXAMPLES,
     prepare=prepare_sweep,
     iterate=iterate,

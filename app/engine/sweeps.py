@@ -155,6 +155,8 @@ def _axis_values(bounds: tuple[float, float] | None, domain: tuple[float, float]
     low, high = bounds if bounds is not None else domain
     if not low < high:
         raise SpecError(("vary", loc), "the range must be [min, max] with min < max")
+    if not math.isfinite(high - low):
+        raise SpecError(("vary", loc), "the range must be finite: max - min overflows")
     return torch.linspace(low, high, n, dtype=torch.float64).tolist()
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
+from pydantic import BaseModel
 
+from app.api.jsonio import PIECE_ITEMS, dumps, dumps_in_pieces
+from app.api.schemas import Catalog, ExperimentResult, Grid, Health, SweepResult
+from app.main import create_app
+from app.settings import Settings
 from tests.api.support import experiment, strict_loads
 
 SPEC_OPTIMIZERS = {
@@ -105,6 +111,7 @@ def test_catalog_lists_spec_surfaces_optimizers_schedulers_and_limits(catalog: d
     limits = catalog["limits"]
     assert limits["max_steps"] == 20_000 and limits["max_runs"] == 16
     assert limits["max_body_bytes"] == 64 * 1024 and limits["max_formula_length"] == 500
+    assert limits["max_seconds"] > 0
 
 
 def test_catalog_surfaces_carry_formula_domain_start_and_minima(catalog: dict) -> None:
@@ -152,10 +159,86 @@ def test_openapi_docs_are_served(client: httpx.Client) -> None:
     assert {"/api/health", "/api/catalog", "/api/experiments", "/api/experiments/stream"} <= set(paths)
 
 
-def test_responses_carry_security_headers(client: httpx.Client) -> None:
-    headers = client.get("/api/health").headers
+def assert_security_headers(headers: httpx.Headers) -> None:
     assert "default-src 'self'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+
+
+def test_responses_carry_security_headers(client: httpx.Client) -> None:
+    assert_security_headers(client.get("/api/health").headers)
+
+
+def test_an_unexpected_exception_is_a_400_with_the_security_headers() -> None:
+    """No request we know of reaches the last resort (the fuzz tests hunt for one), so a fresh app gets
+    one extra route that fails; the middleware and handlers are the shipped ones."""
+    app = create_app(Settings())
+
+    @app.get("/api/failing-on-purpose")
+    async def failing() -> None:
+        raise RuntimeError("a bug")
+
+    async def get() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as local:
+            return await local.get("/api/failing-on-purpose")
+
+    response = anyio.run(get)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "the request could not be processed (RuntimeError); it was logged"
+    assert_security_headers(response.headers)
+
+
+def test_openapi_documents_every_response(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def schema(path: str, method: str, status: str = "200") -> dict:
+        return paths[path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+    for path, method, model in [
+        ("/api/health", "get", "Health"),
+        ("/api/catalog", "get", "Catalog"),
+        ("/api/surfaces/{surface_id}/grid", "get", "Grid"),
+        ("/api/experiments", "post", "ExperimentResult"),
+        ("/api/sweeps", "post", "SweepResult"),
+    ]:
+        assert schema(path, method) == {"$ref": f"#/components/schemas/{model}"}
+    for path in ("/api/experiments", "/api/experiments/stream", "/api/sweeps", "/api/sweeps/stream", "/api/code"):
+        assert schema(path, "post", "422") == {"$ref": "#/components/schemas/ValidationErrorBody"}
+        assert (
+            schema(path, "post", "413") == schema(path, "post", "503") == {"$ref": "#/components/schemas/MessageBody"}
+        )
+        assert "Retry-After" in paths[path]["post"]["responses"]["503"]["headers"]
+
+
+def assert_described_exactly(model: type[BaseModel], document: dict) -> None:
+    """The model accepts the document and knows every field in it (nothing is dropped on the way back)."""
+    assert model.model_validate(document).model_dump(mode="json", exclude_unset=True) == document
+
+
+def test_response_models_describe_real_responses(client: httpx.Client, catalog: dict) -> None:
+    assert_described_exactly(Health, client.get("/api/health").json())
+    assert_described_exactly(Catalog, catalog)
+    assert_described_exactly(Grid, client.get("/api/surfaces/rosenbrock/grid", params={"resolution": 5}).json())
+    runs = [
+        {"optimizer": {"id": "Adam"}},
+        {"optimizer": {"id": "LBFGS"}, "scheduler": {"id": "ReduceLROnPlateau"}},
+        {"optimizer": {"id": "SGD", "params": {"lr": 1e30}}},
+        {"optimizer": {"id": "SGD"}, "scheduler": {"id": "OneCycleLR", "params": {"total_steps": 1}}},
+    ]
+    for record_state in (False, True):
+        body = experiment("expression", 3, *runs, record_state=record_state)
+        assert_described_exactly(ExperimentResult, client.post("/api/experiments", json=body).json())
+    run = {"optimizer": {"id": "SGD", "params": {"lr": 0.01}}, "noise": {"std": 0.5, "seed": 1}}
+    for vary in [
+        {"kind": "start", "resolution": 2},
+        {"kind": "param", "values": [1e-3, 1e9]},
+        {"kind": "param", "values": [1e9]},
+        {"kind": "seed", "seeds": [1, 2]},
+        {"kind": "grid2", "x": {"name": "lr", "values": [0.01, 1e9]}, "y": {"name": "momentum", "values": [0.5]}},
+    ]:
+        body = {"surface": {"id": "himmelblau"}, "steps": 3, "run": run, "vary": vary}
+        response = client.post("/api/sweeps", json=body)
+        assert_described_exactly(SweepResult, response.json())
 
 
 # --- grids ---------------------------------------------------------------------------------------------
@@ -217,6 +300,9 @@ def test_grid_bad_formula_is_422_naming_the_position(client: httpx.Client) -> No
         ("/api/surfaces/rosenbrock/grid", {"resolution": 100_000}, ["query", "resolution"]),
         ("/api/surfaces/rosenbrock/grid", {"x_min": "nan"}, ["query", "x_min"]),
         ("/api/surfaces/rosenbrock/grid", {"x_min": 2, "x_max": 1}, ["query", "x_min"]),
+        ("/api/surfaces/rosenbrock/grid", {"y_min": 2, "y_max": 1}, ["query", "y_min"]),
+        ("/api/surfaces/rosenbrock/grid", {"x_min": -1e308, "x_max": 1e308}, ["query", "x_max"]),
+        ("/api/surfaces/rosenbrock/grid", {"y_min": -1e308, "y_max": 1e308}, ["query", "y_max"]),
         ("/api/surfaces/rosenbrock/grid", {"a": "abc"}, ["query", "a"]),
         ("/api/surfaces/rosenbrock/grid", {"c": 1}, ["query", "c"]),
     ],
@@ -255,6 +341,32 @@ def test_experiment_result_has_the_spec_shape(client: httpx.Client) -> None:
     assert [mine["x"][0], mine["y"][0]] == [0.5, 0.5]
     assert mine["loss"][0] == rosenbrock(0.5, 0.5)
     assert stepped["lr"][9] == 0.001 and stepped["lr"][10] == pytest.approx(0.0001)
+
+
+def test_whole_result_is_one_compact_strict_json_document(client: httpx.Client) -> None:
+    """Built and encoded in pieces on a worker thread, yet byte for byte what one dumps() call writes."""
+    body = experiment("rosenbrock", 3 * PIECE_ITEMS, {"optimizer": {"id": "Adam"}}, record_state=True)
+    response = client.post("/api/experiments", json=body)
+    assert response.status_code == 200
+    assert response.content == dumps(strict_loads(response.content)).encode()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        [],
+        [[]],
+        {"a": [0.5] * (PIECE_ITEMS * 2 + 1)},
+        [[0.1] * (PIECE_ITEMS + 1)] * 3,
+        [1, {"é\n": [None]}, [2]],
+        [[1.0, 2.0]] * (PIECE_ITEMS + 7),
+        {1: "non-string keys"},
+        {"nested": {"deeper": [{"x": []}] * 3}},
+    ],
+)
+def test_encoding_in_pieces_writes_what_dumps_writes(document: object) -> None:
+    assert dumps_in_pieces(document) == dumps(document)
 
 
 def test_steps_to_tolerance_is_the_first_step_within_tolerance(client: httpx.Client) -> None:

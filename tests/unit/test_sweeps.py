@@ -419,8 +419,9 @@ def test_sizes_beyond_the_limits_are_refused(vary: dict) -> None:
         ({"kind": "grid2", "x": {"name": "lr", "values": [0.1]}, "y": {"name": "eps", "values": [1e-8, -1.0]}},
          ("vary", "y", "values", 1)),
         ({"kind": "start", "x": [1.0, 1.0], "resolution": 2}, ("vary", "x")),
+        ({"kind": "start", "y": [-1e308, 1e308], "resolution": 2}, ("vary", "y")),
     ],
-    ids=["not-a-float", "unknown", "bad-value", "bad-grid2-value", "empty-range"],
+    ids=["not-a-float", "unknown", "bad-value", "bad-grid2-value", "empty-range", "overflowing-range"],
 )  # fmt: skip
 def test_bad_sweeps_name_the_field(vary: dict, loc: tuple) -> None:
     body = sweep_body("rosenbrock", 10, {"optimizer": {"id": "Adam"}}, vary)
