@@ -4,7 +4,7 @@
 // leave the DOM alone. Nothing here knows any optimizer or scheduler by name.
 
 import { applyErrors, createField, fieldShell, h, pathId } from "./fields.js";
-import { createRun, duplicateRun, findEntry, getIn, runLabel, setIn } from "./state.js";
+import { createRun, duplicateRun, findEntry, getIn, runColorCss, runLabel, setIn } from "./state.js";
 
 /** Past this many entries a picker gets a filter box. */
 const FILTER_THRESHOLD = 20;
@@ -287,7 +287,7 @@ export function createControls({ store, catalog, root }) {
         h("div", { class: "subsection" }, schedulerPicker, schedulerFields),
         h("details", { class: "subsection noise" }, h("summary", { class: "section-label" }, "Gradient noise"), noise)),
     }));
-    card.style.setProperty("--run-color", run.color);
+    card.style.setProperty("--run-color", runColorCss(run.color));
     return h("li", {}, card);
   }
 
@@ -315,7 +315,7 @@ export function createControls({ store, catalog, root }) {
       state.experiment.runs.forEach((run, index) => {
         const card = runList.children[index]?.firstElementChild;
         if (!card) return;
-        card.style.setProperty("--run-color", run.color);
+        card.style.setProperty("--run-color", runColorCss(run.color));
         card.querySelector(".run-title").textContent = runLabel(run, catalog);
         card.querySelector(".run-label").placeholder = runLabel({ ...run, label: "" }, catalog);
       });

@@ -20,6 +20,12 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/** A parameter's name that may wrap after each "_" ("weight_|decay"), so a narrow label never breaks mid-word. */
+export function breakableName(name) {
+  const parts = String(name).split(/(?<=_)/);
+  return parts.flatMap((part, i) => (i === 0 ? [part] : [h("wbr"), part]));
+}
+
 export const pathKey = (path) => path.join(".");
 export const pathId = (path) => `f-${path.join("-")}`;
 
@@ -30,7 +36,7 @@ export const pathId = (path) => `f-${path.join("-")}`;
 export function fieldShell({ path, label = null, control, reset = null, wide = false, extraClass = "" }) {
   const id = pathId(path);
   const head = label === null ? null : h("div", { class: "field-label" },
-    h("label", { class: "field-label-text", for: id }, label), reset);
+    h("label", { class: "field-label-text", for: id }, breakableName(label)), reset);
   return h("div", { class: `field ${wide ? "field-wide" : ""} ${extraClass}`, dataset: { field: pathKey(path) } },
     head, control, h("p", { class: "field-error", id: `${id}-error`, hidden: true, "aria-live": "polite" }));
 }

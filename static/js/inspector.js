@@ -10,6 +10,7 @@
 import { streamExperiment } from "./api.js";
 import { h } from "./fields.js";
 import { formatNumber } from "./format.js";
+import { runColorCss } from "./state.js";
 import { cursorStep, recordAt } from "./views.js";
 
 /** One sentence per quantity, for students. Optimizer state goes by torch's own names. */
@@ -100,13 +101,13 @@ function item({ group, quantity, label, value, explain, code = false }) {
 function runSection(run, index, k, explained) {
   const at = recordAt(run, k);
   const swatch = h("span", { class: "run-swatch", "aria-hidden": "true" });
-  swatch.style.setProperty("--run-color", run.color);
+  swatch.style.setProperty("--run-color", runColorCss(run.color));
   const stepText = at < 0 ? "no records yet" : at < k ? `step ${at}, its last` : `step ${at}`;
   const section = h("section", { class: "inspect-run", dataset: { run: String(index), step: String(at) } },
     h("h3", { class: "inspect-title" }, swatch, h("span", { class: "inspect-label", title: run.label }, run.label),
       h("span", { class: "inspect-step" }, stepText)));
   if (at < 0) return section;
-  section.style.setProperty("--run-color", run.color);
+  section.style.setProperty("--run-color", runColorCss(run.color));
 
   const say = (name) => {
     if (!explained || explained.has(name)) return null;
@@ -156,11 +157,12 @@ function runSection(run, index, k, explained) {
   if (inspect.evaluations) {
     const points = inspect.evaluations[at] ?? [];
     const sentence = say("evaluations");
+    const count = points.length === 1 ? "1 point (a dot on the map)" : `${points.length} points (dots on the map)`;
     section.append(h("dl", { class: "inspect-list" }, h("div", {
       class: "inspect-item", dataset: { group: "evaluations", quantity: "evaluations", value: exact(points) },
     },
     h("dt", { class: "inspect-name" }, "closure evaluations"),
-    h("dd", { class: "inspect-value", title: exact(points) }, `${points.length} points (dots on the map)`),
+    h("dd", { class: "inspect-value", title: exact(points) }, count),
     sentence ? h("dd", { class: "inspect-explain" }, sentence) : null)));
   }
   return section;

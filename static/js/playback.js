@@ -1,7 +1,8 @@
 // Time on the page: one cursor (a step) shared by every plot, and the controls that move it —
 // play / pause, step back and forward, the scrubber, speed, the keyboard (space, ←/→, Home/End)
-// and hovering any plot. The cursor lives in the state (`view.cursor`); a change to it is
-// flagged {cursor: true} and redraws the cursor alone, once per animation frame.
+// and hovering any plot; `?` lists the page's keyboard shortcuts (a dialog in index.html). The
+// cursor lives in the state (`view.cursor`); a change to it is flagged {cursor: true} and redraws
+// the cursor alone, once per animation frame.
 
 import { cursorStep } from "./views.js";
 
@@ -25,6 +26,25 @@ function complete(results) {
 /** Widgets whose arrow keys move within themselves (WAI-ARIA patterns). */
 const ARROW_WIDGETS = new Set(["tab", "slider", "listbox", "option", "menu", "menuitem", "radio", "grid", "tree",
   "spinbutton", "combobox", "textbox"]);
+
+/** Inputs that take no typed text: a printable key there is the page's. */
+const NOT_TEXT = new Set(["checkbox", "radio", "range", "color", "button", "submit", "reset", "file", "image"]);
+
+/** The focused element takes typed characters (where `?` is a question mark, not the help). */
+function takesText(target) {
+  if (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName)) return true;
+  return target.tagName === "INPUT" && !NOT_TEXT.has(target.type);
+}
+
+/** The keyboard shortcuts' dialog: `?` or the topbar's button opens it; Esc, ✕ or the backdrop closes it. */
+function createShortcutHelp() {
+  const dialog = document.getElementById("shortcuts-dialog");
+  const open = () => { if (!dialog.open) dialog.showModal(); };
+  document.getElementById("shortcuts-button").addEventListener("click", open);
+  dialog.querySelector(".shortcuts-close").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); }); // the backdrop
+  return { open };
+}
 
 /** Keys the page leaves to the focused element: typing, choosing, toggling. */
 function ownsKey(target, key, scrubber) {
@@ -166,8 +186,17 @@ export function createPlayback({ store, getResults, getPlots, controls, plots: p
   scrubber.addEventListener("input", () => seek(Number(scrubber.value)));
   speed.addEventListener("change", () => setCursor((cursor) => { cursor.speed = Number(speed.value); }));
 
+  const help = createShortcutHelp();
+
   document.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || !getResults()) return;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "?" && !takesText(event.target)) {
+      event.preventDefault();
+      help.open();
+      return;
+    }
+    // Behind a dialog (this help, the code panel) the page's keys rest.
+    if (!getResults() || document.querySelector("dialog[open]")) return;
     if (ownsKey(event.target, event.key, scrubber)) return;
     const actions = {
       " ": toggle,

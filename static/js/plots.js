@@ -4,6 +4,7 @@
 
 import { formatNumber } from "./format.js";
 import { minimumValue } from "./results.js";
+import { runColorCss } from "./state.js";
 import { cursorShapes, mapShapes, moveCursor, multiplesFigure, surfaceFigure } from "./views.js";
 
 let Plotly = null;
@@ -32,31 +33,49 @@ const CONFIG = {
 
 /** Log-spaced contour levels need f − min(f) > 0; this floor (relative to the span) is the deepest level. */
 const LOG_FLOOR = 1e-3;
-/** Lines and markers of runs, in px. */
+/** Lines and markers of runs, in px; the halo is the band of background colour under each path. */
 const PATH_WIDTH = 2.5;
+const HALO_WIDTH = 3;
 const CURVE_WIDTH = 2;
 
 // ---- theme colours, resolved from the CSS custom properties ----
 
 let colorProbe = null;
 
-/** A CSS colour token as rgb(), via a hidden probe (tokens use light-dark(), which only resolves in use). */
-function resolveColor(token) {
+function probe() {
   colorProbe ??= document.body.appendChild(Object.assign(document.createElement("span"), { hidden: true }));
-  colorProbe.style.color = `var(${token})`;
+  return colorProbe;
+}
+
+/** A CSS colour as rgb(), via a hidden probe (tokens use light-dark(), which only resolves in use). */
+function resolveColor(css) {
+  probe().style.color = css;
   return getComputedStyle(colorProbe).color;
+}
+
+/** The plots' font size in px: `--plot-font-size` (a length, e.g. a clamp() on the viewport), else 12. */
+function plotFontSize() {
+  probe().style.fontSize = "var(--plot-font-size, 12px)";
+  return Math.round(Number.parseFloat(getComputedStyle(colorProbe).fontSize)) || 12;
 }
 
 function readTheme() {
   const colors = Object.fromEntries(Object.entries({
     bg: "--plot-bg", grid: "--plot-grid", ink: "--plot-ink", low: "--map-low", mid: "--map-mid",
-    high: "--map-high", line: "--map-line", minimum: "--minimum-marker",
-  }).map(([name, token]) => [name, resolveColor(token)]));
+    high: "--map-high", line: "--map-line", minimum: "--minimum-marker", halo: "--path-halo",
+  }).map(([name, token]) => [name, resolveColor(`var(${token})`)]));
   const style = getComputedStyle(document.body);
   // Presenter mode (css/teach.css) enlarges type and lines for a projector through these two properties.
-  const fontSize = Number.parseFloat(style.getPropertyValue("--plot-font-size")) || 12;
   const lineScale = Number.parseFloat(style.getPropertyValue("--plot-line-scale")) || 1;
-  return { ...colors, font: style.fontFamily, fontSize, lineScale };
+  // A run's colour as drawn: its own, or the theme's stand-in for one that vanishes on this background.
+  const shown = new Map();
+  const runColor = (color) => {
+    const css = runColorCss(color);
+    if (css === color) return color;
+    if (!shown.has(color)) shown.set(color, resolveColor(css));
+    return shown.get(color);
+  };
+  return { ...colors, font: style.fontFamily, fontSize: plotFontSize(), lineScale, runColor };
 }
 
 // ---- per-run derived arrays, grown as the run grows (not rebuilt per frame) ----
@@ -132,11 +151,12 @@ function endMarker(run, theme, domain) {
     leftAt = firstOutside;
   }
   const at = (series) => (last < 0 ? [] : [series[last]]);
+  const color = theme.runColor(run.color);
   const base = { type: "scatter", x: at(run.x), y: at(run.y), meta: { role: "end" } };
   const title = `<b>${escapeHtml(run.label)}</b>`;
   if (run.status === "failed") {
     return {
-      ...base, mode: "text", text: ["!"], textfont: { size: 20, color: run.color, weight: 800 },
+      ...base, mode: "text", text: ["!"], textfont: { size: 20 * theme.lineScale, color, weight: 800 },
       hovertemplate: `${title}<br>failed at step ${run.failed_at}<br>${escapeHtml(run.error ?? "")}<extra></extra>`,
     };
   }
@@ -144,8 +164,8 @@ function endMarker(run, theme, domain) {
   return {
     ...base, mode: "markers",
     marker: diverged
-      ? { symbol: "x-thin-open", size: 14, color: run.color, line: { width: 3, color: run.color } }
-      : { symbol: "circle", size: 10, color: run.color, line: { width: 2, color: theme.bg } },
+      ? { symbol: "x-thin-open", size: 14, color, line: { width: 3, color } }
+      : { symbol: "circle", size: 10, color, line: { width: 2, color: theme.bg } },
     hovertemplate: diverged
       ? `${title}<br>diverged at step ${run.diverged_at}` +
         `${leftAt === null ? "" : `<br>left the map at step ${leftAt}`}<extra></extra>`
@@ -154,16 +174,24 @@ function endMarker(run, theme, domain) {
   };
 }
 
+/** A run on the map: a halo, its path over it, its start ring and its end marker. */
 function runTraces(run, theme, domain) {
+  const color = theme.runColor(run.color);
+  const width = PATH_WIDTH * theme.lineScale;
   return [
     {
+      // Under the path, in the background's colour: every run colour stands clear of every contour tone.
+      type: "scatter", mode: "lines", x: run.x, y: run.y, hoverinfo: "skip", meta: { role: "halo" },
+      line: { color: theme.halo, width: width + HALO_WIDTH },
+    },
+    {
       type: "scatter", mode: "lines", x: run.x, y: run.y, text: derived(run).text,
-      line: { color: run.color, width: PATH_WIDTH * theme.lineScale }, hovertemplate: hoverTemplate(run),
+      line: { color, width }, hovertemplate: hoverTemplate(run),
       meta: { role: "path" },
     },
     {
       type: "scatter", mode: "markers", x: run.x.slice(0, 1), y: run.y.slice(0, 1), meta: { role: "start" },
-      marker: { symbol: "circle-open", size: 12, color: run.color, line: { width: 2.5 } },
+      marker: { symbol: "circle-open", size: 12, color, line: { width: 2.5 } },
       hovertemplate: `<b>${escapeHtml(run.label)}</b><br>start<extra></extra>`,
     },
     endMarker(run, theme, domain),
@@ -175,6 +203,27 @@ function lossSeries(run, fMin) {
   if (fMin === null) return run.loss;
   // Values at or below f* (reached exactly, or rounding) sit on the floor instead of vanishing.
   return run.loss.map((v) => Math.max(v - fMin, 1e-16));
+}
+
+/**
+ * Ticks for the LR plot's log axis, spaced as learning-rate sweeps are: 1 and 3 in each decade over
+ * up to four decades, whole decades beyond (every other one past six), labelled as the page writes
+ * numbers. Under a decade Plotly picks them, a few at most (it would label every tenth).
+ */
+function lrTicks(runs) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const run of runs) for (const v of run.lr) { low = Math.min(low, v); high = Math.max(high, v); }
+  const decades = Math.log10(high / low);
+  if (!(low > 0) || !Number.isFinite(decades)) return {};
+  if (decades < 1) return { nticks: 5 };
+  const mantissas = decades <= 4 ? [1, 3] : [1];
+  const every = Math.ceil(decades / 6);
+  const tickvals = [];
+  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
+    if (e % every === 0) tickvals.push(...mantissas.map((m) => Number((m * 10 ** e).toPrecision(12))));
+  }
+  return { tickmode: "array", tickvals, ticktext: tickvals.map(formatNumber) };
 }
 
 // ---- layouts ----
@@ -251,7 +300,11 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
       uirevision: surface.id,
       shapes: mapShapes(results, view, theme), // the cursor's dots, LBFGS's evaluations (views.js)
       margin: { l: 44, r: 12, t: 12, b: 36 },
-      xaxis: axis(theme, { range: domain.x, title: { text: "x", standoff: 2 }, showgrid: false, zeroline: false }),
+      // Equal scales, and the plot area shrinks to the surface's domain: no blank bands where clicks
+      // would set starts outside it.
+      xaxis: axis(theme, {
+        range: domain.x, title: { text: "x", standoff: 2 }, showgrid: false, zeroline: false, constrain: "domain",
+      }),
       yaxis: axis(theme, {
         range: domain.y, title: { text: "y", standoff: 2 }, showgrid: false, zeroline: false,
         scaleanchor: "x", scaleratio: 1, constrain: "domain",
@@ -265,7 +318,8 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     const runs = results?.runs ?? [];
     const curve = (run, y) => ({
       type: "scatter", mode: "lines", x: derived(run).steps, y, text: derived(run).text,
-      line: { color: run.color, width: CURVE_WIDTH * theme.lineScale }, hovertemplate: hoverTemplate(run),
+      line: { color: theme.runColor(run.color), width: CURVE_WIDTH * theme.lineScale },
+      hovertemplate: hoverTemplate(run),
     });
     const shapes = cursorShapes(results, view, theme);
     // Seed bands (sweeps.js) go after the runs' curves, so trace i stays run i.
@@ -275,12 +329,19 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     // unless a schedule reaches 0 (cosine's last step), which only a linear axis can show.
     const lrType = runs.every((run) => run.lr.every((v) => v > 0)) ? "log" : "linear";
     Plotly.react(lr, runs.map((run) => curve(run, run.lr)), {
-      ...curveLayout(theme, results, lrType === "log" ? { type: "log", dtick: 1 } : { rangemode: "tozero" }), shapes,
+      ...curveLayout(theme, results, lrType === "log" ? { type: "log", ...lrTicks(runs) } : { rangemode: "tozero" }),
+      shapes,
     }, CONFIG);
   }
 
-  // Plotly's `responsive` follows the window; containers also change size on their own.
+  // Plotly's `responsive` follows the window; containers also change size on their own. Presenter
+  // mode sizes the plots' type by the window's height, so a new window size may bring a new font size.
   const resizer = new ResizeObserver((entries) => {
+    const fontSize = plotFontSize();
+    if (fontSize !== theme.fontSize) {
+      theme = { ...theme, fontSize };
+      for (const element of [map, loss, lr]) if (element.data) Plotly.relayout(element, { "font.size": fontSize });
+    }
     for (const entry of entries) if (entry.target.data) Plotly.Plots.resize(entry.target);
   });
   for (const element of [map, loss, lr]) resizer.observe(element);

@@ -1,13 +1,16 @@
 // Presenter mode: the page for a projector. Controls tucked away, the lesson as a banner, large type
 // and thick lines (css/teach.css sets the sizes; plots.js reads them), ←/→ (or a clicker's
 // PageUp/PageDown) between lessons, Esc to leave, and a QR code of the page's URL in a corner so
-// students open the same experiment on their phones.
+// students open the same experiment on their phones. On a short screen the lesson's text folds
+// away, leaving its title and what to look for, so the map keeps most of the height.
 
 import { h } from "./fields.js";
 
 const QR_MAX_URL = 2048; // the server's limit (app/api/qr.py)
 const QR_DEBOUNCE_MS = 300;
 const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+/** The most of the screen's height the lesson banner may take before its text folds away. */
+const BANNER_SHARE = 0.3;
 
 /** The QR code of the current URL, from the server (`GET /api/qr`), inserted as inline SVG. */
 function createQrCode(box) {
@@ -63,9 +66,19 @@ export function createPresenter({ store, lessons }) {
   const button = document.querySelector('[data-testid="presenter-button"]');
   const box = document.querySelector('[data-testid="qr-code"]');
   const banner = document.getElementById("lesson-banner");
+  const charts = document.querySelector(".charts");
   const qr = createQrCode(box);
   let exitButton = null;
   let bannerHome = null;
+  const boxHome = { parent: box.parentElement, next: box.nextSibling };
+
+  /** Fold the lesson's text away while the whole banner would take more than BANNER_SHARE of the screen. */
+  function fitBanner() {
+    banner.classList.remove("is-folded");
+    if (state.view.presenting && banner.scrollHeight > window.innerHeight * BANNER_SHARE) {
+      banner.classList.add("is-folded");
+    }
+  }
 
   function set(presenting) {
     if (Boolean(state.view.presenting) === presenting) return;
@@ -79,6 +92,8 @@ export function createPresenter({ store, lessons }) {
       bannerHome = { parent: banner.parentElement, next: banner.nextSibling };
       document.querySelector(".workbench").prepend(banner);
       banner.open = true;
+      charts.append(box); // beside the LR plot (css/teach.css)
+      fitBanner();
       qr.update();
       exitButton ??= h("button", {
         type: "button", class: "button presenter-exit",
@@ -89,6 +104,8 @@ export function createPresenter({ store, lessons }) {
       exitButton.focus();
     } else {
       bannerHome?.parent.insertBefore(banner, bannerHome.next);
+      boxHome.parent.insertBefore(box, boxHome.next);
+      fitBanner();
       exitButton?.remove();
       button.focus();
     }
@@ -101,8 +118,9 @@ export function createPresenter({ store, lessons }) {
   window.addEventListener("keydown", (event) => {
     if (!state.view.presenting || event.altKey || event.ctrlKey || event.metaKey) return;
     if (TYPING.has(event.target.tagName) && event.target.type !== "range") return;
+    if (document.querySelector("dialog[open]")) return; // the dialog's keys: Esc closes it
     const direction = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
-    if (event.key === "Escape" && !document.querySelector("dialog[open]")) {
+    if (event.key === "Escape") {
       set(false);
     } else if (direction) {
       lessons.step(direction);
@@ -112,6 +130,10 @@ export function createPresenter({ store, lessons }) {
     event.preventDefault();
     event.stopImmediatePropagation();
   }, { capture: true });
+
+  // A new lesson's text (lessons.js) or a new window size: fit the banner again.
+  new MutationObserver(() => state.view.presenting && fitBanner()).observe(banner, { childList: true });
+  window.addEventListener("resize", () => state.view.presenting && fitBanner());
 
   window.addEventListener("optimlab:urlchange", () => {
     if (state.view.presenting) qr.schedule();

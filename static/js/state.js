@@ -6,6 +6,15 @@
 /** Okabe–Ito colours, ordered for contrast on the light map (yellow and black last). */
 export const RUN_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
 
+/** Run colours that vanish on one theme's background, and the token (css/theme.css) drawn in their place. */
+const THEMED_RUN_COLORS = { "#000000": "--run-black" };
+
+/** A run's colour as CSS: the colour itself, or a token that follows the theme (the state keeps the colour). */
+export function runColorCss(color) {
+  const token = THEMED_RUN_COLORS[color.toLowerCase()];
+  return token ? `var(${token}, ${color})` : color;
+}
+
 /** What the newcomer sees first: each optimizer at a learning rate that shows it well. */
 const DEFAULT_COMPARISON = {
   surface: "rosenbrock",

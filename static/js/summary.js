@@ -2,6 +2,7 @@
 
 import { h } from "./fields.js";
 import { formatNumber } from "./format.js";
+import { runColorCss } from "./state.js";
 
 function statusText(run, results) {
   if (run.status === "diverged") return `diverged at step ${run.diverged_at}`;
@@ -12,7 +13,7 @@ function statusText(run, results) {
 
 function swatch(run) {
   const dot = h("span", { class: "run-swatch", "aria-hidden": "true" });
-  dot.style.setProperty("--run-color", run.color);
+  dot.style.setProperty("--run-color", runColorCss(run.color));
   return dot;
 }
 

@@ -18,6 +18,11 @@ export function recordAt(run, k) {
   return Math.min(k, run.x.length - 1);
 }
 
+/** A run that stopped early (diverged, failed), at or past its last record: its end marker says where it is. */
+function pastEnd(run, k) {
+  return (run.status === "diverged" || run.status === "failed") && k >= run.x.length - 1;
+}
+
 // ---- the cursor in the 2-D views: layout shapes, so moving it is a relayout of shapes alone ----
 
 /** A dot of `size` px at a data point: a circle shape sized in pixels, anchored in data units. */
@@ -44,15 +49,18 @@ export function mapShapes(results, view, theme, axesOf = () => ({ x: "x", y: "y"
     for (const [x, y] of run.inspect?.evaluations?.[recordAt(run, k)] ?? []) {
       if (!finite(x, y)) continue;
       shapes.push(dot(x, y, {
-        size: 6, color: run.color, outline: theme.bg, width: 1, axes: axesOf(i), name: `evaluation:${i}`,
+        size: 6, color: theme.runColor(run.color), outline: theme.bg, width: 1, axes: axesOf(i),
+        name: `evaluation:${i}`,
       }));
     }
   });
   runs.forEach((run, i) => {
     const at = recordAt(run, k);
+    // Shapes lie over every trace: a dot here would hide the run's ✕ or ! (and its hover message).
+    if (pastEnd(run, k)) return;
     if (at >= 0 && finite(run.x[at], run.y[at])) {
       shapes.push(dot(run.x[at], run.y[at], {
-        size: 13, color: run.color, outline: theme.bg, width: 2.5, axes: axesOf(i), name: `cursor:${i}`,
+        size: 13, color: theme.runColor(run.color), outline: theme.bg, width: 2.5, axes: axesOf(i), name: `cursor:${i}`,
       }));
     }
   });
@@ -104,7 +112,7 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
     data.push({ ...minimaTrace(minima, theme), ...axes });
     const shared = { showgrid: false, zeroline: false, automargin: true };
     layout[`xaxis${suffix(i)}`] = axis(theme, {
-      ...shared, range: surface.domain.x, ...(i > 0 && { matches: "x" }),
+      ...shared, range: surface.domain.x, constrain: "domain", ...(i > 0 && { matches: "x" }),
       ...(i >= n - columns && { title: { text: "x", standoff: 2 } }),
     });
     layout[`yaxis${suffix(i)}`] = axis(theme, {
@@ -115,7 +123,7 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
       layout.annotations.push({
         xref: `x${suffix(i)} domain`, yref: `y${suffix(i)} domain`, x: 0, y: 1, xanchor: "left", yanchor: "bottom",
         showarrow: false, align: "left", font: { color: theme.ink, size: 12 },
-        text: `<span style="color:${run.color}">●</span> ${escapeHtml(shorten(run.label, 38))}`,
+        text: `<span style="color:${theme.runColor(run.color)}">●</span> ${escapeHtml(shorten(run.label, 38))}`,
       });
     }
   }
@@ -175,13 +183,14 @@ function pathMarkerSizes(run) {
 
 /** One scatter3d per run: the path on the surface, its start as a marker. */
 function path3d(run, index, heights, theme) {
+  const color = theme.runColor(run.color);
   return {
     type: "scatter3d", mode: "lines+markers",
     x: run.x, y: run.y, z: heights,
     text: derived(run).text, hovertemplate: hoverTemplate(run),
     meta: { role: "path3d", run: index },
-    line: { color: run.color, width: 6 },
-    marker: { size: pathMarkerSizes(run), color: run.color, line: { color: theme.bg, width: 1 }, opacity: 1 },
+    line: { color, width: 6 },
+    marker: { size: pathMarkerSizes(run), color, line: { color: theme.bg, width: 1 }, opacity: 1 },
   };
 }
 
@@ -201,7 +210,7 @@ function sceneAnnotations(results, view, theme, paths, minima, levels) {
     const at = recordAt(run, k);
     const z = paths.get(i)?.[at];
     if (at >= 0 && finite(run.x[at], run.y[at], z)) {
-      dots.push(label(run.x[at], run.y[at], z, "●", run.color, 20, `cursor:${i}`));
+      dots.push(label(run.x[at], run.y[at], z, "●", theme.runColor(run.color), 20, `cursor:${i}`));
     }
   });
   return [...stars, ...dots];
