@@ -30,6 +30,18 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body larger than {max_bytes} bytes")
 
 
+class TrackedSend:
+    """`send`, remembering whether the response has begun: after that, no other answer can be given."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class BodyLimitMiddleware:
     """413 for bodies over the limit, whether announced by Content-Length or streamed in chunks."""
 
@@ -57,17 +69,11 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge(self.max_bytes)
             return message
 
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except BodyTooLarge:
-            if not started:
+            if not tracked.started:
                 await too_large(scope, receive, send)
 
 
@@ -110,19 +116,13 @@ class UnexpectedErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except HTTPException:
             raise  # BodyTooLarge, raised while reading the body: BodyLimitMiddleware answers it
         except Exception as err:
-            if started:
+            if tracked.started:
                 raise  # too late to answer: the server closes the connection
             log.exception("unexpected error on %s %s", scope["method"], scope["path"])
             detail = f"the request could not be processed ({type(err).__name__}); it was logged"
