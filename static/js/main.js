@@ -80,7 +80,7 @@ async function main() {
     store, root: byId("inspector"), getResults: () => shown.results, onData: () => playback.redraw(),
   });
   const startMover = createStartMover({
-    store, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
+    store, getPlots: () => plots, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
     labelOf: (run) => runLabel(run, catalog),
   });
   let plots = null; // once Plotly.js has loaded
@@ -252,6 +252,8 @@ async function main() {
   try {
     plots = await createPlots({
       map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
+      requestRender: scheduleRender,
+      onError: (error) => setErrors("experiment", [{ path: [], msg: error.message }]),
     });
     scheduleRender();
   } catch (error) {

@@ -9,17 +9,30 @@ import { cursorShapes, mapShapes, moveCursor, multiplesFigure, surfaceFigure } f
 
 let Plotly = null;
 
-let plotlyLoading = null; // one <script> however many modules ask
+/**
+ * Plotly.js builds by what they draw. The page preloads the cartesian one (every 2-D trace; it
+ * starts in a third of the full bundle's time, and the first draw waits for it); the full one
+ * (from the `plotly` package) is fetched the first time the 3-D view is shown.
+ */
+const BUILDS = {
+  cartesian: () => document.getElementById("plotly-src").href,
+  full: () => "/static/vendor/plotly.min.js",
+};
 
-/** Run Plotly.js (preloaded by the page) once; resolves when `window.Plotly` is there. */
-export function loadPlotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  return (plotlyLoading ??= new Promise((resolve, reject) => {
-    const script = Object.assign(document.createElement("script"), { src: document.getElementById("plotly-src").href });
-    script.addEventListener("load", () => resolve(window.Plotly));
-    script.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded.")));
-    document.head.append(script);
-  }));
+const loadingBuilds = new Map(); // one <script> per build however many modules ask
+
+/** Run a Plotly.js build once; resolves to its `Plotly` (each build sets `window.Plotly` as it runs). */
+export function loadPlotly(build = "cartesian") {
+  if (!loadingBuilds.has(build)) {
+    loadingBuilds.set(build, new Promise((resolve, reject) => {
+      const script = Object.assign(document.createElement("script"), { src: BUILDS[build]() });
+      // `load` fires in the same task as the script ran, so this is its own Plotly.
+      script.addEventListener("load", () => resolve(window.Plotly));
+      script.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded.")));
+      document.head.append(script);
+    }));
+  }
+  return loadingBuilds.get(build);
 }
 
 const CONFIG = {
@@ -267,8 +280,9 @@ function curveLayout(theme, results, yaxis) {
 }
 
 /** The plots, drawn from the current grid and results; `render` is cheap to call per frame. */
-export async function createPlots({ map, loss, lr, lossTitle }) {
+export async function createPlots({ map, loss, lr, lossTitle, requestRender, onError }) {
   Plotly = await loadPlotly();
+  let build = "cartesian";
   let theme = readTheme();
   let surfaceCache = { grid: null, theme: null, trace: null };
 
@@ -279,7 +293,23 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
     return surfaceCache.trace;
   }
 
+  /** The 3-D view needs the full build: fetch it once, hand the three plots over to it, draw again. */
+  function upgradeToFullBuild() {
+    if (build !== "cartesian") return;
+    build = "loading";
+    loadPlotly("full").then((full) => {
+      for (const element of [map, loss, lr]) Plotly.purge(element);
+      Plotly = full;
+      build = "full";
+      requestRender();
+    }, onError);
+  }
+
   function renderMap(grid, surface, results, view, overlays) {
+    if (view.mode === "3d" && build !== "full") {
+      upgradeToFullBuild(); // until it is in, the map keeps what it shows
+      return;
+    }
     const contour = grid ? surfaceTrace(grid) : null; // a new trace for a new grid or theme
     if (view.mode === "multiples" || view.mode === "3d") {
       const build = view.mode === "3d" ? surfaceFigure : multiplesFigure;
@@ -347,6 +377,10 @@ export async function createPlots({ map, loss, lr, lossTitle }) {
   for (const element of [map, loss, lr]) resizer.observe(element);
 
   return {
+    /** The Plotly.js drawing these plots (it changes once, when the 3-D view brings the full build). */
+    get Plotly() {
+      return Plotly;
+    },
     /** `view`: the state's view (mode and cursor); the overlay at the newest step when omitted. */
     /** `overlays`: extra traces {map, loss} (seed bands), drawn in the overlay view. */
     render({ grid, surface, results, view = { mode: "overlay", cursor: null }, overlays = null }) {

@@ -43,7 +43,7 @@ function toPixels(subplot, [x, y]) {
 
 const round = (value, grain) => Number((Math.round(value / grain) * grain).toPrecision(12));
 
-export function createStartMover({ store, map, target, hint, labelOf }) {
+export function createStartMover({ store, getPlots, map, target, hint, labelOf }) {
   const { state } = store;
   const runs = () => state.experiment.runs;
 
@@ -73,7 +73,7 @@ export function createStartMover({ store, map, target, hint, labelOf }) {
       const start = starts[i++];
       return start ? { ...trace, x: [start[0]], y: [start[1]] } : trace;
     });
-    window.Plotly.react(map, data, map.layout);
+    getPlots()?.Plotly.react(map, data, map.layout);
   }
 
   let press = null; // {subplot, x, y, keys (grabbed runs) | null}

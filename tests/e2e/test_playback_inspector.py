@@ -388,3 +388,41 @@ def test_small_multiples_and_3d_views(page: Page, server_url: str) -> None:
     )
     # Clicking rotates in 3-D; the start-moving hint is hidden.
     expect(page.locator("#map-tools")).to_be_hidden()
+
+
+PLOTLY_SCRIPTS_JS = """() => [...document.querySelectorAll('script[src*="/static/vendor/"]')]
+  .map(s => s.src.split("/").at(-1))"""
+
+
+def test_only_the_3d_view_brings_the_full_plotly_build(page: Page, server_url: str) -> None:
+    # The 2-D views draw with the cartesian build (it starts in a third of the time); the first
+    # switch to 3-D fetches the full one, which then draws all three plots.
+    open_workbench(page, server_url)
+    assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js"]
+    page.get_by_test_id("view-select").select_option("3d")
+    page.wait_for_function(
+        f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')", timeout=15_000
+    )
+    assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js", "plotly.min.js"]
+    assert page.evaluate("() => document.querySelector('[data-testid=\"loss-plot\"]').data.length") == 4
+
+    # Back on the map, everything still works with the full build: a change redraws, hovering a
+    # curve moves the cursor, and 3-D again fetches nothing more.
+    page.get_by_test_id("view-select").select_option("overlay")
+    page.wait_for_function(
+        f"() => document.querySelector('{MAP}').data.some(t => t.type === 'contour')", timeout=10_000
+    )
+    before = paths(page)
+    page.locator("#f-steps").fill("400")
+    wait_drawn(page, before=before, length=401)
+    page.get_by_test_id("scrubber").fill("300")
+    wait_step(page, 300)
+    box = page.get_by_test_id("loss-plot").locator(".nsewdrag").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
+    page.wait_for_function(f"() => ({CURSOR_JS})().scrubber < 200", timeout=5_000)
+    page.get_by_test_id("view-select").select_option("3d")
+    page.wait_for_function(
+        f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')", timeout=15_000
+    )
+    assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js", "plotly.min.js"]
