@@ -27,6 +27,8 @@ const GRID_RESOLUTION = 120;
 const GRID_CACHE_SIZE = 24;
 /** A performance mark tests (and curious users) can read: the default comparison fully drawn. */
 const FIRST_DRAW_MARK = "optimlab:first-draw";
+/** …and how long the frame that drew it took (Plotly's first drawing is most of it). */
+const FIRST_FRAME_MEASURE = "optimlab:first-frame";
 
 const byId = (id) => document.getElementById(id);
 
@@ -93,18 +95,24 @@ async function main() {
 
   // ---- drawing: one frame per batch of chunks, a few per second at most ----
 
-  let renderQueued = false;
+  let throttle = null; // the wait before the next frame is asked for
+  let frameAsked = false;
   let lastRender = -Infinity;
-  const scheduleRender = () => {
-    if (renderQueued) return;
-    renderQueued = true;
-    const wait = Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now());
-    setTimeout(() => requestAnimationFrame(render), wait);
+  /** Draw at a frame soon: after the throttle's wait, or at the next frame when `now` (a stream just ended). */
+  const scheduleRender = ({ now = false } = {}) => {
+    if (frameAsked || (throttle !== null && !now)) return;
+    clearTimeout(throttle);
+    const wait = now ? 0 : Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now());
+    throttle = setTimeout(() => {
+      throttle = null;
+      frameAsked = true;
+      requestAnimationFrame(render);
+    }, wait);
   };
 
   function render() {
-    renderQueued = false;
-    lastRender = performance.now();
+    frameAsked = false;
+    const start = (lastRender = performance.now());
     const { results } = shown;
     plots?.render({ ...shown, view: state.view });
     byId("view-select").value = state.view.mode;
@@ -126,6 +134,7 @@ async function main() {
     }
     if (finished && plots && shown.grid && performance.getEntriesByName(FIRST_DRAW_MARK).length === 0) {
       performance.mark(FIRST_DRAW_MARK);
+      performance.measure(FIRST_FRAME_MEASURE, { start });
     }
   }
 
@@ -189,6 +198,7 @@ async function main() {
         if (event.event === "error") setErrors("experiment", [{ path: [], msg: `The run stopped: ${event.detail}` }]);
         scheduleRender();
       }
+      scheduleRender({ now: true }); // the finished paths are what the user waits for: no throttle
     } catch (error) {
       if (controller.signal.aborted) return;
       markStopped(shown.results); // e.g. a superseded stream's partial paths, when its successor got a 422
