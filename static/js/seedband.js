@@ -13,12 +13,13 @@ import { fingerprint, formatWork, SEEDS, sweepRequest } from "./tuning.js";
 const SEED_LIST = Array.from({ length: SEEDS }, (_, i) => i);
 const DEBOUNCE_MS = 150;
 
-const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
+export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
 
 /**
  * Switch on the band of run `key`, as its checkbox in the Seeds tab does. Called inside the store
- * update that changes the experiment (a lesson's, in lessons.js): the re-sweep that follows every
- * experiment change computes it, and it then lives and goes like any band a reader switched on.
+ * update that changes the experiment (a lesson's, in lessons.js; a link's, in url.js): the re-sweep
+ * that follows every experiment change computes it, and it then lives and goes like any band a
+ * reader switched on. (The link the page opens with comes before the tab, which sweeps it when built.)
  */
 export function showSeedBand(state, key) {
   state.view.sweeps.bands.add(key); // the set of runs that show one: sweeps.js's view settings
@@ -75,6 +76,14 @@ export function createSeedBands({ store, catalog, view, publish }) {
     return bands.get(key);
   }
 
+  /** Show or hide run `key`'s band: a view change, so the URL (url.js) follows it. */
+  function setShown(key, shown) {
+    store.update(() => {
+      if (shown) view.bands.add(key);
+      else view.bands.delete(key);
+    }, { view: true });
+  }
+
   function drop(key) {
     bands.get(key)?.channel.abort();
     bands.delete(key);
@@ -119,7 +128,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
       publish(overlays());
       renderList();
     } catch (error) {
-      view.bands.delete(key);
+      setShown(key, false);
       drop(key);
       progress.error(`The seed band could not be computed: ${describeError(error)}`);
       renderList();
@@ -146,8 +155,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
             type: "checkbox", id, checked: noisy && view.bands.has(run.key), disabled: !noisy,
             dataset: { testid: "seed-band-toggle" },
             onchange: (event) => {
-              if (event.target.checked) view.bands.add(run.key);
-              else view.bands.delete(run.key);
+              setShown(run.key, event.target.checked);
               sync();
             },
           }),
@@ -157,6 +165,8 @@ export function createSeedBands({ store, catalog, view, publish }) {
     }));
     if (focused) document.getElementById(focused)?.focus();
   }
+
+  if (view.bands.size > 0) sync(); // a link's bands (url.js), switched on before the tab was built
 
   let debounce = null;
   return {

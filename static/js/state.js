@@ -122,6 +122,9 @@ export function createState(catalog) {
       startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",
       collapsedRuns: new Set(),
+      // The sweep panel (sweeps.js): open or not, its tab, the run it sweeps, the map colouring, and
+      // the runs (keys) whose seed band shows.
+      sweeps: { open: false, tab: "lr", run: null, colorBy: "final_loss", bands: new Set() },
       // The API's 422 issues by request ({path, msg, ...}); each is shown next to its field.
       errors: { experiment: [], surface: [] },
     },

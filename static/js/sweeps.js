@@ -26,12 +26,6 @@ const TABS = [
   { id: "seeds", label: "Seeds" },
 ];
 
-/** The panel's view settings, kept in the one state object next to the rest of the view. */
-function sweepView(state) {
-  state.view.sweeps ??= { open: false, tab: "lr", run: null, colorBy: "final_loss", bands: new Set() };
-  return state.view.sweeps;
-}
-
 // ---- LR curves and the fair comparison ----
 
 function createLrTab({ store, catalog, theme }) {
@@ -226,7 +220,7 @@ function createLrTab({ store, catalog, theme }) {
  */
 export function createSweeps({ store, catalog, shown, requestRender, root, openButton, tuneButton = null }) {
   const { state } = store;
-  const view = sweepView(state);
+  const view = state.view.sweeps;
   let theme = null;
   const currentTheme = () => (theme ??= readTheme());
   // View changes are frequent (the cursor, playback); only a theme change recolours the plots.

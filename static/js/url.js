@@ -7,18 +7,20 @@
 //           "x": [-1.5, 2], "c": "0072B2", "l": "label",   start, colour, label (if any),
 //           "s": ["StepLR", {...}, "epoch", 10],           scheduler: id, params, interval, steps per epoch
 //           "z": [0.5, 3]}],                               noise: std, seed (omitted when off)
+//    "b": [2],                                             runs showing a seed band: indices into "r" (if any)
 //    "m": "multiples", "k": 137, "e": "lesson-id"}         view mode, cursor step, lesson (if not default)
 //
 // Reading is forgiving: a link from another version, a hand-edited or a truncated one loads what it
 // can, field by field against the catalog, and lists what it dropped. Never a blank page.
 
 import { h } from "./fields.js";
+import { isNoisy, showSeedBand } from "./seedband.js";
 import { createRun, createState, findEntry } from "./state.js";
 
 export const URL_VERSION = 1;
 const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
 const VIEW_MODES = ["overlay", "multiples", "3d"];
-const KNOWN_KEYS = ["s", "n", "t", "r", "m", "k", "e"];
+const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e"];
 const INTERVALS = ["step", "epoch"];
 const DEFAULT_TOLERANCE = 1e-6;
 const MAX_LABEL = 100;
@@ -72,6 +74,10 @@ export function compactState(state) {
     if (run.noise && (run.noise.std || run.noise.seed)) entry.z = [run.noise.std, run.noise.seed];
     return entry;
   });
+  // A band shows while its run is noisy (seedband.js): a run whose noise is off shows none.
+  const banded = (run) => view.sweeps.bands.has(run.key) && isNoisy(run);
+  const bands = experiment.runs.flatMap((run, index) => (banded(run) ? [index] : []));
+  if (bands.length > 0) doc.b = bands;
   if (view.mode && view.mode !== "overlay") doc.m = view.mode;
   if (Number.isInteger(view.cursor?.step)) doc.k = view.cursor.step;
   if (view.lesson) doc.e = view.lesson;
@@ -195,15 +201,32 @@ function readRun(raw, index, experiment, catalog, notes) {
   return run;
 }
 
+/** The keys of the runs whose seed band `raw` switches on; `byIndex`: the link's runs by index (null if dropped). */
+function readBands(raw, byIndex, notes) {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    notes.push(`seed bands ${show(raw)}`);
+    return [];
+  }
+  const keys = [];
+  for (const index of raw) {
+    const run = Number.isInteger(index) ? byIndex[index] : null;
+    if (run && isNoisy(run)) keys.push(run.key);
+    else notes.push(`seed band of run ${Number.isInteger(index) ? index + 1 : show(index)} (no such run, or no noise)`);
+  }
+  return keys;
+}
+
 /**
- * The state a compact document describes, read against `catalog`: {state, notes}, where `notes`
- * lists what could not be used. The result starts from the default comparison, so whatever is
- * missing or unreadable falls back to it.
+ * The state a compact document describes, read against `catalog`: {state, seedBands, notes},
+ * where `seedBands` are the keys of the runs that show a seed band and `notes` lists what could
+ * not be used. The result starts from the default comparison, so whatever is missing or
+ * unreadable falls back to it.
  */
 export function readDocument(doc, catalog) {
   const notes = [];
   const state = createState(catalog);
-  if (!isObject(doc)) return { state, notes: ["the whole experiment (not a JSON object)"] };
+  if (!isObject(doc)) return { state, seedBands: [], notes: ["the whole experiment (not a JSON object)"] };
   const { experiment, view } = state;
   const limits = catalog.limits ?? {};
   const unknown = Object.keys(doc).filter((key) => !KNOWN_KEYS.includes(key));
@@ -222,6 +245,7 @@ export function readDocument(doc, catalog) {
   if (isFiniteNumber(doc.t) && doc.t >= 0) experiment.tolerance = doc.t;
   else if (doc.t !== undefined) notes.push(`tolerance = ${show(doc.t)}`);
 
+  const byIndex = []; // the link's runs by their index in "r", which "b" refers to
   if (Array.isArray(doc.r)) {
     const maxRuns = limits.max_runs ?? 16;
     if (doc.r.length > maxRuns) notes.push(`${doc.r.length - maxRuns} runs beyond this server's limit of ${maxRuns}`);
@@ -229,6 +253,7 @@ export function readDocument(doc, catalog) {
     experiment.runs = [];
     doc.r.slice(0, maxRuns).forEach((raw, index) => {
       const run = readRun(raw, index, experiment, catalog, notes);
+      byIndex[index] = run;
       if (run) experiment.runs.push(run);
     });
     if (experiment.runs.length === 0) {
@@ -241,6 +266,7 @@ export function readDocument(doc, catalog) {
   if (!Array.isArray(doc.r)) { // the default runs, moved to this surface's start
     for (const run of experiment.runs) run.start = [...findEntry(catalog.surfaces, experiment.surface.id).start];
   }
+  const seedBands = readBands(doc.b, byIndex, notes);
 
   if (VIEW_MODES.includes(doc.m)) view.mode = doc.m;
   else if (doc.m !== undefined) notes.push(`view ${show(doc.m)}`);
@@ -248,11 +274,11 @@ export function readDocument(doc, catalog) {
   else if (doc.k !== undefined) notes.push(`cursor step ${show(doc.k)}`);
   if (typeof doc.e === "string" && /^[a-z0-9-]{1,60}$/.test(doc.e)) view.lesson = doc.e;
   else if (doc.e !== undefined) notes.push(`lesson ${show(doc.e)}`);
-  return { state, notes };
+  return { state, seedBands, notes };
 }
 
 /**
- * The state in a URL hash: {state, notes, message} or null for an empty hash. `message` is set
+ * The state in a URL hash: {state, seedBands, notes, message} or null for an empty hash. `message` is set
  * when the link was unusable or partly so; then `state` is what could be loaded.
  */
 export function decodeHash(hash, catalog) {
@@ -264,12 +290,12 @@ export function decodeHash(hash, catalog) {
     doc = JSON.parse(fromBase64Url(decodeURIComponent(match[2])));
   } catch {
     return {
-      state: createState(catalog), notes: [],
+      state: createState(catalog), seedBands: [], notes: [],
       message: "This link could not be read (it may have been cut short), so the default comparison is shown.",
     };
   }
   const version = Number(match[1]);
-  const { state, notes } = readDocument(doc, catalog);
+  const { state, seedBands, notes } = readDocument(doc, catalog);
   let message = null;
   if (version !== URL_VERSION) {
     const age = version < URL_VERSION ? "an older" : "a newer";
@@ -281,7 +307,7 @@ export function decodeHash(hash, catalog) {
     const dropped = `Left out: ${notes.slice(0, shown).join("; ")}${more}.`;
     message = message ? `${message} ${dropped}` : `Some of this link could not be loaded. ${dropped}`;
   }
-  return { state, notes, message };
+  return { state, seedBands, notes, message };
 }
 
 // ---- keeping the URL and the state in step ----
@@ -332,18 +358,22 @@ export function createUrlSync({ store, catalog }) {
   let pendingPush = false;
   let timer = null;
 
-  /** Put `loaded` (a state from decodeHash) in place of the current experiment and view fields. */
-  function adopt(loaded) {
+  /**
+   * Put a decoded link's state in place of the current experiment and view fields, and switch on
+   * its seed bands as a lesson does (the old runs' bands go with their runs).
+   */
+  function adopt({ state: loaded, seedBands }) {
     Object.assign(state.experiment, loaded.experiment);
     state.view.mode = loaded.view.mode;
     Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
     state.view.lesson = loaded.view.lesson ?? null;
+    for (const key of seedBands) showSeedBand(state, key);
   }
 
   function readLocation() {
     const decoded = decodeHash(location.hash, catalog);
     if (!decoded) return false;
-    adopt(decoded.state);
+    adopt(decoded);
     notice(decoded.message);
     return true;
   }
