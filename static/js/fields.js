@@ -4,6 +4,7 @@
 // Values flow out through `onChange(value)`, where `undefined` means "torch's default".
 
 import { formatExact } from "./format.js";
+import { runColorCss } from "./state.js";
 
 /** Build an element: h("input", {type: "text"}, ...children). `class`, `dataset` and `on*` handled. */
 export function h(tag, props = {}, ...children) {
@@ -18,6 +19,13 @@ export function h(tag, props = {}, ...children) {
   }
   element.append(...children.flat().filter((child) => child !== null && child !== undefined));
   return element;
+}
+
+/** A run's colour dot (in the theme's stand-in where its own colour would vanish: state.js). */
+export function swatch(color) {
+  const dot = h("span", { class: "run-swatch", "aria-hidden": "true" });
+  dot.style.setProperty("--run-color", runColorCss(color));
+  return dot;
 }
 
 /** A parameter's name that may wrap after each "_" ("weight_|decay"), so a narrow label never breaks mid-word. */

@@ -8,7 +8,7 @@
 // precision) and `title`, so what the page shows can be checked against the API.
 
 import { streamExperiment } from "./api.js";
-import { h } from "./fields.js";
+import { h, swatch } from "./fields.js";
 import { formatNumber } from "./format.js";
 import { runColorCss } from "./state.js";
 import { cursorStep, recordAt } from "./views.js";
@@ -100,11 +100,9 @@ function item({ group, quantity, label, value, explain, code = false }) {
  */
 function runSection(run, index, k, explained) {
   const at = recordAt(run, k);
-  const swatch = h("span", { class: "run-swatch", "aria-hidden": "true" });
-  swatch.style.setProperty("--run-color", runColorCss(run.color));
   const stepText = at < 0 ? "no records yet" : at < k ? `step ${at}, its last` : `step ${at}`;
   const section = h("section", { class: "inspect-run", dataset: { run: String(index), step: String(at) } },
-    h("h3", { class: "inspect-title" }, swatch, h("span", { class: "inspect-label", title: run.label }, run.label),
+    h("h3", { class: "inspect-title" }, swatch(run.color), h("span", { class: "inspect-label", title: run.label }, run.label),
       h("span", { class: "inspect-step" }, stepText)));
   if (at < 0) return section;
   section.style.setProperty("--run-color", runColorCss(run.color));

@@ -3,11 +3,11 @@
 // path faintly and the loss plot the median and the 10–90 % band. A band follows its run: any
 // change re-sweeps it (aborting the previous stream), and a band never outlives the run it shows.
 
-import { h } from "./fields.js";
+import { h, swatch } from "./fields.js";
 import { formatNumber } from "./format.js";
 import { runLabel } from "./state.js";
 import { lossBandTraces, seedPathsTrace } from "./sweepcharts.js";
-import { createChannel, createProgress, describeError, swatch } from "./sweepkit.js";
+import { createChannel, createProgress, describeError } from "./sweepkit.js";
 import { fingerprint, formatWork, SEEDS, sweepRequest } from "./tuning.js";
 
 const SEED_LIST = Array.from({ length: SEEDS }, (_, i) => i);

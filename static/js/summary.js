@@ -1,20 +1,13 @@
 // The HTML views of results: the summary table and the legend above the map.
 
-import { h } from "./fields.js";
+import { h, swatch } from "./fields.js";
 import { formatNumber } from "./format.js";
-import { runColorCss } from "./state.js";
 
 function statusText(run, results) {
   if (run.status === "diverged") return `diverged at step ${run.diverged_at}`;
   if (run.status === "failed") return `failed at step ${run.failed_at}: ${run.error}`;
   if (run.status === "running") return results.stopped ? "stopped" : "running…";
   return "completed";
-}
-
-function swatch(run) {
-  const dot = h("span", { class: "run-swatch", "aria-hidden": "true" });
-  dot.style.setProperty("--run-color", runColorCss(run.color));
-  return dot;
 }
 
 /** One row per run: final and best loss, steps to tolerance, distance to the nearest minimum, status. */
@@ -25,7 +18,7 @@ export function renderSummary(table, results) {
     // The status sits under the run's name: short when all went well, the whole message when not.
     return h("tr", {},
       h("td", { class: "run-cell" },
-        h("div", { class: "run-name", title: run.label }, swatch(run), run.label),
+        h("div", { class: "run-name", title: run.label }, swatch(run.color), run.label),
         h("div", { class: `status status-${run.status}` }, statusText(run, results))),
       h("td", { class: "num" }, formatNumber(summary.final_loss)),
       h("td", { class: "num" }, formatNumber(summary.best_loss)),
@@ -36,5 +29,5 @@ export function renderSummary(table, results) {
 
 /** The runs' colours and labels, as a wrapping row of chips above the map. */
 export function renderLegend(list, results) {
-  list.replaceChildren(...(results?.runs ?? []).map((run) => h("li", {}, swatch(run), run.label)));
+  list.replaceChildren(...(results?.runs ?? []).map((run) => h("li", {}, swatch(run.color), run.label)));
 }

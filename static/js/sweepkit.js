@@ -143,12 +143,6 @@ export function runOptions(experiment, catalog) {
   return experiment.runs.map((run, i) => ({ value: run.key, text: `${i + 1}. ${runLabel(run, catalog)}` }));
 }
 
-/** A run's colour dot. */
-export function swatch(color) {
-  const dot = h("span", { class: "run-swatch", "aria-hidden": "true" });
-  dot.style.setProperty("--run-color", color);
-  return dot;
-}
 
 // ---- drawing ----
 

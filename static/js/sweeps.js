@@ -7,13 +7,13 @@
 // Each tab streams its own sweeps from /api/sweeps/stream; a new sweep aborts the previous one of
 // its tab. The panel's view settings live in state.view.sweeps; results live here.
 
-import { h } from "./fields.js";
+import { h, swatch } from "./fields.js";
 import { formatNumber } from "./format.js";
 import { runLabel } from "./state.js";
 import { createSeedBands } from "./seedband.js";
 import { lrFigure, readTheme } from "./sweepcharts.js";
 import { createBasinTab, createGrid2Tab } from "./sweepmaps.js";
-import { createChannel, createProgress, describeError, drawFigure, swatch } from "./sweepkit.js";
+import { createChannel, createProgress, describeError, drawFigure } from "./sweepkit.js";
 import { effectiveTheme } from "./theme.js";
 import {
   currentLr, fingerprint, formatWork, hasLr, LR_DECADES, LR_VALUES, lrValues, sweepRequest,

@@ -237,6 +237,10 @@ def test_long_run_names_wrap_in_the_summary_and_dark_theme_shows_every_colour(pa
     dark = eighth()
     assert dark["path"] == dark["swatch"]
     assert luminance(dark["path"]) - luminance(dark["background"]) > 0.4, dark
+    page.locator("#sweep-button").click()  # the sweep panel's run list shows the same colour
+    sweep_swatch = page.locator("#sweep-panel .sweep-run-head .run-swatch").nth(7)
+    assert sweep_swatch.evaluate("s => getComputedStyle(s).backgroundColor") == dark["swatch"]
+    page.keyboard.press("Escape")
     page.emulate_media(color_scheme="light")
     page.wait_for_function(
         f"""() => document.querySelector('{MAP}').data.filter(t => t.meta && t.meta.role === "path")[7].line.color
