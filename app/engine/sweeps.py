@@ -66,16 +66,24 @@ from app.engine.surfaces import Surface, resolve_surface
 ELEMENTWISE_OPTIMIZERS = frozenset(
     {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"}
 )
-# pytorch-optimizer classes (by catalog id) whose step, at the catalog's settings, is element-wise: weight
-# decay, lerp, sign and add on each tensor, foreach or not (the choice does not depend on shape), with no
-# norm, mean or sum over a tensor, no shape-dependent branch and nothing shared across param groups. Each
-# was read in its source and checked bit for bit against lone runs (basin maps on several surfaces, every
-# bool setting flipped, LR sweeps with a group per value); tests/unit/test_sweeps.py keeps checking. Most
-# of the zoo couples elements (Lamb, LARS, Nero: norms; DAdapt*, Prodigy: sums over all groups; AdamP,
-# SGDP: cosine similarities; Shampoo, SOAP, GaLore: matrices), so only listed ones are batched.
+# pytorch-optimizer classes (by catalog id) whose step, at every setting the catalog offers, is element-wise:
+# weight decay, moving averages, lerp, sign, clamp, sqrt and division on each tensor, foreach or not (the
+# choice does not depend on shape), scaled by scalars of the group or of the step count: no norm, mean or sum
+# over a tensor, no shape-dependent branch and nothing shared across param groups (adanorm and cautious, which
+# would couple elements, come only through **kwargs, which the catalog does not offer). Each was read in its
+# source and checked bit for bit against lone runs (basin maps on several surfaces, every bool setting flipped,
+# LR sweeps with a group per value); tests/unit/test_sweeps.py keeps checking. Most of the zoo couples elements
+# (Lamb, LARS, Nero: norms; DAdapt*, Prodigy: sums over all groups; AdamP, SGDP: cosine similarities; Shampoo,
+# SOAP, GaLore: matrices), so only listed ones are batched. FTRL is element-wise but raises to its lr_power, and
+# torch's vectorised pow rounds differently from the (2,) path (app/engine/formula.py).
 ELEMENTWISE_ZOO_OPTIMIZERS = frozenset(
-    {"pytorch_optimizer.Lion", "pytorch_optimizer.Tiger", "pytorch_optimizer.SignSGD"}
-)
+    f"pytorch_optimizer.{name}"
+    for name in (
+        "Lion", "Tiger", "SignSGD", "SGDW", "AccSGD", "QHM", "AggMo", "PID", "PNM", "QHAdam", "Yogi",
+        "AdaBelief", "LaProp", "AdaMod", "AdaPNM", "Kate", "AdaBound", "MSVAG", "ADOPT", "EXAdam", "FOCUS",
+        "Grams", "Ano",
+    )
+)  # fmt: skip
 MINIMUM_RADIUS = 0.05  # × the domain's width: how close a cell must end to a minimum to be in its basin
 LOCKSTEP_RECORDS = 2_000_000  # records (runs × (steps + 1)) one lockstep chunk may hold in memory
 LOCKSTEP_RUNS = 256
