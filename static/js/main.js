@@ -255,17 +255,19 @@ async function main() {
     root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
   });
 
-  // Ask the server first: it computes the default comparison while the browser parses Plotly.
-  controls.render();
+  // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
+  // Plotly.js, and build the controls while it compiles.
   loadGrid();
   runExperiment();
+  const plotsReady = createPlots({
+    map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
+    requestRender: scheduleRender,
+    onError: (error) => setErrors("experiment", [{ path: [], msg: error.message }]),
+  });
+  controls.render();
   try {
-    plots = await createPlots({
-      map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
-      requestRender: scheduleRender,
-      onError: (error) => setErrors("experiment", [{ path: [], msg: error.message }]),
-    });
-    scheduleRender();
+    plots = await plotsReady;
+    scheduleRender({ now: true }); // the first drawing: no throttle
   } catch (error) {
     setErrors("experiment", [{ path: [], msg: error.message }]);
   }
