@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install chromium run test test-fast bench load lint format
+.PHONY: install chromium run test test-fast bench bench-page load lint format
 
 install: $(STAMP) chromium
 
@@ -37,6 +37,9 @@ test-fast: install
 
 bench: install
 	$(PY) -m bench
+
+bench-page: install
+	$(PY) -m bench.first_draw
 
 load: install
 	$(PY) -m bench.load

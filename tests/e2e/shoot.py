@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import ROOT, start_server, stop_server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 DRAWN = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
 

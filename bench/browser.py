@@ -1,0 +1,18 @@
+"""Debian's headless Chromium as the browser tests and the page benchmark drive it (Playwright cannot
+download browsers here)."""
+
+from __future__ import annotations
+
+import os
+
+CHROMIUM = os.environ.get("OPTIMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
