@@ -301,12 +301,17 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
   function upgradeToFullBuild() {
     if (build !== "cartesian") return;
     build = "loading";
+    map.dataset.loading = "Loading the 3-D view…"; // css/layout.css dims the map under these words
+    map.setAttribute("aria-busy", "true");
     loadPlotly("full").then((full) => {
       for (const element of [map, loss, lr]) Plotly.purge(element);
       Plotly = full;
       build = "full";
       requestRender();
-    }, onError);
+    }, onError).finally(() => {
+      delete map.dataset.loading;
+      map.removeAttribute("aria-busy");
+    });
   }
 
   function renderMap(grid, surface, results, view, overlays) {

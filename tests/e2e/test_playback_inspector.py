@@ -10,6 +10,7 @@ to the last bit.
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -400,9 +401,14 @@ def test_only_the_3d_view_brings_the_full_plotly_build(page: Page, server_url: s
     open_workbench(page, server_url)
     assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js"]
     page.get_by_test_id("view-select").select_option("3d")
+    # It takes a moment: the map says so meanwhile, and stops saying so once the 3-D view is drawn.
+    expect(page.locator(MAP)).to_have_attribute("data-loading", "Loading the 3-D view…")
+    expect(page.locator(MAP)).to_have_attribute("aria-busy", "true")
     page.wait_for_function(
         f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')", timeout=15_000
     )
+    expect(page.locator(MAP)).not_to_have_attribute("data-loading", re.compile(".*"))
+    expect(page.locator(MAP)).not_to_have_attribute("aria-busy", "true")
     assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js", "plotly.min.js"]
     assert page.evaluate("() => document.querySelector('[data-testid=\"loss-plot\"]').data.length") == 4
 
