@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,10 +22,29 @@ def spec_error_response(err: SpecError, where: str = "body") -> JSONResponse:
     return StrictJSONResponse({"detail": validation_detail(where, err)}, status_code=422)
 
 
-def _clean(errors: list[dict]) -> list[dict]:
-    """Pydantic's errors without the raw input and exception objects, which may not be JSON."""
-    keep = ("loc", "msg", "type")
-    return [{k: e[k] for k in keep if k in e} for e in errors]
+def _request_loc(loc: tuple, body: Any) -> list:
+    """`loc` as the request spells it. Pydantic names the member of a tagged union it validated
+    (["body", "vary", "start", "resolution"]), but the request has no key "start" there, only
+    `"kind": "start"`: that step goes, as in the engine's own errors (["body", "vary", "resolution"])."""
+    node: Any = {"body": body}
+    path = []
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        path.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return path
+
+
+def _clean(errors: list[dict], body: Any) -> list[dict]:
+    """Pydantic's errors at the request's own locations, without the raw input and exception
+    objects, which may not be JSON."""
+    return [{"loc": _request_loc(e["loc"], body), "msg": e["msg"], "type": e["type"]} for e in errors]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -37,7 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
-        return StrictJSONResponse({"detail": _clean(list(err.errors()))}, status_code=422)
+        return StrictJSONResponse({"detail": _clean(list(err.errors()), err.body)}, status_code=422)
 
     @app.exception_handler(Overloaded)
     async def on_overloaded(_: Request, __: Overloaded) -> JSONResponse:

@@ -130,10 +130,11 @@ def test_work_past_the_budget_is_a_422(client: httpx.Client) -> None:
     [
         ({"kind": "param", "values": [0.1, -1]}, ["body", "vary", "values", 1]),
         ({"kind": "param", "name": "momentum_typo", "values": [0.1]}, ["body", "vary", "name"]),
-        ({"kind": "start", "resolution": 129}, ["body", "vary", "start", "resolution"]),
+        ({"kind": "start", "resolution": 129}, ["body", "vary", "resolution"]),  # no union tag in it
+        ({"kind": "grid2", "x": {"name": "lr", "values": []}}, ["body", "vary", "x", "values"]),
         ({"kind": "seed", "seeds": [1]}, ["body", "run", "noise", "std"]),
     ],
-    ids=["bad-value", "unknown-name", "resolution", "seed-without-noise"],
+    ids=["bad-value", "unknown-name", "resolution", "grid2-axis", "seed-without-noise"],
 )
 def test_bad_sweeps_are_422_at_the_field(client: httpx.Client, vary: dict, loc: list) -> None:
     response = client.post("/api/sweeps", json={**LR_SWEEP, "vary": vary})
