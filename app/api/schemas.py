@@ -71,6 +71,9 @@ class CatalogParam(BaseModel):
     choices: list[Any] | None = Field(default=None, description="present for kind `choice`")
     derived: str | None = Field(default=None, description="present when the default comes from the experiment")
     nullable: bool = Field(default=False, description="present (true) when null is a valid value")
+    default_text: str | None = Field(
+        default=None, description="present when the default has no JSON number (`inf`); `default` is then null"
+    )
 
 
 class CatalogEntry(BaseModel):

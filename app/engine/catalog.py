@@ -99,6 +99,9 @@ class Param:
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default}
+        if isinstance(self.default, float) and not math.isfinite(self.default):
+            # JSON has no inf (DAdapt*'s and Prodigy's growth_rate): null, and the value as Python writes it.
+            out |= {"default": None, "default_text": repr(self.default)}
         if self.choices is not None:
             out["choices"] = self.choices
         if self.derived is not None:

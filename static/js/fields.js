@@ -51,6 +51,7 @@ export function fieldShell({ path, label = null, control, reset = null, wide = f
 
 function placeholderFor(spec) {
   if (spec.derived) return "auto";
+  if (spec.default_text) return spec.default_text; // a default JSON cannot hold, e.g. inf
   if (spec.default === null || spec.default === undefined) return spec.nullable ? "None" : "required";
   return formatExact(spec.default);
 }

@@ -130,6 +130,10 @@ def test_the_optimizer_list_is_grouped_by_source_and_filterable(page: Page, serv
     matching = {e["id"] for e in catalog["optimizers"] if "adam" in f"{e['name']} {e['id']} {e['doc']}".lower()}
     assert shown == matching | {"SGD"}  # the current choice stays listed
 
+    # A default JSON cannot carry (growth_rate=inf) is still shown as torch has it.
+    select.select_option("pytorch_optimizer.DAdaptAdam")
+    expect(card.locator("#f-runs-0-optimizer-params-growth_rate")).to_have_attribute("placeholder", "inf")
+
 
 def test_a_scheduler_changes_the_lr_curve(page: Page, server_url: str) -> None:
     open_workbench(page, server_url)

@@ -119,3 +119,9 @@ def test_every_surface_has_its_known_minimum_value_at_its_minima(surface_id: str
 def test_constant_expression_is_refused() -> None:
     with pytest.raises(SpecError, match="depend on x or y"):
         resolve_surface("expression", {"expression": "2 + 3"})
+
+
+def test_an_infinite_default_is_null_with_its_text() -> None:
+    # DAdaptAdam(growth_rate=float("inf")): JSON has no inf, so the catalog says it in words.
+    [growth_rate] = [p for p in catalog().optimizers["pytorch_optimizer.DAdaptAdam"].params if p.name == "growth_rate"]
+    assert growth_rate.describe() == {"name": "growth_rate", "kind": "float", "default": None, "default_text": "inf"}
