@@ -286,7 +286,7 @@ function curveLayout(theme, results, yaxis) {
 /** The plots, drawn from the current grid and results; `render` is cheap to call per frame. */
 export async function createPlots({ map, loss, lr, lossTitle, requestRender, onError }) {
   Plotly = await loadPlotly();
-  let build = "cartesian";
+  let plotlyBuild = "cartesian"; // → "loading" → "full" (upgradeToFullBuild)
   let theme = readTheme();
   let surfaceCache = { grid: null, theme: null, trace: null };
 
@@ -299,14 +299,14 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
 
   /** The 3-D view needs the full build: fetch it once, hand the three plots over to it, draw again. */
   function upgradeToFullBuild() {
-    if (build !== "cartesian") return;
-    build = "loading";
+    if (plotlyBuild !== "cartesian") return;
+    plotlyBuild = "loading";
     map.dataset.loading = "Loading the 3-D view…"; // css/layout.css dims the map under these words
     map.setAttribute("aria-busy", "true");
     loadPlotly("full").then((full) => {
       for (const element of [map, loss, lr]) Plotly.purge(element);
       Plotly = full;
-      build = "full";
+      plotlyBuild = "full";
       requestRender();
     }, onError).finally(() => {
       delete map.dataset.loading;
@@ -315,7 +315,7 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
   }
 
   function renderMap(grid, surface, results, view, overlays) {
-    if (view.mode === "3d" && build !== "full") {
+    if (view.mode === "3d" && plotlyBuild !== "full") {
       upgradeToFullBuild(); // until it is in, the map keeps what it shows
       return;
     }
