@@ -153,6 +153,11 @@ def _resolve_tree(
                 children.append(_resolve_tree(child_spec, m, lr, max_formula_length, depth + 1)[0])
             except SpecError as err:
                 raise err.within("params", "schedulers", i) from None
+            if children[-1].is_plateau:  # torch refuses it too, but names no field
+                raise SpecError(
+                    ("params", "schedulers", i, "id"),
+                    f"{entry.name} cannot hold ReduceLROnPlateau: it calls step() without the loss that one needs",
+                )
         given["schedulers"] = raw
     kwargs = {**_filled_in(entry, given, m, lr, max_formula_length), **user_kwargs}
     return ResolvedScheduler(entry, kwargs, children, spec.interval, spec.steps_per_epoch), user_kwargs

@@ -108,6 +108,16 @@ def test_nested_scheduler_errors_point_inside_the_list() -> None:
     assert caught.value.loc == ("params", "schedulers", 1, "id")
 
 
+@pytest.mark.parametrize("parent", ["SequentialLR", "ChainedScheduler"])
+def test_a_plateau_child_is_refused_at_its_place(parent: str) -> None:
+    sgd = resolve_optimizer(OptimizerSpec(id="SGD"))
+    bad = SchedulerSpec(id=parent, params={"schedulers": [{"id": "StepLR"}, {"id": "ReduceLROnPlateau"}]})
+    with pytest.raises(SpecError) as caught:
+        resolve_scheduler(bad, 100, sgd)
+    assert caught.value.loc == ("params", "schedulers", 1, "id")
+    assert "ReduceLROnPlateau" in caught.value.msg
+
+
 @pytest.mark.parametrize("surface_id", list(SURFACES))
 def test_every_surface_has_its_known_minimum_value_at_its_minima(surface_id: str) -> None:
     surface = resolve_surface(surface_id)
