@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 
+# The page sets this performance mark once the default comparison is fully drawn (static/js/main.js).
+FIRST_DRAWN_JS = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
+
 CHROMIUM = os.environ.get("OPTIMLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

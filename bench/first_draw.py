@@ -25,13 +25,12 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAWN_JS
 from bench.server import start_server, stop_server
 
 GOAL_MS = 1000
 VIEWPORT = {"width": 1440, "height": 900}
 PLOTS = ("contour-plot", "loss-plot", "lr-plot")
-DRAWN = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
 BARE_PATH = "/bench/bare-plotly"  # answered by the browser itself (page.route), never by the server
 
 BARE_DRAWN = "() => performance.getEntriesByName('bare:drawn').length > 0"
@@ -115,13 +114,13 @@ def main(argv: list[str] | None = None) -> int:
             context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
             warm = context.new_page()  # computes the experiment once and captures the figures it drew
             warm.goto(url)
-            warm.wait_for_function(DRAWN, timeout=120_000)
+            warm.wait_for_function(FIRST_DRAWN_JS, timeout=120_000)
             figures = warm.evaluate(FIGURES_JS, list(PLOTS))
             context.close()
             bare_html = bare_page(figures)
             page_times, bare_times = [], []
             for _ in range(args.repeat):  # interleaved, so a noisy moment hits both alike
-                page_times.append(visit(browser, url + "/", DRAWN, PAGE_TIMES_JS))
+                page_times.append(visit(browser, url + "/", FIRST_DRAWN_JS, PAGE_TIMES_JS))
                 bare_times.append(visit(browser, url + BARE_PATH, BARE_DRAWN, BARE_TIMES_JS, bare_html))
             browser.close()
     finally:

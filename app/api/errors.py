@@ -22,15 +22,19 @@ def spec_error_response(err: SpecError, where: str = "body") -> JSONResponse:
     return StrictJSONResponse({"detail": validation_detail(where, err)}, status_code=422)
 
 
-def _request_loc(loc: tuple, body: Any) -> list:
+def _request_loc(loc: tuple[int | str, ...], body: Any) -> list[int | str]:
     """`loc` as the request spells it. Pydantic names the member of a tagged union it validated
-    (["body", "vary", "start", "resolution"]), but the request has no key "start" there, only
-    `"kind": "start"`: that step goes, as in the engine's own errors (["body", "vary", "resolution"])."""
+    (["body", "vary", "start", "resolution"]) where the request only has `"kind": "start"`: that
+    step goes, as in the engine's own errors (["body", "vary", "resolution"]). One per object: in
+    `{"kind": "seed", "seed": 3}` the key after the tag is the request's own "seed"."""
     node: Any = {"body": body}
-    path = []
+    path: list[int | str] = []
+    tag_dropped = False
     for part in loc:
-        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+        if not tag_dropped and isinstance(node, dict) and node.get("kind") == part:
+            tag_dropped = True
             continue
+        tag_dropped = False
         path.append(part)
         if isinstance(node, dict):
             node = node.get(part)

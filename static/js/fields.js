@@ -1,6 +1,7 @@
 // Form fields, one widget per hyperparameter `kind` (SPEC §6), generated from catalog params
-// ({name, kind, default, choices?, derived?, nullable?}). A field shows torch's default as its
-// placeholder, marks a changed value, resets to the default, and shows errors next to itself.
+// ({name, kind, default, choices?, derived?, nullable?, default_text?}). A field shows torch's
+// default as its placeholder, marks a changed value, resets to the default, and shows errors next
+// to itself.
 // Values flow out through `onChange(value)`, where `undefined` means "torch's default".
 
 import { formatExact } from "./format.js";

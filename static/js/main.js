@@ -27,7 +27,7 @@ const GRID_RESOLUTION = 120;
 const GRID_CACHE_SIZE = 24;
 /** A performance mark tests (and curious users) can read: the default comparison fully drawn. */
 const FIRST_DRAW_MARK = "optimlab:first-draw";
-/** …and how long the frame that drew it took (Plotly's first drawing is most of it). */
+/** …and how long the JavaScript of the frame that drew it took (Plotly's first drawing, mostly). */
 const FIRST_FRAME_MEASURE = "optimlab:first-frame";
 
 const byId = (id) => document.getElementById(id);
@@ -249,20 +249,21 @@ async function main() {
   byId("export-json").addEventListener("click", () => exportJson(shown.results));
   byId("export-csv").addEventListener("click", () => exportCsv(shown.results));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
-  // The sweep panel; its seed bands reach the plots as `shown.overlays`.
-  createSweeps({
-    store, catalog, shown, requestRender: scheduleRender,
-    root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
-  });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
-  // Plotly.js, and build the controls while it compiles.
+  // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
   loadGrid();
   runExperiment();
   const plotsReady = createPlots({
     map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
+    build: state.view.mode === "3d" ? "full" : "cartesian",
     requestRender: scheduleRender,
-    onError: (error) => setErrors("experiment", [{ path: [], msg: error.message }]),
+    onError: (error) => sharing.notice(`The 3-D view could not be shown: ${error.message}`),
+  });
+  // The sweep panel (a link's seed bands start sweeping now); its bands reach the plots as `shown.overlays`.
+  createSweeps({
+    store, catalog, shown, requestRender: scheduleRender,
+    root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
   });
   controls.render();
   try {

@@ -29,10 +29,14 @@ export function loadPlotly(build = "cartesian") {
       const start = performance.now();
       // `load` fires in the same task as the script ran, so this is its own Plotly.
       script.addEventListener("load", () => {
-        performance.measure(`optimlab:plotly-${build}`, { start }); // its start-up, for tests and the curious
         resolve(window.Plotly);
+        performance.measure(`optimlab:plotly-${build}`, { start }); // its start-up, for tests and the curious
       });
-      script.addEventListener("error", () => reject(new Error("Plotly.js could not be loaded.")));
+      script.addEventListener("error", () => {
+        loadingBuilds.delete(build); // the next ask tries again
+        script.remove();
+        reject(new Error("Plotly.js could not be loaded."));
+      });
       document.head.append(script);
     }));
   }
@@ -283,10 +287,16 @@ function curveLayout(theme, results, yaxis) {
   };
 }
 
-/** The plots, drawn from the current grid and results; `render` is cheap to call per frame. */
-export async function createPlots({ map, loss, lr, lossTitle, requestRender, onError }) {
-  Plotly = await loadPlotly();
-  let plotlyBuild = "cartesian"; // → "loading" → "full" (upgradeToFullBuild)
+/**
+ * The plots, drawn from the current grid and results; `render` is cheap to call per frame.
+ * `build`: the Plotly.js build to start with ("full" when the page opens in the 3-D view);
+ * `requestRender({now})` asks for a render once the full build has come; `onError(error)` says it
+ * could not come.
+ */
+export async function createPlots({ map, loss, lr, lossTitle, requestRender, onError, build = "cartesian" }) {
+  Plotly = await loadPlotly(build);
+  let plotlyBuild = build; // "cartesian" → "loading" → "full"
+  let arrivedFull = null; // the full build, from its arrival until the render that hands the plots over
   let theme = readTheme();
   let surfaceCache = { grid: null, theme: null, trace: null };
 
@@ -297,28 +307,47 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     return surfaceCache.trace;
   }
 
-  /** The 3-D view needs the full build: fetch it once, hand the three plots over to it, draw again. */
+  /** While the full build loads for the 3-D view, the map says so (css/layout.css dims it under the words). */
+  function showLoading(loading) {
+    if (loading) {
+      map.dataset.loading = "Loading the 3-D view…";
+      map.setAttribute("aria-busy", "true");
+    } else {
+      delete map.dataset.loading;
+      map.removeAttribute("aria-busy");
+    }
+  }
+
+  /** The 3-D view needs the full build: fetch it once; the next render hands the plots over to it. */
   function upgradeToFullBuild() {
     if (plotlyBuild !== "cartesian") return;
     plotlyBuild = "loading";
-    map.dataset.loading = "Loading the 3-D view…"; // css/layout.css dims the map under these words
-    map.setAttribute("aria-busy", "true");
     loadPlotly("full").then((full) => {
-      for (const element of [map, loss, lr]) Plotly.purge(element);
-      Plotly = full;
-      plotlyBuild = "full";
-      requestRender();
-    }, onError).finally(() => {
-      delete map.dataset.loading;
-      map.removeAttribute("aria-busy");
+      arrivedFull = full;
+      requestRender({ now: true });
+    }, (error) => {
+      plotlyBuild = "cartesian"; // the next switch to 3-D tries again
+      showLoading(false);
+      onError(error);
     });
+  }
+
+  /** Purge the plots with the build that drew them, for the full one to draw them in this same task. */
+  function handOverToFullBuild() {
+    for (const element of [map, loss, lr]) Plotly.purge(element);
+    Plotly = arrivedFull;
+    arrivedFull = null;
+    plotlyBuild = "full";
+    showLoading(false);
   }
 
   function renderMap(grid, surface, results, view, overlays) {
     if (view.mode === "3d" && plotlyBuild !== "full") {
       upgradeToFullBuild(); // until it is in, the map keeps what it shows
+      showLoading(true);
       return;
     }
+    if (plotlyBuild === "loading") showLoading(false); // back in 2-D before the full build came
     const contour = grid ? surfaceTrace(grid) : null; // a new trace for a new grid or theme
     if (view.mode === "multiples" || view.mode === "3d") {
       const build = view.mode === "3d" ? surfaceFigure : multiplesFigure;
@@ -393,6 +422,7 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     /** `view`: the state's view (mode and cursor); the overlay at the newest step when omitted. */
     /** `overlays`: extra traces {map, loss} (seed bands), drawn in the overlay view. */
     render({ grid, surface, results, view = { mode: "overlay", cursor: null }, overlays = null }) {
+      if (arrivedFull) handOverToFullBuild();
       renderMap(grid, surface, results, view, overlays);
       renderCurves(results, view, overlays);
     },

@@ -66,6 +66,7 @@ export function createStartMover({ store, getPlots, map, target, hint, labelOf }
 
   /** While dragging, move the start rings on the map at once; the paths follow when the re-run streams. */
   function showStarts() {
+    if (!map.data) return; // not drawn (yet, or again)
     const starts = runs().map((run) => run.start);
     let i = 0;
     const data = map.data.map((trace) => {
@@ -99,6 +100,7 @@ export function createStartMover({ store, getPlots, map, target, hint, labelOf }
   }, { capture: true, passive: true });
 
   map.addEventListener("pointermove", (event) => {
+    if (press && !press.subplot.element.isConnected) press = null; // the map was drawn anew under the press
     if (press?.keys) {
       if (Math.hypot(event.clientX - press.x, event.clientY - press.y) < CLICK_SLOP && !press.moved) return;
       press.moved = true;
@@ -114,6 +116,10 @@ export function createStartMover({ store, getPlots, map, target, hint, labelOf }
 
   window.addEventListener("pointerup", (event) => {
     if (!press || !event.isPrimary) return;
+    if (!press.subplot.element.isConnected) {
+      press = null;
+      return;
+    }
     const { subplot, keys } = press;
     const point = toData(subplot, event.clientX, event.clientY);
     const still = Math.hypot(event.clientX - press.x, event.clientY - press.y) < CLICK_SLOP;

@@ -143,12 +143,11 @@ export function runOptions(experiment, catalog) {
   return experiment.runs.map((run, i) => ({ value: run.key, text: `${i + 1}. ${runLabel(run, catalog)}` }));
 }
 
-
 // ---- drawing ----
 
 let plotly = null;
 
-/** Plotly.js, once the page has it (plots.js loads it once). */
+/** Plotly.js's cartesian build (plots.js loads it once): the sweep charts stay on it when the 3-D view brings the full one. */
 export async function getPlotly() {
   plotly ??= await loadPlotly();
   return plotly;

@@ -212,7 +212,7 @@ function readBands(raw, byIndex, notes) {
   for (const index of raw) {
     const run = Number.isInteger(index) ? byIndex[index] : null;
     if (run && isNoisy(run)) keys.push(run.key);
-    else notes.push(`seed band of run ${Number.isInteger(index) ? index + 1 : show(index)} (no such run, or no noise)`);
+    else notes.push(`seed band of run ${Number.isInteger(index) && index >= 0 ? index + 1 : show(index)} (no such run, or no noise)`);
   }
   return keys;
 }

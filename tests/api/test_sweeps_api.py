@@ -132,9 +132,10 @@ def test_work_past_the_budget_is_a_422(client: httpx.Client) -> None:
         ({"kind": "param", "name": "momentum_typo", "values": [0.1]}, ["body", "vary", "name"]),
         ({"kind": "start", "resolution": 129}, ["body", "vary", "resolution"]),  # no union tag in it
         ({"kind": "grid2", "x": {"name": "lr", "values": []}}, ["body", "vary", "x", "values"]),
+        ({"kind": "seed", "seed": 3}, ["body", "vary", "seeds"]),  # a key named like the tag: "seeds" missing
         ({"kind": "seed", "seeds": [1]}, ["body", "run", "noise", "std"]),
     ],
-    ids=["bad-value", "unknown-name", "resolution", "grid2-axis", "seed-without-noise"],
+    ids=["bad-value", "unknown-name", "resolution", "grid2-axis", "tag-named-key", "seed-without-noise"],
 )
 def test_bad_sweeps_are_422_at_the_field(client: httpx.Client, vary: dict, loc: list) -> None:
     response = client.post("/api/sweeps", json={**LR_SWEEP, "vary": vary})

@@ -11,10 +11,8 @@ from contextlib import contextmanager
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAWN_JS
 from tests.conftest import ROOT, start_server, stop_server
-
-DRAWN = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
 
 
 @contextmanager
@@ -36,7 +34,7 @@ def open_drawn(browser: Browser, url: str, width: int, height: int) -> Page:
     """A light-scheme page of this size at `url`, once the default comparison's paths are drawn."""
     page = browser.new_page(viewport={"width": width, "height": height}, color_scheme="light")
     page.goto(url)
-    page.wait_for_function(DRAWN, timeout=60_000)
+    page.wait_for_function(FIRST_DRAWN_JS, timeout=60_000)
     return page
 
 

@@ -427,8 +427,21 @@ def test_only_the_3d_view_brings_the_full_plotly_build(page: Page, server_url: s
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)
     page.wait_for_function(f"() => ({CURSOR_JS})().scrubber < 200", timeout=5_000)
+    hash_2d = page.evaluate("() => location.hash")
     page.get_by_test_id("view-select").select_option("3d")
     page.wait_for_function(
         f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')", timeout=15_000
     )
     assert page.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly-cartesian.min.js", "plotly.min.js"]
+
+    # A link that opens in 3-D starts with the full build alone.
+    page.wait_for_function("h => location.hash !== h", arg=hash_2d)
+    linked = page.context.new_page()
+    try:
+        linked.goto(page.url)
+        linked.wait_for_function(
+            f"() => (document.querySelector('{MAP}').data || []).some(t => t.type === 'surface')", timeout=15_000
+        )
+        assert linked.evaluate(PLOTLY_SCRIPTS_JS) == ["plotly.min.js"]
+    finally:
+        linked.close()
