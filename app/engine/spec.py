@@ -67,11 +67,13 @@ class RunSpec(StrictModel):
     noise: NoiseSpec | None = None
 
 
+# The server's limits are settings (app/settings.py, OPTIMLAB_MAX_*), so the schema names them rather than
+# fixing numbers; GET /api/catalog gives this server's values under `limits`.
 class ExperimentSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(default=500, ge=1, strict=True)
+    steps: int = Field(default=500, ge=1, strict=True, description="At most the server's `limits.max_steps`.")
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
-    runs: list[RunSpec] = Field(min_length=1)
+    runs: list[RunSpec] = Field(min_length=1, description="At most the server's `limits.max_runs`.")
     record_state: bool = Field(default=False, strict=True)
 
 
@@ -129,7 +131,10 @@ Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminat
 
 class SweepSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(default=300, ge=1, strict=True)
+    steps: int = Field(
+        default=300, ge=1, strict=True,
+        description="At most the server's `limits.max_steps`; cells × steps at most `limits.max_sweep_work`.",
+    )  # fmt: skip
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
     run: RunSpec
     vary: Vary
