@@ -293,3 +293,17 @@ def test_question_mark_shows_the_keyboard_shortcuts_and_esc_closes_them(page: Pa
     page.keyboard.press("?")
     expect(dialog).to_be_hidden()
     expect(field).to_have_value("?")
+
+
+def test_the_map_says_it_is_loading_until_plotly_draws(page: Page, server_url: str) -> None:
+    # Hold Plotly.js back: until it draws, the empty map says what is coming (css/layout.css).
+    held = []
+    page.route("**/static/vendor/plotly-cartesian.min.js", lambda route: held.append(route))
+    page.goto(server_url)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"summary-table\"] tbody tr')")
+    loading = f"() => getComputedStyle(document.querySelector('{MAP}'), '::after').content"
+    assert page.evaluate(loading) == '"Loading the plots…"'
+    assert held, "Plotly.js was asked for"
+    for route in held:
+        route.continue_()
+    page.wait_for_function(f"() => ({loading})() === 'none'", timeout=20_000)
