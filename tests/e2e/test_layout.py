@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT
 
@@ -295,15 +295,21 @@ def test_question_mark_shows_the_keyboard_shortcuts_and_esc_closes_them(page: Pa
     expect(field).to_have_value("?")
 
 
-def test_the_map_says_it_is_loading_until_plotly_draws(page: Page, server_url: str) -> None:
-    # Hold Plotly.js back: until it draws, the empty map says what is coming (css/layout.css).
-    held = []
-    page.route("**/static/vendor/plotly-cartesian.min.js", lambda route: held.append(route))
-    page.goto(server_url)
-    page.wait_for_function("() => document.querySelector('[data-testid=\"summary-table\"] tbody tr')")
-    loading = f"() => getComputedStyle(document.querySelector('{MAP}'), '::after').content"
-    assert page.evaluate(loading) == '"Loading the plots…"'
-    assert held, "Plotly.js was asked for"
-    for route in held:
-        route.continue_()
-    page.wait_for_function(f"() => ({loading})() === 'none'", timeout=20_000)
+def test_the_map_says_it_is_loading_until_plotly_draws(browser: Browser, server_url: str) -> None:
+    # Hold Plotly.js back: until it draws, the empty map says what is coming (css/layout.css). A context
+    # of its own, so nothing is cached and the request for Plotly.js is made (and held) here.
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        held = []
+        page.route("**/static/vendor/plotly-cartesian.min.js", lambda route: held.append(route))
+        page.goto(server_url, wait_until="domcontentloaded")  # "load" would wait for the held script
+        page.wait_for_function("() => document.querySelector('[data-testid=\"summary-table\"] tbody tr')")
+        loading = f"() => getComputedStyle(document.querySelector('{MAP}'), '::after').content"
+        assert page.evaluate(loading) == '"Loading the plots…"'
+        assert held, "Plotly.js was asked for"
+        for route in held:
+            route.continue_()
+        page.wait_for_function(f"() => ({loading})() === 'none'", timeout=20_000)
+    finally:
+        context.close()
