@@ -12,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from bench.browser import FIRST_DRAWN_JS
 from tests.e2e.conftest import PageLog
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +59,8 @@ def trace_count(page: Page, testid: str) -> int:
 def test_default_comparison_draws_four_full_paths(page: Page, server_url: str, capsys) -> None:
     page.goto(server_url)
     wait_drawn(page)
+    # The paths can be drawn a frame before the surface grid is in; the mark waits for both.
+    page.wait_for_function(FIRST_DRAWN_JS)
     timings = page.evaluate(
         """() => Object.fromEntries(["first-draw", "plotly-cartesian", "first-frame"].map(name => {
              const entry = performance.getEntriesByName(`optimlab:${name}`)[0];
