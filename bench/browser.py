@@ -7,6 +7,12 @@ import os
 
 # The page sets this performance mark once the default comparison is fully drawn (static/js/main.js).
 FIRST_DRAWN_JS = "() => performance.getEntriesByName('optimlab:first-draw').length > 0"
+# ...and then, in ms: when (after navigation), Plotly.js's start-up and the JavaScript of the frame that drew.
+FIRST_DRAW_TIMES_JS = """() => {
+  const entry = (name) => performance.getEntriesByName(`optimlab:${name}`)[0];
+  return {drawn: entry("first-draw").startTime, plotly: entry("plotly-cartesian").duration,
+          frame: entry("first-frame").duration};
+}"""
 
 CHROMIUM = os.environ.get("OPTIMLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAWN_JS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAW_TIMES_JS, FIRST_DRAWN_JS
 from bench.server import start_server, stop_server
 
 GOAL_MS = 1000
@@ -41,12 +41,6 @@ FIGURES_JS = """(ids) => ids.map(id => {
   const box = plot.getBoundingClientRect();
   return {data: plot.data, layout: plot.layout, width: box.width, height: box.height};
 })"""
-
-PAGE_TIMES_JS = """() => {
-  const entry = (name) => performance.getEntriesByName(`optimlab:${name}`)[0];
-  return {drawn: entry("first-draw").startTime, plotly: entry("plotly-cartesian").duration,
-          frame: entry("first-frame").duration};
-}"""
 
 BARE_TIMES_JS = """() => {
   const at = (name) => performance.getEntriesByName(name)[0].startTime;
@@ -120,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             bare_html = bare_page(figures)
             page_times, bare_times = [], []
             for _ in range(args.repeat):  # interleaved, so a noisy moment hits both alike
-                page_times.append(visit(browser, url + "/", FIRST_DRAWN_JS, PAGE_TIMES_JS))
+                page_times.append(visit(browser, url + "/", FIRST_DRAWN_JS, FIRST_DRAW_TIMES_JS))
                 bare_times.append(visit(browser, url + BARE_PATH, BARE_DRAWN, BARE_TIMES_JS, bare_html))
             browser.close()
     finally:
