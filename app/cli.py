@@ -1,7 +1,7 @@
 """The `optimlab` command: serve the page, or run and export experiments without a server.
 
     optimlab serve [--host 127.0.0.1] [--port 8000] [--open]
-    optimlab run exp.json          # the SPEC §6 stream events as NDJSON on stdout
+    optimlab run exp.json          # the design.md §6 stream events as NDJSON on stdout
     optimlab code exp.json         # the plain-PyTorch script of the experiment's first run
 
 `exp.json` holds a request body of POST /api/experiments (`-` reads it from standard input). A file

@@ -1,4 +1,4 @@
-"""The engine from a notebook (SPEC §9): `run(...)` and `sweep(...)`, no server needed.
+"""The engine from a notebook (design.md §9): `run(...)` and `sweep(...)`, no server needed.
 
     from app import run, sweep
     result = run(surface={"id": "rosenbrock"}, steps=300,

@@ -1,4 +1,4 @@
-"""The engine against the plain PyTorch loop a user would write from SPEC §2, timed in the same process.
+"""The engine against the plain PyTorch loop a user would write from design.md §2, timed in the same process.
 
 The plain loop is the one the tests hold the engine to (tests/reference.py), so "identical arrays"
 here and "bit for bit" there mean the same thing.

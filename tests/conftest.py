@@ -1,4 +1,4 @@
-"""Shared fixtures: a real uvicorn server on a free port, as the SPEC's outside checks see it, and a
+"""Shared fixtures: a real uvicorn server on a free port, as outside checks see it, and a
 client of it. The server is started as the load check starts its own (bench/server.py)."""
 
 from __future__ import annotations

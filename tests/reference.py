@@ -1,8 +1,8 @@
-"""The plain PyTorch loop a user would write from SPEC §2, and the surfaces of SPEC §3, by hand.
+"""The plain PyTorch loop a user would write from design.md §2, and the surfaces of design.md §3, by hand.
 
 The yardstick the engine is held to: the unit tests compare the engine with it bit for bit and
-`make bench` times the engine against it. It is written from the SPEC's text, not copied from the
-engine, and never calls it, so a mismatch is a real deviation.
+`make bench` times the engine against it. It is written from the contract's text (docs/design.md
+§2), not copied from the engine, and never calls it, so a mismatch is a real deviation.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 pi, e = math.pi, math.e
 cos, exp, sqrt = torch.cos, torch.exp, torch.sqrt
 
-# SPEC §3, written by hand: f(x, y).
+# design.md §3, written by hand: f(x, y).
 REFERENCE_SURFACES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "quadratic": lambda x, y: 0.5 * (1 * (x * 1.0 + y * 0.0) ** 2 + 10 * (-x * 0.0 + y * 1.0) ** 2),
     "rosenbrock": lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
@@ -48,7 +48,7 @@ class Trajectory(NamedTuple):
 
 
 def optimizer_class(optimizer_id: str) -> type[torch.optim.Optimizer]:
-    """SPEC §4's ids: a bare `torch.optim` class name, or `pytorch_optimizer.<ClassName>`."""
+    """design.md §4's ids: a bare `torch.optim` class name, or `pytorch_optimizer.<ClassName>`."""
     module, _, name = optimizer_id.rpartition(".")
     return getattr(importlib.import_module(module or "torch.optim"), name)
 
@@ -63,7 +63,7 @@ def reference_run(
     steps_per_epoch: int = 1,
     noise: dict[str, Any] | None = None,
 ) -> Trajectory:
-    """SPEC §2 line by line, with §4's seeding and eval-mode records.
+    """design.md §2 line by line, with §4's seeding and eval-mode records.
 
     `scheduler` builds the scheduler on the optimizer (None: no scheduler); it is called every
     `steps_per_epoch` steps. `noise` is the request's `{"std", "seed"}`.
@@ -74,7 +74,7 @@ def reference_run(
         return f_xy(p[0], p[1])
 
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    torch.manual_seed(0)  # SPEC §4: a random optimizer is seeded before it is built
+    torch.manual_seed(0)  # design.md §4: a random optimizer is seeded before it is built
     opt = optimizer_class(optimizer)([p], **params)
     sched = scheduler(opt) if scheduler is not None else None
     plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)

@@ -1,4 +1,4 @@
-"""POST /api/code: the standalone plain-PyTorch script for one run (SPEC §8)."""
+"""POST /api/code: the standalone plain-PyTorch script for one run (design.md §8)."""
 
 from __future__ import annotations
 

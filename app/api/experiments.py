@@ -46,6 +46,6 @@ add_computation_routes(
     prepare=prepare_experiment,
     iterate=iterate,
     collect=collect,
-    description="Run every run of the experiment and return the whole result (SPEC §6).",
+    description="Run every run of the experiment and return the whole result (design.md §6).",
     stream_description="The same result as NDJSON: `experiment`, `points` chunks, `run_end` per run, then `done`.",
 )

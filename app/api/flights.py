@@ -1,6 +1,6 @@
 """Identical computations run once: a single-flight cache of encoded stream events.
 
-Runs and sweeps are deterministic (SPEC §2: same request, same bytes), so when thirty students open
+Runs and sweeps are deterministic (design.md §2: same request, same bytes), so when thirty students open
 the same lesson, one computation serves them all: requests that arrive while it runs follow it event
 by event, and later ones replay its events from a cache bounded in bytes. A computation stops as
 soon as its last follower hangs up.
@@ -64,7 +64,7 @@ class FlightCache:
             self.pool.check()
             self.computed += 1
             events = encoded(computation())
-            # The first event costs nothing to make (SPEC §6: it comes before any computation), so it
+            # The first event costs nothing to make (design.md §6: it comes before any computation), so it
             # is taken here, on the event loop, and reaches the client even while every worker is busy.
             flight = Flight([next(events)])
             self.flights[key] = flight

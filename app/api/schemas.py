@@ -1,7 +1,7 @@
-"""Response models: what each SPEC §6 route sends, for /docs and for schema checks (schemathesis).
+"""Response models: what each design.md §6 route sends, for /docs and for schema checks (schemathesis).
 
 The request models are the engine's own (app/engine/spec.py). These describe the responses as they
-are sent, extra fields beyond the SPEC included. Large results are not re-validated against them on
+are sent, extra fields beyond the contract included. Large results are not re-validated against them on
 every request: the routes declare them with `responses={200: {"model": ...}}` and send the engine's
 dicts as they are. A field that is only sometimes present is `... | None = None`.
 """

@@ -129,7 +129,7 @@ class Entry:
 
     @property
     def records_eval_point(self) -> bool:
-        """Schedule-free optimizers train at one point and evaluate at another; SPEC §4 records the latter."""
+        """Schedule-free optimizers train at one point and evaluate at another; design.md §4 records the latter."""
         return all(callable(getattr(self.cls, mode, None)) for mode in ("eval", "train"))
 
     def param(self, name: str) -> Param | None:
@@ -319,7 +319,7 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 
 # torch's global random generator is one per process, shared by every worker thread. Whoever seeds it, or
 # steps an optimizer that draws from it, holds this lock: concurrent requests never interleave their draws
-# (SPEC §2: the same request gives the same bytes).
+# (design.md §2: the same request gives the same bytes).
 TORCH_RNG = threading.RLock()
 
 
@@ -345,7 +345,7 @@ def _probe_steps(cls: type, precomputed: bool, seed: int) -> bytes:
     modes = all(callable(getattr(opt, mode, None)) for mode in ("eval", "train"))
     points = []
     for _ in range(3):
-        if modes:  # records happen in eval mode (SPEC §4), before the first step too
+        if modes:  # records happen in eval mode (design.md §4), before the first step too
             opt.eval()
             opt.train()
         if precomputed:

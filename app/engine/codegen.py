@@ -1,6 +1,6 @@
-"""The plain-PyTorch script for one run (SPEC §8): readable, standalone, and exact.
+"""The plain-PyTorch script for one run (design.md §8): readable, standalone, and exact.
 
-The script is the SPEC §2 loop written out by hand, with the surface printed from the same formula
+The script is the design.md §2 loop written out by hand, with the surface printed from the same formula
 tree the engine evaluates and the optimizer and scheduler built with the exact keyword arguments the
 engine passes. Running it prints the trajectory as JSON lines equal to the API's arrays.
 """
@@ -98,7 +98,7 @@ def _scheduler_lines(scheduler: ResolvedScheduler, name: str, lines: list[str]) 
 
 
 def _scheduler_step(scheduler: ResolvedScheduler | None) -> tuple[str, str]:
-    """The loop's prelude and the scheduler call after each step (SPEC §2 intervals, plateau mean)."""
+    """The loop's prelude and the scheduler call after each step (design.md §2 intervals, plateau mean)."""
     if scheduler is None:
         return "", ""
     indent = "    "

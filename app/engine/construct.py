@@ -112,7 +112,7 @@ class ResolvedScheduler:
 
 
 def scheduler_calls(steps: int, spec: SchedulerSpec) -> int:
-    """m in SPEC §2: how many times the scheduler is called over the run."""
+    """m in design.md §2: how many times the scheduler is called over the run."""
     return steps if spec.interval == "step" else steps // spec.steps_per_epoch
 
 

@@ -4,7 +4,7 @@ Custom surfaces, the built-in surfaces and `lr_lambda` formulas are all written 
 is parsed by hand — never `eval` — into a tree whose variable-free parts are folded into Python
 floats at parse time. `Formula.evaluate` and the source from `Formula.to_python` then perform the
 same operations in the same order on the same operand types, which is what lets an exported
-plain-PyTorch script reproduce the engine to the last bit (SPEC §8).
+plain-PyTorch script reproduce the engine to the last bit (design.md §8).
 
 Folding follows IEEE arithmetic rather than Python's exceptions, so a constant part never raises
 and never hangs: `1/0` folds to `inf`, `0/0` and `log(-1)` to `nan`, `9**9**9**9` to `inf` — the

@@ -1,6 +1,6 @@
-"""The SPEC §2 loop for the runs of one experiment, advanced in lockstep and yielded in chunks.
+"""The design.md §2 loop for the runs of one experiment, advanced in lockstep and yielded in chunks.
 
-Exactness comes first: every number equals what a plain PyTorch loop written from SPEC §2 gives.
+Exactness comes first: every number equals what a plain PyTorch loop written from design.md §2 gives.
 Speed comes from doing less, never from doing it differently:
 
 - f(p) is evaluated once per step: the loss recorded after step k is the loss the closure of step
@@ -255,7 +255,7 @@ class LiveRun:
         self.surface = surface
         self.p = torch.tensor(prepared.start, dtype=torch.float64, requires_grad=True)
         with TORCH_RNG:
-            torch.manual_seed(0)  # SPEC §4: an optimizer that draws random numbers is seeded before it is built
+            torch.manual_seed(0)  # design.md §4: an optimizer that draws random numbers is seeded before it is built
             self.optimizer = prepared.optimizer.build(self.p)
             # Runs step in turn: one that draws from torch's global generator keeps its own stream.
             self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
@@ -298,7 +298,7 @@ class LiveRun:
             self.p.grad.add_(self.noise_std * torch.randn(2, generator=self.generator, dtype=torch.float64))
 
     def closure(self) -> torch.Tensor:
-        """The SPEC §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
+        """The design.md §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
         self.budget.spend()
         self.optimizer.zero_grad()
         loss = self.surface(self.p)
@@ -394,7 +394,7 @@ class Recorder:
         self.known = [0] * runs  # records whose loss is known
 
     def first_bad_record(self, run: int, lr: list[float], start: int, stop: int) -> int | None:
-        """The first record in [start, stop) that is not finite or out of bounds (SPEC §2 divergence).
+        """The first record in [start, stop) that is not finite or out of bounds (design.md §2 divergence).
 
         A non-finite learning rate counts too (a LambdaLR formula can overflow): JSON cannot carry it.
         """
@@ -407,7 +407,7 @@ class Recorder:
 
 
 def summarize(surface: Surface, tolerance: float, x: list[float], y: list[float], loss: list[float]) -> dict[str, Any]:
-    """final loss, best loss, steps to tolerance and distance to the nearest minimum (SPEC §6)."""
+    """final loss, best loss, steps to tolerance and distance to the nearest minimum (design.md §6)."""
     if not loss:
         return {
             "final_loss": None,
@@ -491,7 +491,7 @@ class Lockstep:
         return self._rows[key]
 
     def _guarded_step(self, run: LiveRun, k: int, closure: Callable[[], torch.Tensor]) -> None:
-        """A step (or scheduler) that raises ends this run only (SPEC §2); the others go on."""
+        """A step (or scheduler) that raises ends this run only (design.md §2); the others go on."""
         rec = self.recorder
         try:
             step_loss = run.step(k, closure)
@@ -584,7 +584,7 @@ class Lockstep:
 
 
 def iterate_experiment(experiment: PreparedExperiment, chunk_seconds: float = 0.05) -> Iterator[Event]:
-    """The experiment as SPEC §6 stream events; stops computing as soon as the consumer stops."""
+    """The experiment as design.md §6 stream events; stops computing as soon as the consumer stops."""
     yield ExperimentStarted(
         experiment.steps,
         experiment.surface.describe(),
@@ -614,7 +614,7 @@ def iterate_experiment(experiment: PreparedExperiment, chunk_seconds: float = 0.
 
 
 def collect(events: Iterator[Event]) -> dict[str, Any]:
-    """The whole result document (SPEC §6) from the stream events: one code path for both."""
+    """The whole result document (design.md §6) from the stream events: one code path for both."""
     result: dict[str, Any] = {}
     runs: list[dict[str, Any]] = []
     for event in events:

@@ -77,7 +77,7 @@ class ExperimentSpec(StrictModel):
     record_state: bool = Field(default=False, strict=True)
 
 
-# --- sweeps (SPEC §6 "Sweep request") ---------------------------------------------------------------
+# --- sweeps (design.md §6 "Sweep request") ---------------------------------------------------------------
 
 MAX_SWEEP_RESOLUTION = 128
 MAX_SWEEP_VALUES = 256

@@ -1,4 +1,4 @@
-"""Sweeps (SPEC §6): one run repeated over a grid of starts, hyperparameter values or noise seeds.
+"""Sweeps (design.md §6): one run repeated over a grid of starts, hyperparameter values or noise seeds.
 
 Exactness is the contract: every cell equals what the same run gives alone through `run_experiment`
 (status, final point, final loss, steps to tolerance), bit for bit. Speed comes from batching, and
@@ -16,7 +16,7 @@ only where batching provably changes no bit:
   its formula has an op whose vectorised kernel rounds differently (`uses_vector_unsafe_ops`); then
   each cell is evaluated on its own (2,) leaf, as a lone run does.
 - Noise: a run's generator is seeded with its noise seed and draws once per step, so cells that share
-  a seed draw the same numbers. One generator per distinct seed draws the numbers of SPEC §2's
+  a seed draw the same numbers. One generator per distinct seed draws the numbers of design.md §2's
   `randn(2)` per step, and each row gets its seed's draw. They are drawn seven steps at a time:
   torch's CPU `randn` makes fewer than 16 numbers one by one, so `randn(14)` is seven `randn(2)` in a
   row (tests/unit/test_sweeps.py holds torch to it), at a seventh of the calls.
@@ -29,7 +29,7 @@ only where batching provably changes no bit:
 
 Everything else (LBFGS, Adafactor, the rest of the zoo and any optimizer not verified element-wise, ReduceLROnPlateau,
 schedulers outside torch or differing between cells) runs as independent runs through
-runs.Lockstep — the one implementation of the SPEC §2 loop — in chunks that bound memory.
+runs.Lockstep — the one implementation of the design.md §2 loop — in chunks that bound memory.
 """
 
 from __future__ import annotations
@@ -334,7 +334,7 @@ class Outcomes:
 
 
 class Tracker:
-    """The SPEC §2 record checks for B rows at once, keeping only what a sweep reports.
+    """The design.md §2 record checks for B rows at once, keeping only what a sweep reports.
 
     Record k of a live row is good when its loss, point and learning rate are finite and the point is
     within bounds; the first bad record stops the row as diverged at k (its records end at k - 1).
@@ -441,7 +441,7 @@ class BatchedCells:
             for leaf, group in zip(self.leaves, members, strict=True)
         ]
         with TORCH_RNG:
-            torch.manual_seed(0)  # as a lone run does before building its optimizer (SPEC §4)
+            torch.manual_seed(0)  # as a lone run does before building its optimizer (design.md §4)
             self.optimizer = first.optimizer.entry.cls(param_groups, **first.optimizer.kwargs)
         self.schedule = first.scheduler
         self.scheduler = first.scheduler.build(self.optimizer) if first.scheduler is not None else None
@@ -476,7 +476,7 @@ class BatchedCells:
         losses = torch.empty(len(points), dtype=torch.float64)
         grads = torch.empty_like(points)
         for row in range(len(points)):
-            p = points[row].clone().requires_grad_(True)  # a (2,) leaf, as in SPEC §2
+            p = points[row].clone().requires_grad_(True)  # a (2,) leaf, as in design.md §2
             loss = self.surface(p)
             loss.backward()
             assert p.grad is not None
@@ -508,7 +508,7 @@ class BatchedCells:
         self.scheduler.step()
 
     def advance(self, deadline: float) -> Iterator[int]:
-        """SPEC §2 for every row at once; yields each completed step number. Past `deadline` (the server's
+        """design.md §2 for every row at once; yields each completed step number. Past `deadline` (the server's
         time budget) every live row fails at the next step, as a lone run out of time does."""
         tracker = self.tracker
         lr_ok = self.lr_ok()
@@ -640,7 +640,7 @@ def _percentiles(paths: list[tuple[list[float], list[float], list[float]]]) -> d
 
 
 def build_result(sweep: PreparedSweep, out: Outcomes) -> dict[str, Any]:
-    """The SPEC §6 sweep result; a diverged cell's final loss is null."""
+    """The design.md §6 sweep result; a diverged cell's final loss is null."""
     final_loss = [None if s == "diverged" else v for s, v in zip(out.status, out.final_loss, strict=True)]
     head = {"kind": sweep.kind, "surface": sweep.surface.describe(), "steps": sweep.steps}
     if sweep.kind == "param":

@@ -1,4 +1,4 @@
-// The HTTP API (SPEC §6): JSON requests and the NDJSON experiment stream.
+// The HTTP API (design.md §6): JSON requests and the NDJSON experiment stream.
 // Every call takes an AbortSignal so a superseded request stops the server's work too.
 
 /** A non-2xx answer. `issues` are FastAPI's 422 entries ({loc, msg, ...}); other errors get one. */
@@ -52,7 +52,7 @@ export function streamExperiment(experiment, { signal }) {
   return streamNdjson("/api/experiments/stream", experiment, { signal });
 }
 
-/** POST a sweep (SPEC §6) and yield its stream's events: `sweep`, `progress`…, then `result`. */
+/** POST a sweep (design.md §6) and yield its stream's events: `sweep`, `progress`…, then `result`. */
 export function streamSweep(sweep, { signal }) {
   return streamNdjson("/api/sweeps/stream", sweep, { signal });
 }

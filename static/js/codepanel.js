@@ -1,4 +1,4 @@
-// The code panel (SPEC §8): the standalone plain-PyTorch script for one run, from `POST /api/code`,
+// The code panel (design.md §8): the standalone plain-PyTorch script for one run, from `POST /api/code`,
 // highlighted by a small tokenizer (no library, nothing from a CDN), with copy and download.
 
 import { ApiError } from "./api.js";

@@ -1,4 +1,4 @@
-// Form fields, one widget per hyperparameter `kind` (SPEC §6), generated from catalog params
+// Form fields, one widget per hyperparameter `kind` (design.md §6), generated from catalog params
 // ({name, kind, default, choices?, derived?, nullable?, default_text?}). A field shows torch's
 // default as its placeholder, marks a changed value, resets to the default, and shows errors next
 // to itself.

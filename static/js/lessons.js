@@ -1,4 +1,4 @@
-// Lessons (SPEC §1.12): classic set-ups, each with two or three sentences and a "what to look for"
+// Lessons (design.md §1.12): classic set-ups, each with two or three sentences and a "what to look for"
 // line. They are data — static/lessons.json, experiments in the API's request shape — and loading
 // one only changes the state (a new history entry, so Back returns to what was there before). A
 // lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as

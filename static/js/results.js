@@ -1,4 +1,4 @@
-// The results of the experiment being shown, built up from the stream's events (SPEC §6).
+// The results of the experiment being shown, built up from the stream's events (design.md §6).
 // Plots, the summary table and exports all read this one object.
 
 /**

@@ -1,4 +1,4 @@
-// Seed bands (SPEC §6, `seed` sweeps): a run with gradient noise is one draw among many. With
+// Seed bands (design.md §6, `seed` sweeps): a run with gradient noise is one draw among many. With
 // its band switched on, the run is repeated with SEEDS noise seeds; the map shows every seed's
 // path faintly and the loss plot the median and the 10–90 % band. A band follows its run: any
 // change re-sweeps it (aborting the previous stream), and a band never outlives the run it shows.

@@ -1,4 +1,4 @@
-// The figures of the sweep panel, as pure functions from sweep results (SPEC §6) to Plotly
+// The figures of the sweep panel, as pure functions from sweep results (design.md §6) to Plotly
 // {data, layout}: LR sensitivity curves, heatmaps of basin and two-hyperparameter maps, and the
 // seed band's overlays on the map and the loss plot. sweeps.js draws them.
 

@@ -1,4 +1,4 @@
-// The sweep panel (SPEC §1 items 9 and 10, §6 "Sweep request"), opened by the Sweeps button:
+// The sweep panel (design.md §1 items 9 and 10, §6 "Sweep request"), opened by the Sweeps button:
 //   - LR curves: final loss against the learning rate for every run (a `param` sweep each), the
 //     best lr starred, one click to use it; and the fair comparison, which tunes every run's lr
 //     with the same budget and applies each best;

@@ -1,4 +1,4 @@
-// Sweep requests and their budgets (SPEC §6 "Sweep request"): the value grids of hyperparameter
+// Sweep requests and their budgets (design.md §6 "Sweep request"): the value grids of hyperparameter
 // sweeps, the resolutions that fit the server's limit, and the fingerprints that tell whether a
 // finished sweep still describes the experiment. Pure functions: no DOM, no fetch.
 
@@ -12,7 +12,7 @@ export const BASIN_RESOLUTIONS = [16, 24, 32, 48, 64];
 export const BASIN_RESOLUTION = 48;
 export const GRID2_RESOLUTIONS = [6, 8, 12, 16, 24];
 export const GRID2_RESOLUTION = 12;
-/** Used when the catalog gives no limit (SPEC §6 default: runs × steps ≤ 20 000 000). */
+/** Used when the catalog gives no limit (design.md §6 default: runs × steps ≤ 20 000 000). */
 const DEFAULT_MAX_WORK = 20_000_000;
 
 export const maxWork = (catalog) => catalog.limits?.max_sweep_work ?? DEFAULT_MAX_WORK;
@@ -112,7 +112,7 @@ export function runRequest(experiment, catalog, index) {
   return toRequest(experiment, catalog).runs[index];
 }
 
-/** A sweep request (SPEC §6) for the run at `index` of the experiment. */
+/** A sweep request (design.md §6) for the run at `index` of the experiment. */
 export function sweepRequest(experiment, catalog, index, vary) {
   const { surface, steps, tolerance } = experiment;
   return { surface, steps, tolerance, run: runRequest(experiment, catalog, index), vary };

@@ -37,7 +37,7 @@ def stream_events(client: httpx.Client, body: dict[str, Any]) -> tuple[httpx.Res
 
 
 def result_from_events(events: list[dict]) -> dict[str, Any]:
-    """The whole result document rebuilt from stream events, written from SPEC §6 (not the engine)."""
+    """The whole result document rebuilt from stream events, written from design.md §6 (not the engine)."""
     head = events[0]
     runs: list[dict[str, Any]] = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in head["runs"]]
     for event in events[1:]:

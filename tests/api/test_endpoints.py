@@ -1,4 +1,4 @@
-"""Every SPEC §6 endpoint and error shape, against the real server."""
+"""Every design.md §6 endpoint and error shape, against the real server."""
 
 from __future__ import annotations
 

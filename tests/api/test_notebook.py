@@ -1,4 +1,4 @@
-"""The notebook API (SPEC §9) gives exactly what the server gives, without a server."""
+"""The notebook API (design.md §9) gives exactly what the server gives, without a server."""
 
 from __future__ import annotations
 

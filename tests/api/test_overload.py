@@ -1,4 +1,4 @@
-"""An overloaded server answers 503 with Retry-After, at once, and keeps serving (SPEC §6)."""
+"""An overloaded server answers 503 with Retry-After, at once, and keeps serving (design.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/experiments/stream (SPEC §6): the same result as the whole document, flushed as computed,
+"""POST /api/experiments/stream (design.md §6): the same result as the whole document, flushed as computed,
 and a client that goes away stops its computation."""
 
 from __future__ import annotations

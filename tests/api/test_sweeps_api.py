@@ -1,4 +1,4 @@
-"""POST /api/sweeps and /api/sweeps/stream (SPEC §6), against the real server."""
+"""POST /api/sweeps and /api/sweeps/stream (design.md §6), against the real server."""
 
 from __future__ import annotations
 

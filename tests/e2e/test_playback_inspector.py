@@ -1,5 +1,5 @@
 """Playback, the shared cursor, the inspector, moving starts on the map, and the three views
-(SPEC §1 items 4–6 and 11, §7), in Chromium against the real server.
+(design.md §1 items 4–6 and 11, §7), in Chromium against the real server.
 
 The cursor is drawn as layout shapes on the 2-D maps (named "cursor:<run>") and as a vertical
 line on the loss and LR plots; in 3-D as scene annotations. The inspector gives every value's
@@ -22,7 +22,7 @@ FULL = 501
 MAP = '[data-testid="contour-plot"]'
 INSPECTOR = '[data-testid="inspector"]'
 
-# The default comparison, as SPEC §7 and state.js define it.
+# The default comparison, as design.md §7 and state.js define it.
 DEFAULT_RUNS = [
     {"id": "SGD", "params": {"lr": 0.0015, "momentum": 0.9}},
     {"id": "Adam", "params": {"lr": 0.1}},

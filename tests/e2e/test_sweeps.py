@@ -1,4 +1,4 @@
-"""The sweep panel in Chromium against the real server (SPEC §1 items 9–10, §6 "Sweep request").
+"""The sweep panel in Chromium against the real server (design.md §1 items 9–10, §6 "Sweep request").
 
 Sweeps are requested by the page through /api/sweeps/stream; the tests capture those requests and
 ask /api/sweeps the same question, so "the best lr" is what the API reports, not what the page

@@ -1,4 +1,4 @@
-"""The workbench page in Chromium against the real server (SPEC §7, UX.md).
+"""The workbench page in Chromium against the real server (design.md §7, UX.md).
 
 Plots are read through Plotly's own `element.data`; a path trace carries `meta.role == "path"`.
 The views set `aria-busy="false"` when a stream has been drawn completely.

@@ -65,7 +65,7 @@ class RequestStrategies:
 
 
 def value_for(param: dict[str, Any], scheduler_ids: list[str]) -> st.SearchStrategy[Any]:
-    """A plausible value for one catalog parameter, by its kind (SPEC §6)."""
+    """A plausible value for one catalog parameter, by its kind (design.md §6)."""
     by_kind: dict[str, st.SearchStrategy[Any]] = {
         "float": small_floats,
         "int": st.integers(0, 30),

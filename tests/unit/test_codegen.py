@@ -1,4 +1,4 @@
-"""Exported scripts, run in a subprocess, print exactly the engine's arrays (SPEC §8)."""
+"""Exported scripts, run in a subprocess, print exactly the engine's arrays (design.md §8)."""
 
 from __future__ import annotations
 

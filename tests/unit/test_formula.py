@@ -1,7 +1,7 @@
 """The safe formula grammar: what it accepts, how it fails, and its bit-for-bit promise.
 
 The reference for exactness is the generated source itself, run by Python's `eval` — allowed
-here, in tests only — on the same 0-d views `x = p[0]`, `y = p[1]` that SPEC §2 builds.
+here, in tests only — on the same 0-d views `x = p[0]`, `y = p[1]` that design.md §2 builds.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.engine.formula import FUNCTIONS, MAX_DEPTH, Formula, FormulaError, pars
 
 XY = ("x", "y")
 
-# SPEC §3, written in the grammar with their parameters as named constants.
+# design.md §3, written in the grammar with their parameters as named constants.
 SURFACES: dict[str, tuple[str, dict[str, float]]] = {
     "quadratic": (
         "0.5*(a*(x*cos(angle*pi/180) + y*sin(angle*pi/180))**2 + b*(-x*sin(angle*pi/180) + y*cos(angle*pi/180))**2)",
@@ -90,7 +90,7 @@ def bits(value: Any) -> Any:
 
 
 def run_at(point: tuple[float, float], evaluate: Callable[[torch.Tensor, torch.Tensor], Any]) -> tuple:
-    """Value and p.grad of f at `point`, with x = p[0] and y = p[1] as in SPEC §2."""
+    """Value and p.grad of f at `point`, with x = p[0] and y = p[1] as in design.md §2."""
     p = torch.tensor(point, dtype=torch.float64, requires_grad=True)
     value = evaluate(p[0], p[1])
     if isinstance(value, torch.Tensor) and value.requires_grad:

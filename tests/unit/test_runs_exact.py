@@ -1,7 +1,7 @@
-"""The engine equals a plain PyTorch loop written from SPEC §2 — exactly, bit for bit.
+"""The engine equals a plain PyTorch loop written from design.md §2 — exactly, bit for bit.
 
 The reference loop and surfaces (tests/reference.py) and the schedulers below are written from the
-SPEC's text, not copied from the engine, so a mismatch is a real deviation.
+contract's text, not copied from the engine, so a mismatch is a real deviation.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def scheduler_call_count(steps: int, spec: dict | None) -> int:
 
 
 def reference_scheduler(spec: dict | None, steps: int) -> Callable[[torch.optim.Optimizer], Any] | None:
-    """SPEC §2's schedulers, with its derived defaults, constructed by hand on the optimizer."""
+    """design.md §2's schedulers, with its derived defaults, constructed by hand on the optimizer."""
     if spec is None:
         return None
     m = scheduler_call_count(steps, spec)
@@ -201,7 +201,7 @@ def test_a_scheduled_run_raises_no_warning_about_step_order() -> None:
 
 
 def plain_recorded_state(optimizer: str, params: dict[str, Any], plateau: bool, steps: int) -> dict[str, Any]:
-    """SPEC §6 `record_state` from a plain loop: after each step, optimizer.state[p] (its numbers, and its
+    """design.md §6 `record_state` from a plain loop: after each step, optimizer.state[p] (its numbers, and its
     tensors of one or two numbers), the gradient, ReduceLROnPlateau's counters, and the points the closure visited."""
     f = REFERENCE_SURFACES["rosenbrock"]
     p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)

@@ -1,4 +1,4 @@
-"""Sweeps (SPEC §6): every cell equals the same run alone through run_experiment, bit for bit.
+"""Sweeps (design.md §6): every cell equals the same run alone through run_experiment, bit for bit.
 
 The batched path (one (B, 2) tensor under one torch optimizer) and the fallback (independent runs in
 lockstep) are both held to the lone run: status, final point, final loss and steps to tolerance.

@@ -1,4 +1,4 @@
-"""The pytorch-optimizer zoo: probed at start-up, exact like torch's own (SPEC §4, §5, §8)."""
+"""The pytorch-optimizer zoo: probed at start-up, exact like torch's own (design.md §4, §5, §8)."""
 
 from __future__ import annotations
 
