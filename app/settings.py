@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     chunk_seconds: float = Field(default=0.05, gt=0, description="stream flush interval")
     public_url: str | None = Field(default=None, description="base URL the QR code points students to")
     cors_origins: list[str] = Field(default_factory=list)
+    request_seconds: float = Field(
+        default=30.0, gt=0, description="time a client has to send a request's head, and again its body (slow clients)"
+    )
 
     @property
     def limits(self) -> Limits:
