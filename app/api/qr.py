@@ -3,7 +3,8 @@
 A page opened on the teacher's own machine has a loopback URL (`http://127.0.0.1:8000/#v1=...`)
 that no phone can open, so the code points at `OPTIMLAB_PUBLIC_URL` when it is set, else at this
 machine's LAN address (found without sending a packet), else at the URL as given. The answer's
-`X-QR-URL` header says which URL the code holds.
+`X-QR-URL` header says which URL the code holds. Only a client on this machine gets the LAN address:
+a remote one reached the server by an address it already knows, and is not told the private one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Annotated
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import segno
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import get_settings
@@ -69,6 +70,21 @@ def _lan_address_during(period: int) -> str | None:
         if address.is_private and not (address.is_loopback or address.is_link_local):
             return candidate
     return None
+
+
+def no_lan_address() -> None:
+    """For a remote client: the machine's private address is not theirs to learn."""
+    return None
+
+
+def from_this_machine(request: Request) -> bool:
+    """Whether the client is on this machine (after uvicorn's proxy headers, when a local proxy forwards)."""
+    if request.client is None:
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:  # not an IP address (a Unix socket's peer, a test client's name)
+        return False
 
 
 def _with_host(parts: SplitResult, host: str) -> str:
@@ -136,9 +152,11 @@ def qr_svg(text: str) -> bytes:
 def qr_code(
     url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH, description="the page's URL")],
     settings: Annotated[Settings, Depends(get_settings)],
+    request: Request,
 ) -> Response:
     """The page's URL as an SVG QR code, pointed at an address the class can reach."""
-    target = qr_target(validate_url(url), settings.public_url)
+    find_lan_address = lan_address if from_this_machine(request) else no_lan_address
+    target = qr_target(validate_url(url), settings.public_url, find_lan_address)
     if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
         raise _invalid(f"the URL is longer than {MAX_URL_LENGTH} characters")
     return Response(
