@@ -26,8 +26,9 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || echo "note: the browser tests need Debian's chromium: sudo apt-get install chromium"
 
+# `optimlab serve`: uvicorn with the slow-client limits of app/serving.py, as the Dockerfile runs it.
 run: install
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(PY) -m app.cli serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest -q
