@@ -13,6 +13,7 @@ import contextlib
 import functools
 import io
 import ipaddress
+import re
 import socket
 import struct
 import sys
@@ -32,6 +33,16 @@ router = APIRouter(tags=["share"])
 # A version-40 code at error level L holds 2953 bytes; beyond ~2000 characters phones struggle anyway.
 MAX_URL_LENGTH = 2048
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# An absolute http(s) URL of printable ASCII: the rule the route enforces and /openapi.json states, one
+# regular expression for both (RFC 3986's user info, host and port 0-65535; then path, query, fragment).
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"([A-Za-z0-9._~!$&'()*+,;=%:-]*@)?"
+    r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?"
+    r"([/?#][!-~]*)?$"
+)
+URL = re.compile(URL_PATTERN)
 SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 LAN_ADDRESS_SECONDS = 30  # how long a found address is reused: each lesson in presenter mode asks for a new code
 
@@ -99,7 +110,10 @@ def qr_target(url: str, public_url: str | None, find_lan_address=lan_address) ->
     and port; otherwise a loopback host becomes the LAN address. The path, query and fragment — the
     experiment itself — are kept.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IPv6 address: the URL is encoded as it is
+        return url
     if public_url:
         base = urlsplit(public_url)
         path = base.path.rstrip("/") + "/" + parts.path.lstrip("/")
@@ -117,15 +131,9 @@ def _invalid(message: str) -> RequestValidationError:
 
 def validate_url(url: str) -> str:
     """An absolute http(s) URL of printable ASCII characters (a browser's `location.href` is one)."""
-    if not all("!" <= char <= "~" for char in url):
-        raise _invalid("the URL must be printable ASCII without spaces (percent-encode the rest)")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 — raises ValueError for a port that is not a number in range
-    except ValueError as err:
-        raise _invalid(f"not a valid URL: {err}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _invalid("the URL must be absolute, starting with http:// or https://")
+    if not URL.fullmatch(url):
+        raise _invalid("the URL must be absolute (http:// or https://, a host, an optional port 0-65535), "
+                       "printable ASCII without spaces (percent-encode the rest)")  # fmt: skip
     return url
 
 
@@ -150,7 +158,16 @@ def qr_svg(text: str) -> bytes:
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code; `X-QR-URL` holds the encoded URL"}},
 )
 def qr_code(
-    url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH, description="the page's URL")],
+    url: Annotated[
+        str,
+        # The pattern for /openapi.json only: validate_url checks it, with a message a teacher can read.
+        Query(
+            min_length=1,
+            max_length=MAX_URL_LENGTH,
+            json_schema_extra={"pattern": URL_PATTERN},
+            description="the page's URL, absolute",
+        ),
+    ],
     settings: Annotated[Settings, Depends(get_settings)],
     request: Request,
 ) -> Response:

@@ -197,3 +197,37 @@ def test_the_slow_client_server_still_serves_a_prompt_client(slow_url: str) -> N
         response = client.post("/api/experiments", json={"surface": {"id": "quadratic"}, "steps": 3,
                                                          "runs": [{"optimizer": {"id": "SGD"}}]})  # fmt: skip
         assert response.status_code == 200
+
+
+# --- the schema states the rules ------------------------------------------------------------------
+
+
+def test_openapi_states_the_rules_the_engine_enforces(client: httpx.Client) -> None:
+    """What schemathesis reads (tests/ship/test_fuzz.py): exact seed bounds, the QR URL's form, and in
+    words the rules JSON Schema cannot compare (two grid2 names differ, ranges with min < max)."""
+    schema = strict_loads(client.get("/openapi.json").content)
+    components = schema["components"]["schemas"]
+    for seed in (components["NoiseSpec"]["properties"]["seed"], components["SeedVary"]["properties"]["seeds"]["items"]):
+        assert int(seed["exclusiveMaximum"]) == 2**63 and "maximum" not in seed  # 2**63 - 1 would round up
+    [url] = schema["paths"]["/api/qr"]["get"]["parameters"]
+    assert url["schema"]["pattern"].startswith("^[Hh][Tt][Tt][Pp][Ss]?://")
+    assert "other than x's" in components["Grid2Vary"]["properties"]["y"]["description"]
+    assert "min < max" in components["StartVary"]["properties"]["x"]["description"]
+
+
+@pytest.mark.parametrize(("seed", "status"), [(2**63 - 1, 200), (2**63, 422)])
+def test_a_seed_fits_in_63_bits(client: httpx.Client, seed: int, status: int) -> None:
+    body = {
+        "surface": {"id": "quadratic"},
+        "steps": 2,
+        "runs": [{"optimizer": {"id": "SGD"}, "noise": {"std": 0.1, "seed": seed}}],
+    }
+    assert client.post("/api/experiments", json=body).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("http://[::1]:8000/#v1=a", 200), ("HTTPS://host:65535/", 200), ("http://host:65536/", 422), ("http:///x", 422)],
+)
+def test_the_qr_url_is_checked_by_the_pattern_the_schema_states(client: httpx.Client, url: str, status: int) -> None:
+    assert client.get("/api/qr", params={"url": url}).status_code == status
