@@ -8,14 +8,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import catalog, code, experiments, health, pages, qr, sweeps
+from app.api import catalog, code, decks, experiments, health, links, pages, qr, sweeps
 from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.api.pool import ComputePool
+from app.api.sharing import CreationLimit
 from app.engine.catalog import catalog as build_catalog
 from app.settings import Settings
+from app.store import Store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,8 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.pool = ComputePool(settings.workers, settings.max_pending)
     app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
+    app.state.store = Store(settings.store_url, settings.store_connections)
+    app.state.creation_limit = CreationLimit(settings.share_rate_limit)
     install_error_handlers(app)
-    for module in (health, catalog, experiments, sweeps, code, qr, pages):
+    for module in (health, catalog, experiments, sweeps, code, qr, links, decks, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     if settings.cors_origins:
