@@ -6,7 +6,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from app.settings import Settings
 from app.store.models import Base
 
 
@@ -24,6 +23,7 @@ given = context.config.attributes.get("connection")
 if given is not None:
     run_migrations(given)
 else:
+    from app.settings import Settings  # imports the engine (torch): only for the command line
     from app.store.migrate import migrate
 
     migrate(create_engine(Settings().store_url))
