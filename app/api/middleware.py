@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -17,7 +18,7 @@ CONTENT_SECURITY_POLICY = (
     # Plotly.js writes <style> elements and style attributes while it draws.
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
-)
+)  # frame-ancestors comes last: the origins allowed to embed the page (design.md §11) are appended to it
 # FastAPI's own /docs and /redoc pages load Swagger UI from its CDN; the app itself never does.
 CSP_EXEMPT_PREFIXES = ("/docs", "/redoc")
 
@@ -80,8 +81,9 @@ class BodyLimitMiddleware:
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy and the usual hardening headers on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: Sequence[str] = ()) -> None:
         self.app = app
+        self.policy = " ".join([CONTENT_SECURITY_POLICY, *frame_ancestors])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,7 +95,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if not exempt:
-                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                    headers["Content-Security-Policy"] = self.policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
             await send(message)
