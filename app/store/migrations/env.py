@@ -24,6 +24,6 @@ if given is not None:
     run_migrations(given)
 else:
     from app.settings import Settings  # imports the engine (torch): only for the command line
-    from app.store.migrate import migrate
 
-    migrate(create_engine(Settings().store_url))
+    with create_engine(Settings().store_url).begin() as connection:
+        run_migrations(connection)
