@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from app.api.deps import get_settings
 from app.api.jsonio import StrictJSONResponse
-from app.api.schemas import BODY_TOO_LARGE, VALIDATION_ERROR, MessageBody, RunStatus
-from app.api.sharing import STORE_DOWN, TOO_MANY, CreationLimited, StoreDep, stored
+from app.api.schemas import VALIDATION_ERROR, MessageBody, RunStatus
+from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
 from app.engine.spec import ExperimentSpec, RunSpec, StrictModel
-from app.settings import Settings
 from app.store import Deck
 
 router = APIRouter(tags=["share"])
@@ -85,20 +82,11 @@ class DeckCreated(StrictModel):
     url: str = Field(description="the page with the deck: `/?deck=<id>`", examples=["/?deck=n7sG9jJHofc"])
 
 
-@router.post(
-    "/api/decks",
-    response_model=DeckCreated,
-    status_code=201,
-    dependencies=[CreationLimited],
-    responses=VALIDATION_ERROR | BODY_TOO_LARGE | TOO_MANY | STORE_DOWN,
-)
-async def create_deck(
-    deck: LessonDeck, settings: Annotated[Settings, Depends(get_settings)], store: StoreDep
-) -> DeckCreated:
+@router.post("/api/decks", response_model=DeckCreated, **CREATES)
+async def create_deck(deck: LessonDeck, settings: SettingsDep, store: StoreDep) -> DeckCreated:
     """Store a deck; identical decks share one id."""
     if len(deck.lessons) > settings.max_deck_lessons:
-        message = f"at most {settings.max_deck_lessons} lessons"
-        raise RequestValidationError([{"loc": ("body", "lessons"), "msg": message, "type": "too_long"}])
+        raise invalid_field("lessons", f"at most {settings.max_deck_lessons} lessons", "too_long")
     # As sent, without the defaults filled in: what comes back is what was exported.
     deck_id = await stored(store.save(Deck, deck.model_dump_json(exclude_unset=True)))
     return DeckCreated(id=deck_id, url=f"/?deck={deck_id}")

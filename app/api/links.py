@@ -9,17 +9,14 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import get_settings
 from app.api.jsonio import StrictJSONResponse
 from app.api.pages import TEMPLATES
-from app.api.schemas import BODY_TOO_LARGE, VALIDATION_ERROR, MessageBody
-from app.api.sharing import STORE_DOWN, TOO_MANY, CreationLimited, StoreDep, stored
-from app.settings import Settings
+from app.api.schemas import MessageBody
+from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
 from app.store import Link
 
 router = APIRouter(tags=["share"])
@@ -47,25 +44,14 @@ class LinkCreated(BaseModel):
     url: str = Field(description="relative to the server: `/l/<id>`", examples=["/l/ZJhjMBRRAds"])
 
 
-def _invalid_state(message: str, kind: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", "state"), "msg": message, "type": kind}])
-
-
-@router.post(
-    "/api/links",
-    response_model=LinkCreated,
-    status_code=201,
-    dependencies=[CreationLimited],
-    responses=VALIDATION_ERROR | BODY_TOO_LARGE | TOO_MANY | STORE_DOWN,
-)
-async def create_link(
-    body: LinkRequest, settings: Annotated[Settings, Depends(get_settings)], store: StoreDep
-) -> LinkCreated:
+@router.post("/api/links", response_model=LinkCreated, **CREATES)
+async def create_link(body: LinkRequest, settings: SettingsDep, store: StoreDep) -> LinkCreated:
     """Store the page's state under a short id; `GET /l/<id>` then opens the page with it."""
     if len(body.state) > settings.max_link_state_length:
-        raise _invalid_state(f"at most {settings.max_link_state_length} characters", "string_too_long")
+        raise invalid_field("state", f"at most {settings.max_link_state_length} characters", "string_too_long")
     if not FRAGMENT.fullmatch(body.state):
-        raise _invalid_state("only characters a URL fragment holds unescaped (percent-encode the rest)", "value_error")
+        message = "only characters a URL fragment holds unescaped (percent-encode the rest)"
+        raise invalid_field("state", message, "value_error")
     link_id = await stored(store.save(Link, body.state))
     return LinkCreated(id=link_id, url=f"/l/{link_id}")
 

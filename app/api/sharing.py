@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import limits
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from app.api.schemas import MessageBody
+from app.api.deps import get_settings
+from app.api.schemas import BODY_TOO_LARGE, VALIDATION_ERROR, MessageBody
+from app.settings import Settings
 from app.store import Store, StoreUnavailable
 
 T = TypeVar("T")
@@ -68,7 +71,18 @@ def limit_creation(request: Request) -> None:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-CreationLimited = Depends(limit_creation)
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# How each creating route is declared: 201, limited per client, and every error it may answer.
+CREATES: dict[str, Any] = {
+    "status_code": 201,
+    "dependencies": [Depends(limit_creation)],
+    "responses": VALIDATION_ERROR | BODY_TOO_LARGE | TOO_MANY | STORE_DOWN,
+}
+
+
+def invalid_field(field: str, message: str, kind: str) -> RequestValidationError:
+    """A 422 at a body field, for the limits that are settings and so not in the pydantic model."""
+    return RequestValidationError([{"loc": ("body", field), "msg": message, "type": kind}])
 
 
 async def stored(call: Awaitable[T]) -> T:
