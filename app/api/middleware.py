@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -20,7 +21,7 @@ CONTENT_SECURITY_POLICY = (
     # Plotly.js (and Swagger UI, ReDoc on /docs, /redoc) write <style> elements and style attributes.
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
-)
+)  # frame-ancestors comes last: the origins allowed to embed the page (design.md §11) are appended to it
 # A refused body is still read, and dropped, up to this much: clients such as Python's urllib send the
 # whole body before they look for an answer, and a server that closes on unread data resets the
 # connection under them, so they never see the 413. Beyond this, the connection is closed regardless.
@@ -176,8 +177,9 @@ def relative(location: str) -> str:
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy, the usual hardening headers and relative redirects on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: Sequence[str] = ()) -> None:
         self.app = app
+        self.policy = " ".join([CONTENT_SECURITY_POLICY, *frame_ancestors])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -187,7 +189,7 @@ class SecurityHeadersMiddleware:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                headers["Content-Security-Policy"] = self.policy
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
                 if "location" in headers:
