@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
