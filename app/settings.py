@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
+from typing import get_type_hints
 
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.engine.runs import Limits
+from app.engine.limits import Limits
+
+_LIMIT_TYPES = get_type_hints(Limits, include_extras=True)
+# Limits' fields as settings fields (type, rule, description and default), so each is written once: in Limits.
+LimitSettings: type[BaseModel] = create_model(
+    "LimitSettings", **{limit.name: (_LIMIT_TYPES[limit.name], limit.default) for limit in fields(Limits)}
+)
 
 
-class Settings(BaseSettings):
-    """Every limit and knob of the server; e.g. ``OPTIMLAB_MAX_STEPS=5000``."""
+class Settings(BaseSettings, LimitSettings):
+    """Every limit and knob of the server; e.g. ``OPTIMLAB_MAX_STEPS=5000`` (the limits: app/engine/limits.py)."""
 
     model_config = SettingsConfigDict(env_prefix="OPTIMLAB_")
 
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
-    max_steps: int = Field(default=20_000, ge=1)
-    max_runs: int = Field(default=16, ge=1)
-    max_sweep_work: int = Field(default=20_000_000, ge=1, description="sweep runs × steps")
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_formula_length: int = Field(default=500, ge=1)
-    max_grid_resolution: int = Field(default=400, ge=2)
-    max_seconds: float = Field(default=120.0, gt=0, description="compute time one experiment may take")
     workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="finished results kept to replay")
@@ -34,4 +35,4 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work, self.max_seconds)
+        return Limits(**{limit.name: getattr(self, limit.name) for limit in fields(Limits)})

@@ -23,6 +23,7 @@ from torch.optim import lr_scheduler
 
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
+from app.engine.limits import DEFAULT_LIMITS
 
 # Implementation switches and plumbing that users never set.
 HIDDEN = {"self", "params", "optimizer", "foreach", "fused", "capturable", "differentiable", "last_epoch", "verbose"}
@@ -277,7 +278,7 @@ class LambdaFormula:
         return self.formula.evaluate(epoch=epoch)
 
 
-def coerce(param: Param, value: Any, max_formula_length: int = 500) -> Any:
+def coerce(param: Param, value: Any, max_formula_length: int = DEFAULT_LIMITS.max_formula_length) -> Any:
     """A JSON value as the Python value torch takes; ValueError says why it cannot be."""
     if value is None and (param.nullable or param.derived is not None):
         return None

@@ -23,6 +23,7 @@ from app.engine.catalog import (
     signature_of,
 )
 from app.engine.errors import SpecError
+from app.engine.limits import DEFAULT_LIMITS
 from app.engine.spec import OptimizerSpec, SchedulerSpec
 
 MAX_SCHEDULER_NESTING = 4
@@ -65,7 +66,9 @@ class ResolvedOptimizer:
         return self.entry.cls([p], **self.kwargs)
 
 
-def resolve_optimizer(spec: OptimizerSpec, max_formula_length: int = 500) -> ResolvedOptimizer:
+def resolve_optimizer(
+    spec: OptimizerSpec, max_formula_length: int = DEFAULT_LIMITS.max_formula_length
+) -> ResolvedOptimizer:
     """Validated optimizer; raises SpecError located relative to the optimizer spec."""
     entry = optimizer_entry(spec.id)
     kwargs = _coerce_all(entry, spec.params, max_formula_length)
@@ -164,7 +167,10 @@ def _resolve_tree(
 
 
 def resolve_scheduler(
-    spec: SchedulerSpec, steps: int, optimizer: ResolvedOptimizer, max_formula_length: int = 500
+    spec: SchedulerSpec,
+    steps: int,
+    optimizer: ResolvedOptimizer,
+    max_formula_length: int = DEFAULT_LIMITS.max_formula_length,
 ) -> ResolvedScheduler:
     """Validated scheduler for an optimizer; raises SpecError located relative to the scheduler spec."""
     lr = float(optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]["lr"])

@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 
 import torch
 
+from app.engine.limits import DEFAULT_LIMITS
+
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "parse"]
 
-MAX_LENGTH = 500
+MAX_LENGTH = DEFAULT_LIMITS.max_formula_length
 MAX_DEPTH = 64  # parentheses, signs, function calls and powers nested in one another
 _MAX_TREE_DEPTH = 256  # a long chain like x+x+…+x; keeps evaluation and printing far from the recursion limit
 

@@ -15,6 +15,7 @@ import torch
 
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
+from app.engine.limits import DEFAULT_LIMITS
 
 Point = tuple[float, float]
 Params = Mapping[str, float | str]
@@ -222,7 +223,9 @@ class Surface:
         }
 
 
-def resolve_surface(surface_id: str, params: Params | None = None, max_formula_length: int = 500) -> Surface:
+def resolve_surface(
+    surface_id: str, params: Params | None = None, max_formula_length: int = DEFAULT_LIMITS.max_formula_length
+) -> Surface:
     """Look up a surface and bind its parameters; errors name the field (`id`, `params.<name>`)."""
     definition = SURFACES.get(surface_id)
     if definition is None:
