@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from app.engine.limits import Limits
+
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
 RunStatus = Literal["completed", "diverged", "failed"]
 ParamKind = Literal["float", "int", "bool", "choice", "float_pair", "int_list", "formula", "schedulers"]
@@ -84,16 +86,6 @@ class CatalogEntry(BaseModel):
     source: str = Field(description="where the class comes from: `torch` or the optimizer zoo")
     doc: str
     params: list[CatalogParam]
-
-
-class Limits(BaseModel):
-    max_steps: int
-    max_runs: int
-    max_sweep_work: int = Field(description="sweep runs × steps")
-    max_formula_length: int
-    max_body_bytes: int
-    max_grid_resolution: int
-    max_seconds: float = Field(description="compute time one experiment or sweep may take")
 
 
 class Catalog(BaseModel):
