@@ -29,6 +29,12 @@ class Limits:
     max_sweep_resolution: Annotated[int, Field(ge=2, description="points per axis of a basin map")] = 128
     max_sweep_values: Annotated[int, Field(ge=1, description="values of one swept hyperparameter")] = 256
     max_sweep_seeds: Annotated[int, Field(ge=1, description="seeds of a seed band")] = 256
+    # Hyperparameters: integers are counts and sizes (iterations, step sizes, LBFGS's history_size, which torch
+    # allocates lists of), so their bound keeps one request from asking for gigabytes.
+    max_integer: Annotated[int, Field(ge=1, description="size of an integer hyperparameter")] = 1_000_000
+    max_int_list_length: Annotated[int, Field(ge=1, description="integers of a list (milestones)")] = 1000
+    max_scheduler_children: Annotated[int, Field(ge=1, description="schedulers one scheduler combines")] = 8
+    max_scheduler_nesting: Annotated[int, Field(ge=0, description="levels of schedulers within schedulers")] = 4
 
     def as_dict(self) -> dict[str, Any]:
         """Every limit by its name, as the catalog sends them."""

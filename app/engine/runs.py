@@ -63,13 +63,13 @@ def default_label(run: RunSpec) -> str:
 def prepare_run(run: RunSpec, index: int, surface: Surface, steps: int, limits: Limits = DEFAULT_LIMITS) -> PreparedRun:
     """Resolve one run; SpecError locations are relative to the run spec."""
     try:
-        optimizer = resolve_optimizer(run.optimizer, limits.max_formula_length)
+        optimizer = resolve_optimizer(run.optimizer, limits)
     except SpecError as err:
         raise err.within("optimizer") from None
     scheduler = None
     if run.scheduler is not None:
         try:
-            scheduler = resolve_scheduler(run.scheduler, steps, optimizer, limits.max_formula_length)
+            scheduler = resolve_scheduler(run.scheduler, steps, optimizer, limits)
         except SpecError as err:
             raise err.within("scheduler") from None
     start = run.start if run.start is not None else surface.definition.start

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from app.engine.errors import SpecError
 from app.engine.limits import DEFAULT_LIMITS, Limits
-from app.engine.spec import SweepSpec
+from app.engine.runs import prepare_experiment
+from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.sweeps import SWEEP_KINDS, prepare_sweep
 from app.settings import Settings
 
@@ -64,3 +65,32 @@ def test_a_server_may_lower_a_sweep_cap_and_the_error_names_the_field(kind: str)
         prepare_sweep(spec, replace(DEFAULT_LIMITS, **{limit: 2}))
     assert list(caught.value.loc) == loc
     assert "at most 2" in caught.value.msg
+
+
+STEP = {"id": "StepLR", "params": {"step_size": 5}}
+
+
+def chained(*schedulers: dict) -> dict:
+    return {"id": "ChainedScheduler", "params": {"schedulers": list(schedulers)}}
+
+
+# Per hyperparameter limit: the scheduler that meets it exactly, the limit's value there, and where a lower one blames.
+AT_THE_LIMIT = {
+    "max_integer": (STEP, 5, ["params", "step_size"]),
+    "max_int_list_length": ({"id": "MultiStepLR", "params": {"milestones": [1, 2, 3]}}, 3, ["params", "milestones"]),
+    "max_scheduler_children": (chained(STEP, STEP), 2, ["params", "schedulers"]),
+    "max_scheduler_nesting": (chained(chained(STEP)), 2, ["params", "schedulers", 0, "params", "schedulers", 0]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("limit", AT_THE_LIMIT)
+def test_hyperparameter_limits_hold_at_their_value_and_blame_the_field_below_it(limit: str) -> None:
+    scheduler, value, loc = AT_THE_LIMIT[limit]
+    spec = ExperimentSpec.model_validate(
+        {"surface": {"id": "booth"}, "steps": 20, "runs": [{"optimizer": {"id": "SGD"}, "scheduler": scheduler}]}
+    )
+    prepare_experiment(spec, replace(DEFAULT_LIMITS, **{limit: value}))
+    with pytest.raises(SpecError) as caught:
+        prepare_experiment(spec, replace(DEFAULT_LIMITS, **{limit: value - 1}))
+    assert list(caught.value.loc) == ["runs", 0, "scheduler", *loc]
+    assert str(value - 1) in caught.value.msg
