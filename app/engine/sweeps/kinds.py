@@ -9,6 +9,7 @@ kind is a `Vary` model in app/engine/spec.py and a class here (design.md §13).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar
 
@@ -65,7 +66,7 @@ class Bounded(NamedTuple):
     type: str = "too_long"  # the error type when over: a list too long, or "less_than_equal" for a number
 
 
-class SweepKind(Generic[VaryModel]):
+class SweepKind(ABC, Generic[VaryModel]):
     """The contract of a vary kind: `count`, `bounded`, `axes`, `cells` and `result`."""
 
     name: ClassVar[str]  # the `kind` of the request and the result
@@ -74,26 +75,26 @@ class SweepKind(Generic[VaryModel]):
     def __init__(self, vary: VaryModel) -> None:
         self.vary = vary
 
+    @abstractmethod
     def count(self) -> int:
         """How many cells (checked against the limits before anything is built)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bounded(self) -> list[Bounded]:
         """The request's sizes the limits hold (the schema caps them at the defaults; a server may set less)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def axes(self, base: SweepBase) -> dict[str, Any]:
         """What the result names its cells by (x/y, name/values or seeds); SpecError names a bad field."""
-        raise NotImplementedError
 
+    @abstractmethod
     def cells(self, base: SweepBase, axes: dict[str, Any]) -> list[PreparedRun]:
         """One prepared run per cell, in result order (row-major for maps: j * nx + i)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def result(self, head: dict[str, Any], axes: dict[str, Any], surface: Surface, out: Outcomes) -> dict[str, Any]:
         """The design.md §6 result of this kind from what each cell ended with; a diverged cell's final
         loss is null."""
-        raise NotImplementedError
 
 
 def _axis_values(bounds: tuple[float, float] | None, domain: tuple[float, float], n: int, loc: str) -> list[float]:
