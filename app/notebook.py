@@ -8,28 +8,32 @@
                    vary={"kind": "start", "x": [-5, 5], "y": [-5, 5], "resolution": 64})
     basins["minimum_index"], basins.figure()
 
-Results are the API's documents with their numbers as numpy arrays (a `null` becomes NaN).
+Results are the API's documents with their numbers as numpy arrays (a `null` becomes NaN): which fields
+those are is read from the result shapes (app/engine/results.py), where each field is named once.
 """
 
 from __future__ import annotations
 
 import math
+import types
+import typing
+from functools import cache
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
+from pydantic import BaseModel
 
-from app.engine.runs import DEFAULT_LIMITS, Limits, run_experiment
+from app.engine import results
+from app.engine.limits import DEFAULT_LIMITS, Limits
+from app.engine.results import Ragged
+from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.surfaces import resolve_surface
 from app.engine.sweeps import run_sweep
 
-ARRAY_KEYS = ("x", "y", "loss", "lr")
-# A sweep's numeric fields; grids (rows = y values, columns = x values) become 2-D arrays.
-SWEEP_ARRAY_KEYS = ("x", "y", "values", "seeds", "final_loss", "best_loss", "steps_to_tolerance",
-                    "final_x", "final_y", "minimum_index", "loss_p10", "loss_p50", "loss_p90")  # fmt: skip
 # Okabe–Ito: distinguishable for colour-blind readers, as on the page.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -137,27 +141,49 @@ class SweepResult(dict):
         return figure
 
 
+def _number_leaves(annotation: Any) -> set[Any]:
+    """The element types of a (nested) list annotation; empty when it is not a list."""
+    if typing.get_origin(annotation) is not list:
+        return set()
+    (element,) = typing.get_args(annotation)
+    inner = _number_leaves(element)
+    if inner:
+        return inner
+    members = typing.get_args(element) if isinstance(element, types.UnionType) else (element,)
+    return set(members)
+
+
+@cache
+def _arrays_of(shape: type[BaseModel]) -> dict[str, tuple[type, bool]]:
+    """The fields of a result shape that hold numbers, always present: name → (numpy dtype, ragged).
+
+    Whole numbers become int64; with nulls among them, float64 (a null is NaN)."""
+    arrays = {}
+    for name, field in shape.model_fields.items():
+        leaves = _number_leaves(field.annotation)
+        if field.is_required() and leaves and leaves <= {float, int, type(None)}:
+            dtype = np.int64 if leaves == {int} else np.float64
+            arrays[name] = (dtype, any(isinstance(mark, Ragged) for mark in field.metadata))
+    return arrays
+
+
+def _with_arrays(document: dict[str, Any], shape: type[BaseModel]) -> None:
+    """Numbers to numpy, in place; a ragged list of lists (a seed band's paths) becomes a list of arrays."""
+    for name, (dtype, ragged) in _arrays_of(shape).items():
+        value = document[name]
+        document[name] = [np.asarray(row, dtype=dtype) for row in value] if ragged else np.asarray(value, dtype=dtype)
+
+
 def _as_arrays(document: dict[str, Any]) -> ExperimentResult:
     result = ExperimentResult(document)
     for run in result["runs"]:
-        for key in ARRAY_KEYS:
-            run[key] = np.asarray(run[key], dtype=np.float64)
+        _with_arrays(run, results.RunResult)
     return result
 
 
 def _sweep_arrays(document: dict[str, Any]) -> SweepResult:
-    """Numbers to numpy; a seed band's paths stay a list, one array per seed (a diverged one is shorter)."""
     result = SweepResult(document)
-    ragged = result["kind"] == "seed"
-    for key in SWEEP_ARRAY_KEYS:
-        if key not in result:
-            continue
-        if ragged and key in ("x", "y"):
-            result[key] = [np.asarray(path, dtype=np.float64) for path in result[key]]
-        else:
-            result[key] = np.asarray(result[key], dtype=np.int64 if key == "seeds" else np.float64)
-    if ragged:
-        result["loss"] = [np.asarray(path, dtype=np.float64) for path in result["loss"]]
+    _with_arrays(result, results.SWEEP_RESULTS[result["kind"]])
     return result
 
 

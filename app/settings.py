@@ -4,35 +4,35 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 import limits
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.engine.runs import Limits
+from app.engine.limits import Limits
+
+_LIMIT_TYPES = get_type_hints(Limits, include_extras=True)
+# Limits' fields as settings fields (type, rule, description and default), so each is written once: in Limits.
+LimitSettings: type[BaseModel] = create_model(
+    "LimitSettings", **{limit.name: (_LIMIT_TYPES[limit.name], limit.default) for limit in fields(Limits)}
+)
 
 # A CSP host source: scheme://host[:port], the host possibly a `*.` wildcard (design.md §11, embed).
 FRAME_ANCESTOR = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:(\d{1,5}|\*))?")
 
 
-class Settings(BaseSettings):
-    """Every limit and knob of the server; e.g. ``OPTIMLAB_MAX_STEPS=5000``."""
+class Settings(BaseSettings, LimitSettings):
+    """Every limit and knob of the server; e.g. ``OPTIMLAB_MAX_STEPS=5000`` (the limits: app/engine/limits.py)."""
 
     model_config = SettingsConfigDict(env_prefix="OPTIMLAB_")
 
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
-    max_steps: int = Field(default=20_000, ge=1)
-    max_runs: int = Field(default=16, ge=1)
-    max_sweep_work: int = Field(default=20_000_000, ge=1, description="sweep runs × steps")
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_formula_length: int = Field(default=500, ge=1)
-    max_grid_resolution: int = Field(default=400, ge=2)
-    max_seconds: float = Field(default=120.0, gt=0, description="compute time one experiment may take")
     workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="finished results kept to replay")
@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="a SQLAlchemy URL (postgresql+psycopg://...)")
     store_connections: int = Field(default=4, ge=1, description="database calls at once, each on a thread")
-    max_link_state_length: int = Field(default=8192, ge=16, description="characters of page state per link")
-    max_deck_lessons: int = Field(default=64, ge=1)
     share_rate_limit: str = Field(
         default="30/minute;300/hour", description="links or decks one client may create (`limits` notation)"
     )
@@ -82,4 +80,4 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work, self.max_seconds)
+        return Limits(**{limit.name: getattr(self, limit.name) for limit in fields(Limits)})

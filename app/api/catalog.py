@@ -16,6 +16,7 @@ from app.api.pool import ComputePool
 from app.api.schemas import OVERLOADED, VALIDATION_ERROR, Catalog, Grid
 from app.engine.catalog import catalog
 from app.engine.errors import SpecError
+from app.engine.limits import DEFAULT_LIMITS
 from app.engine.surfaces import SURFACES, resolve_surface
 from app.settings import Settings
 
@@ -30,15 +31,7 @@ async def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> d
         "surfaces": [resolve_surface(s.id).describe() | {"description": s.description} for s in SURFACES.values()],
         "optimizers": [entry.describe() for entry in cat.optimizers.values()],
         "schedulers": [entry.describe() for entry in cat.schedulers.values()],
-        "limits": {
-            "max_steps": settings.max_steps,
-            "max_runs": settings.max_runs,
-            "max_sweep_work": settings.max_sweep_work,
-            "max_formula_length": settings.max_formula_length,
-            "max_body_bytes": settings.max_body_bytes,
-            "max_grid_resolution": settings.max_grid_resolution,
-            "max_seconds": settings.max_seconds,
-        },
+        "limits": settings.limits.as_dict(),
     }
 
 
@@ -73,7 +66,7 @@ async def surface_grid(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     pool: Annotated[ComputePool, Depends(get_pool)],
-    resolution: Annotated[int, Query(ge=2, le=400)] = 100,
+    resolution: Annotated[int, Query(ge=2, le=DEFAULT_LIMITS.max_grid_resolution)] = 100,
     x_min: Annotated[float | None, Query(allow_inf_nan=False)] = None,
     x_max: Annotated[float | None, Query(allow_inf_nan=False)] = None,
     y_min: Annotated[float | None, Query(allow_inf_nan=False)] = None,

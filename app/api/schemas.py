@@ -1,19 +1,23 @@
 """Response models: what each design.md §6 route sends, for /docs and for schema checks (schemathesis).
 
-The request models are the engine's own (app/engine/spec.py). These describe the responses as they
-are sent, extra fields beyond the contract included. Large results are not re-validated against them on
-every request: the routes declare them with `responses={200: {"model": ...}}` and send the engine's
-dicts as they are. A field that is only sometimes present is `... | None = None`.
+The request models are the engine's own (app/engine/spec.py), and so are the result shapes
+(app/engine/results.py), which the notebook reads too; this module adds the API's own: health, the
+catalog, grids and errors. Large results are not re-validated on every request: the routes declare
+them with `responses={200: {"model": ...}}` and send the engine's dicts as they are. A field that is
+only sometimes present is `... | None = None`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field
 
-Point = Annotated[list[float], Field(min_length=2, max_length=2)]
-RunStatus = Literal["completed", "diverged", "failed"]
+from app.engine.limits import Limits
+from app.engine.results import ExperimentResult as ExperimentResult  # the routes' result shapes, re-exported
+from app.engine.results import ResolvedSurface
+from app.engine.results import SweepResult as SweepResult
+
 ParamKind = Literal["float", "int", "bool", "choice", "float_pair", "int_list", "formula", "schedulers"]
 
 
@@ -35,29 +39,6 @@ class Health(BaseModel):
 
 
 # --- surfaces and GET /api/catalog ---------------------------------------------------------------------
-
-
-class Domain(BaseModel):
-    x: Point
-    y: Point
-
-
-class Minimum(BaseModel):
-    point: Point
-    value: float
-
-
-class ResolvedSurface(BaseModel):
-    """A surface with its parameters bound, as results echo it."""
-
-    id: str
-    name: str
-    formula: str
-    params: dict[str, float | str]
-    domain: Domain
-    start: Point
-    minima: list[Minimum]
-    min_value: float | None = Field(description="the known minimum value, null when unknown")
 
 
 class CatalogSurface(ResolvedSurface):
@@ -86,16 +67,6 @@ class CatalogEntry(BaseModel):
     params: list[CatalogParam]
 
 
-class Limits(BaseModel):
-    max_steps: int
-    max_runs: int
-    max_sweep_work: int = Field(description="sweep runs × steps")
-    max_formula_length: int
-    max_body_bytes: int
-    max_grid_resolution: int
-    max_seconds: float = Field(description="compute time one experiment or sweep may take")
-
-
 class Catalog(BaseModel):
     surfaces: list[CatalogSurface]
     optimizers: list[CatalogEntry]
@@ -109,110 +80,6 @@ class Grid(BaseModel):
     x: list[float]
     y: list[float]
     z: list[list[float | None]]
-
-
-# --- POST /api/experiments ---------------------------------------------------------------------------
-
-
-class Summary(BaseModel):
-    final_loss: float | None
-    best_loss: float | None
-    steps_to_tolerance: int | None
-    distance_to_minimum: float | None
-
-
-class RunResult(BaseModel):
-    """One run; arrays have steps + 1 entries when it completed (record 0 is the start)."""
-
-    label: str
-    x: list[float]
-    y: list[float]
-    loss: list[float]
-    lr: list[float]
-    state: dict[str, list[Any]] | None = Field(
-        default=None, description="with record_state: the optimizer's state tensors per step (null before step 1)"
-    )
-    grad: list[list[float | None] | None] | None = Field(default=None, description="with record_state")
-    scheduler_state: dict[str, list[float | None]] | None = Field(
-        default=None, description="with record_state, for ReduceLROnPlateau"
-    )
-    evaluations: list[list[list[float | None]]] | None = Field(
-        default=None, description="with record_state, for LBFGS: the points its closure visited in each step"
-    )
-    status: RunStatus
-    diverged_at: int | None
-    failed_at: int | None
-    error: str | None
-    summary: Summary
-
-
-class ExperimentResult(BaseModel):
-    surface: ResolvedSurface
-    steps: int
-    runs: list[RunResult]
-
-
-# --- POST /api/sweeps --------------------------------------------------------------------------------
-
-
-class SweepHead(BaseModel):
-    surface: ResolvedSurface
-    steps: int
-
-
-class BasinMap(SweepHead):
-    """`[j][i]` is the cell started at (x[i], y[j])."""
-
-    kind: Literal["start"]
-    x: list[float]
-    y: list[float]
-    final_loss: list[list[float | None]]
-    steps_to_tolerance: list[list[int | None]]
-    status: list[list[RunStatus]]
-    final_x: list[list[float | None]]
-    final_y: list[list[float | None]]
-    minimum_index: list[list[int | None]]
-
-
-class Grid2Sweep(BasinMap):
-    """As a basin map, with `x` and `y` the two hyperparameters' values."""
-
-    kind: Literal["grid2"]  # type: ignore[assignment]
-    x_name: str
-    y_name: str
-
-
-class ParamBest(BaseModel):
-    value: float
-    final_loss: float
-
-
-class ParamSweep(SweepHead):
-    kind: Literal["param"]
-    name: str
-    values: list[float]
-    final_loss: list[float | None]
-    best_loss: list[float | None]
-    steps_to_tolerance: list[int | None]
-    status: list[RunStatus]
-    best: ParamBest | None = Field(description="the value with the lowest final loss among runs that did not diverge")
-
-
-class SeedBand(SweepHead):
-    kind: Literal["seed"]
-    seeds: list[int]
-    x: list[list[float]]
-    y: list[list[float]]
-    loss: list[list[float]]
-    status: list[RunStatus]
-    final_loss: list[float | None]
-    loss_p10: list[float]
-    loss_p50: list[float]
-    loss_p90: list[float]
-
-
-class SweepResult(RootModel[Annotated[BasinMap | Grid2Sweep | ParamSweep | SeedBand, Field(discriminator="kind")]]):
-    pass
 
 
 # --- errors ------------------------------------------------------------------------------------------

@@ -63,6 +63,8 @@ add_computation_routes(
     prepare=prepare_sweep,
     iterate=iterate,
     collect=collect_sweep,
-    description="Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (design.md §6).",
+    description=(
+        "Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (design.md §6)."
+    ),
     stream_description="The same result as NDJSON: a `sweep` event, `progress` events while computing, then `result`.",
 )

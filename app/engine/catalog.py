@@ -23,6 +23,7 @@ from torch.optim import lr_scheduler
 
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
+from app.engine.limits import DEFAULT_LIMITS, Limits
 
 # Implementation switches and plumbing that users never set.
 HIDDEN = {"self", "params", "optimizer", "foreach", "fused", "capturable", "differentiable", "last_epoch", "verbose"}
@@ -232,12 +233,7 @@ def _entry(cls: Callable[..., Any], source: str, id_prefix: str = "") -> Entry:
 # --- validation of user-given hyperparameters, by kind -------------------------------------------
 
 
-# Integer hyperparameters are counts and sizes (iterations, step sizes, LBFGS's history_size, which torch
-# allocates lists of): this bound keeps one request from asking for gigabytes.
-MAX_INTEGER = 1_000_000
-
-
-def _number(value: Any, integral: bool) -> float | int:
+def _number(value: Any, integral: bool, max_integer: int = DEFAULT_LIMITS.max_integer) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be an integer" if integral else "must be a number")
     if isinstance(value, int) and abs(value) > 2**53:  # past exact floats (and math.isfinite(10**400) raises)
@@ -247,8 +243,8 @@ def _number(value: Any, integral: bool) -> float | int:
     if integral:
         if value != int(value):
             raise ValueError("must be an integer")
-        if abs(value) > MAX_INTEGER:
-            raise ValueError(f"must be at most {MAX_INTEGER} in size")
+        if abs(value) > max_integer:
+            raise ValueError(f"must be at most {max_integer} in size")
         return int(value)
     return float(value)
 
@@ -261,10 +257,12 @@ def _float_pair(value: Any, default: list[Any]) -> tuple[float | None, float | N
     )
 
 
-def _int_list(value: Any) -> list[int]:
-    if not isinstance(value, list) or len(value) > 1000:
+def _int_list(value: Any, limits: Limits) -> list[int]:
+    if not isinstance(value, list):
         raise ValueError("must be a list of integers")
-    return [_number(v, True) for v in value]  # type: ignore[misc]
+    if len(value) > limits.max_int_list_length:
+        raise ValueError(f"must be a list of at most {limits.max_int_list_length} integers")
+    return [_number(v, True, limits.max_integer) for v in value]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -277,14 +275,14 @@ class LambdaFormula:
         return self.formula.evaluate(epoch=epoch)
 
 
-def coerce(param: Param, value: Any, max_formula_length: int = 500) -> Any:
+def coerce(param: Param, value: Any, limits: Limits = DEFAULT_LIMITS) -> Any:
     """A JSON value as the Python value torch takes; ValueError says why it cannot be."""
     if value is None and (param.nullable or param.derived is not None):
         return None
     if param.kind == "float":
         return _number(value, False)
     if param.kind == "int":
-        return _number(value, True)
+        return _number(value, True, limits.max_integer)
     if param.kind == "bool":
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
@@ -296,12 +294,12 @@ def coerce(param: Param, value: Any, max_formula_length: int = 500) -> Any:
     if param.kind == "float_pair":
         return _float_pair(value, param.default or [0.0, 0.0])
     if param.kind == "int_list":
-        return _int_list(value)
+        return _int_list(value, limits)
     if param.kind == "formula":
         if not isinstance(value, str):
             raise ValueError("must be a formula in epoch, like 0.95 ** epoch")
         try:
-            return LambdaFormula(parse(value, ("epoch",), max_length=max_formula_length))
+            return LambdaFormula(parse(value, ("epoch",), max_length=limits.max_formula_length))
         except FormulaError as err:
             raise ValueError(str(err)) from None
     raise ValueError(f"cannot be set directly (kind {param.kind})")

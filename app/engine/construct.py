@@ -23,12 +23,11 @@ from app.engine.catalog import (
     signature_of,
 )
 from app.engine.errors import SpecError
+from app.engine.limits import DEFAULT_LIMITS, Limits
 from app.engine.spec import OptimizerSpec, SchedulerSpec
 
-MAX_SCHEDULER_NESTING = 4
 
-
-def _coerce_all(entry: Entry, given: Mapping[str, Any], max_formula_length: int) -> dict[str, Any]:
+def _coerce_all(entry: Entry, given: Mapping[str, Any], limits: Limits) -> dict[str, Any]:
     check_param_names(entry, given)
     kwargs: dict[str, Any] = {}
     for name, value in given.items():
@@ -37,7 +36,7 @@ def _coerce_all(entry: Entry, given: Mapping[str, Any], max_formula_length: int)
         if param.kind == "schedulers":
             continue  # resolved recursively by the scheduler resolver
         try:
-            kwargs[name] = coerce(param, value, max_formula_length)
+            kwargs[name] = coerce(param, value, limits)
         except ValueError as err:
             raise SpecError(("params", name), str(err)) from None
     return kwargs
@@ -65,10 +64,10 @@ class ResolvedOptimizer:
         return self.entry.cls([p], **self.kwargs)
 
 
-def resolve_optimizer(spec: OptimizerSpec, max_formula_length: int = 500) -> ResolvedOptimizer:
+def resolve_optimizer(spec: OptimizerSpec, limits: Limits = DEFAULT_LIMITS) -> ResolvedOptimizer:
     """Validated optimizer; raises SpecError located relative to the optimizer spec."""
     entry = optimizer_entry(spec.id)
-    kwargs = _coerce_all(entry, spec.params, max_formula_length)
+    kwargs = _coerce_all(entry, spec.params, limits)
 
     def build(kw: dict[str, Any]) -> torch.optim.Optimizer:
         return entry.cls([torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kw)
@@ -116,7 +115,7 @@ def scheduler_calls(steps: int, spec: SchedulerSpec) -> int:
     return steps if spec.interval == "step" else steps // spec.steps_per_epoch
 
 
-def _filled_in(entry: Entry, given: Mapping[str, Any], m: int, lr: float, max_formula_length: int) -> dict:
+def _filled_in(entry: Entry, given: Mapping[str, Any], m: int, lr: float, limits: Limits) -> dict:
     """Values for the arguments the user left out but torch requires: derived or fixed defaults."""
     filled: dict[str, Any] = {}
     for param in entry.params:
@@ -125,32 +124,33 @@ def _filled_in(entry: Entry, given: Mapping[str, Any], m: int, lr: float, max_fo
         if param.derived is not None:
             filled[param.name] = param.derived.compute(m, lr, given)
         elif (entry.name, param.name) in REQUIRED_DEFAULTS:
-            filled[param.name] = coerce(param, param.default, max_formula_length)
+            filled[param.name] = coerce(param, param.default, limits)
     return filled
 
 
 def _resolve_tree(
-    spec: SchedulerSpec, m: int, lr: float, max_formula_length: int, depth: int = 0
+    spec: SchedulerSpec, m: int, lr: float, limits: Limits, depth: int = 0
 ) -> tuple[ResolvedScheduler, dict[str, Any]]:
     """The resolved scheduler and, separately, the user's own (validated) arguments."""
-    if depth > MAX_SCHEDULER_NESTING:
-        raise SpecError((), f"schedulers nest at most {MAX_SCHEDULER_NESTING} levels deep")
+    if depth > limits.max_scheduler_nesting:
+        raise SpecError((), f"schedulers nest at most {limits.max_scheduler_nesting} levels deep")
     entry = scheduler_entry(spec.id)
     given = dict(spec.params)
-    user_kwargs = _coerce_all(entry, given, max_formula_length)
+    user_kwargs = _coerce_all(entry, given, limits)
     children: list[ResolvedScheduler] = []
     children_param = entry.param("schedulers")
     if children_param is not None:
         raw = given.get("schedulers", children_param.default)
-        if not isinstance(raw, list) or not 1 <= len(raw) <= 8:
-            raise SpecError(("params", "schedulers"), "must be a list of 1 to 8 scheduler specs")
+        most = limits.max_scheduler_children
+        if not isinstance(raw, list) or not 1 <= len(raw) <= most:
+            raise SpecError(("params", "schedulers"), f"must be a list of 1 to {most} scheduler specs")
         for i, child in enumerate(raw):
             try:
                 child_spec = SchedulerSpec.model_validate(child)
             except ValueError as err:
                 raise SpecError(("params", "schedulers", i), f"not a scheduler spec: {err}") from None
             try:
-                children.append(_resolve_tree(child_spec, m, lr, max_formula_length, depth + 1)[0])
+                children.append(_resolve_tree(child_spec, m, lr, limits, depth + 1)[0])
             except SpecError as err:
                 raise err.within("params", "schedulers", i) from None
             if children[-1].is_plateau:  # torch refuses it too, but names no field
@@ -159,16 +159,19 @@ def _resolve_tree(
                     f"{entry.name} cannot hold ReduceLROnPlateau: it calls step() without the loss that one needs",
                 )
         given["schedulers"] = raw
-    kwargs = {**_filled_in(entry, given, m, lr, max_formula_length), **user_kwargs}
+    kwargs = {**_filled_in(entry, given, m, lr, limits), **user_kwargs}
     return ResolvedScheduler(entry, kwargs, children, spec.interval, spec.steps_per_epoch), user_kwargs
 
 
 def resolve_scheduler(
-    spec: SchedulerSpec, steps: int, optimizer: ResolvedOptimizer, max_formula_length: int = 500
+    spec: SchedulerSpec,
+    steps: int,
+    optimizer: ResolvedOptimizer,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ResolvedScheduler:
     """Validated scheduler for an optimizer; raises SpecError located relative to the scheduler spec."""
     lr = float(optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]["lr"])
-    resolved, user_kwargs = _resolve_tree(spec, scheduler_calls(steps, spec), lr, max_formula_length)
+    resolved, user_kwargs = _resolve_tree(spec, scheduler_calls(steps, spec), lr, limits)
     base = {k: v for k, v in resolved.kwargs.items() if k not in user_kwargs}
 
     def build(kw: dict[str, Any]) -> object:

@@ -23,9 +23,11 @@ from typing import Any, NamedTuple
 
 import torch
 
+from app.engine.limits import DEFAULT_LIMITS
+
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "parse"]
 
-MAX_LENGTH = 500
+MAX_LENGTH = DEFAULT_LIMITS.max_formula_length
 MAX_DEPTH = 64  # parentheses, signs, function calls and powers nested in one another
 _MAX_TREE_DEPTH = 256  # a long chain like x+x+…+x; keeps evaluation and printing far from the recursion limit
 
@@ -404,17 +406,17 @@ class _Parser:
         return node
 
     def _sum(self) -> _Node:
-        node = self._product()
-        while self._at("+") or self._at("-"):
-            op = self._advance()
-            node = _binary(op.text, node, self._product(), op.position)
-        return node
+        return self._left_to_right(("+", "-"), self._product)
 
     def _product(self) -> _Node:
-        node = self._unary()
-        while self._at("*") or self._at("/"):
+        return self._left_to_right(("*", "/"), self._unary)
+
+    def _left_to_right(self, operators: tuple[str, str], operand: Callable[[], _Node]) -> _Node:
+        """`operand (operator operand)*`, grouped from the left as Python groups `a - b - c`."""
+        node = operand()
+        while any(self._at(operator) for operator in operators):
             op = self._advance()
-            node = _binary(op.text, node, self._unary(), op.position)
+            node = _binary(op.text, node, operand(), op.position)
         return node
 
     def _unary(self) -> _Node:

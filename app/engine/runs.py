@@ -24,24 +24,11 @@ import torch
 from app.engine.catalog import TORCH_RNG
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
+from app.engine.limits import DEFAULT_LIMITS, Limits
 from app.engine.spec import ExperimentSpec, NoiseSpec, RunSpec
 from app.engine.surfaces import Surface, resolve_surface
 
 DIVERGENCE_BOUND = 1e6
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may ask for; the server's settings fill these in."""
-
-    max_steps: int = 20_000
-    max_runs: int = 16
-    max_formula_length: int = 500
-    max_sweep_work: int = 20_000_000
-    max_seconds: float = 120.0  # wall-clock time one experiment may compute
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -76,13 +63,13 @@ def default_label(run: RunSpec) -> str:
 def prepare_run(run: RunSpec, index: int, surface: Surface, steps: int, limits: Limits = DEFAULT_LIMITS) -> PreparedRun:
     """Resolve one run; SpecError locations are relative to the run spec."""
     try:
-        optimizer = resolve_optimizer(run.optimizer, limits.max_formula_length)
+        optimizer = resolve_optimizer(run.optimizer, limits)
     except SpecError as err:
         raise err.within("optimizer") from None
     scheduler = None
     if run.scheduler is not None:
         try:
-            scheduler = resolve_scheduler(run.scheduler, steps, optimizer, limits.max_formula_length)
+            scheduler = resolve_scheduler(run.scheduler, steps, optimizer, limits)
         except SpecError as err:
             raise err.within("scheduler") from None
     start = run.start if run.start is not None else surface.definition.start

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
+from app.engine.limits import DEFAULT_LIMITS
+
 # Strict: JSON `true` is not the number 1 and `"3"` is not 3 (ints are still accepted as floats).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
@@ -84,9 +86,9 @@ class ExperimentSpec(StrictModel):
 
 # --- sweeps (design.md §6 "Sweep request") ---------------------------------------------------------------
 
-MAX_SWEEP_RESOLUTION = 128
-MAX_SWEEP_VALUES = 256
-MAX_SWEEP_SEEDS = 256
+MAX_SWEEP_RESOLUTION = DEFAULT_LIMITS.max_sweep_resolution
+MAX_SWEEP_VALUES = DEFAULT_LIMITS.max_sweep_values
+MAX_SWEEP_SEEDS = DEFAULT_LIMITS.max_sweep_seeds
 
 
 RANGE = "[min, max] with min < max (and max - min finite); the surface's domain when omitted."

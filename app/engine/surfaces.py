@@ -15,6 +15,7 @@ import torch
 
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
+from app.engine.limits import DEFAULT_LIMITS
 
 Point = tuple[float, float]
 Params = Mapping[str, float | str]
@@ -53,128 +54,46 @@ GOLDSTEIN_PRICE_FORMULA = (
     "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
 )
 
-SURFACES: dict[str, SurfaceDef] = {
-    s.id: s
-    for s in [
-        SurfaceDef(
-            "quadratic",
-            "Quadratic bowl",
-            QUADRATIC_FORMULA,
-            {"a": 1.0, "b": 10.0, "angle": 0.0},
-            ((-3.0, 3.0), (-3.0, 3.0)),
-            (-2.5, 2.0),
-            _static((0.0, 0.0, 0.0)),
-            "An elongated bowl: curvature a along one axis, b along the other, rotated by angle degrees.",
-        ),
-        SurfaceDef(
-            "rosenbrock",
-            "Rosenbrock",
-            "(a - x)**2 + b*(y - x**2)**2",
-            {"a": 1.0, "b": 100.0},
-            ((-2.0, 2.0), (-1.0, 3.0)),
-            (-1.5, 2.0),
-            lambda p: [Minimum((p["a"], p["a"] ** 2), 0.0)],
-            "A long curved valley: easy to find, slow to follow to its minimum.",
-        ),
-        SurfaceDef(
-            "beale",
-            "Beale",
-            "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
-            {},
-            ((-4.5, 4.5), (-4.5, 4.5)),
-            (1.0, 1.5),
-            _static((3.0, 0.5, 0.0)),
-            "Flat plateaus and sharp ridges around a minimum at (3, 0.5).",
-        ),
-        SurfaceDef(
-            "himmelblau",
-            "Himmelblau",
-            "(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
-            {},
-            ((-5.0, 5.0), (-5.0, 5.0)),
-            (0.0, 0.0),
-            _static(
-                (3.0, 2.0, 0.0),
-                (-2.805118, 3.131312, 0.0),
-                (-3.779310, -3.283186, 0.0),
-                (3.584428, -1.848126, 0.0),
-            ),
-            "Four equal minima: which one you reach depends on where you start.",
-        ),
-        SurfaceDef(
-            "rastrigin",
-            "Rastrigin",
-            "2*A + x**2 - A*cos(2*pi*x) + y**2 - A*cos(2*pi*y)",
-            {"A": 10.0},
-            ((-5.12, 5.12), (-5.12, 5.12)),
-            (2.3, -1.8),
-            _static((0.0, 0.0, 0.0)),
-            "A bowl covered in local minima: a trap for small steps.",
-        ),
-        SurfaceDef(
-            "ackley",
-            "Ackley",
-            "-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
-            {},
-            ((-5.0, 5.0), (-5.0, 5.0)),
-            (3.0, 2.5),
-            _static((0.0, 0.0, 0.0)),
-            "A nearly flat, bumpy plain with a deep hole in the middle.",
-        ),
-        SurfaceDef(
-            "saddle",
-            "Saddle",
-            "x**2 - y**2",
-            {},
-            ((-2.0, 2.0), (-2.0, 2.0)),
-            (1.5, 0.01),
-            description="Downhill along y, uphill along x: no minimum, a saddle point at the origin.",
-            unbounded=True,
-        ),
-        SurfaceDef(
-            "booth",
-            "Booth",
-            "(x + 2*y - 7)**2 + (2*x + y - 5)**2",
-            {},
-            ((-10.0, 10.0), (-10.0, 10.0)),
-            (-6.0, -6.0),
-            _static((1.0, 3.0, 0.0)),
-            "A tilted quadratic bowl with its minimum at (1, 3).",
-        ),
-        SurfaceDef(
-            "goldstein_price",
-            "Goldstein–Price",
-            GOLDSTEIN_PRICE_FORMULA,
-            {},
-            ((-2.0, 2.0), (-3.0, 1.0)),
-            (-0.5, 0.5),
-            _static((0.0, -1.0, 3.0)),
-            "Steep walls and several local minima; the global one is 3 at (0, -1).",
-        ),
-        SurfaceDef(
-            "six_hump_camel",
-            "Six-hump camel",
-            "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
-            {},
-            ((-3.0, 3.0), (-2.0, 2.0)),
-            (-1.5, 1.0),
-            _static(
-                (0.08984201368301331, -0.7126564032704135, -1.031628453489877),
-                (-0.08984201368301331, 0.7126564032704135, -1.031628453489877),
-            ),
-            "Six humps, two global minima.",
-        ),
-        SurfaceDef(
-            "expression",
-            "Your formula",
-            "",
-            {"expression": "x**2 + 10*y**2"},
-            ((-3.0, 3.0), (-3.0, 3.0)),
-            (-2.5, 2.0),
-            description="Type any formula in x and y.",
-        ),
-    ]
-}
+# One record per surface, as a table: id, name, formula, params; domain, start, minima; description.
+SURFACES: dict[str, SurfaceDef] = {s.id: s for s in [
+    SurfaceDef("quadratic", "Quadratic bowl", QUADRATIC_FORMULA, {"a": 1.0, "b": 10.0, "angle": 0.0},
+               ((-3.0, 3.0), (-3.0, 3.0)), (-2.5, 2.0), _static((0.0, 0.0, 0.0)),
+               "An elongated bowl: curvature a along one axis, b along the other, rotated by angle degrees."),
+    SurfaceDef("rosenbrock", "Rosenbrock", "(a - x)**2 + b*(y - x**2)**2", {"a": 1.0, "b": 100.0},
+               ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.0), lambda p: [Minimum((p["a"], p["a"] ** 2), 0.0)],
+               "A long curved valley: easy to find, slow to follow to its minimum."),
+    SurfaceDef("beale", "Beale", "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2", {},
+               ((-4.5, 4.5), (-4.5, 4.5)), (1.0, 1.5), _static((3.0, 0.5, 0.0)),
+               "Flat plateaus and sharp ridges around a minimum at (3, 0.5)."),
+    SurfaceDef("himmelblau", "Himmelblau", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", {},
+               ((-5.0, 5.0), (-5.0, 5.0)), (0.0, 0.0),
+               _static((3.0, 2.0, 0.0), (-2.805118, 3.131312, 0.0), (-3.779310, -3.283186, 0.0),
+                       (3.584428, -1.848126, 0.0)),
+               "Four equal minima: which one you reach depends on where you start."),
+    SurfaceDef("rastrigin", "Rastrigin", "2*A + x**2 - A*cos(2*pi*x) + y**2 - A*cos(2*pi*y)", {"A": 10.0},
+               ((-5.12, 5.12), (-5.12, 5.12)), (2.3, -1.8), _static((0.0, 0.0, 0.0)),
+               "A bowl covered in local minima: a trap for small steps."),
+    SurfaceDef("ackley", "Ackley",
+               "-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20", {},
+               ((-5.0, 5.0), (-5.0, 5.0)), (3.0, 2.5), _static((0.0, 0.0, 0.0)),
+               "A nearly flat, bumpy plain with a deep hole in the middle."),
+    SurfaceDef("saddle", "Saddle", "x**2 - y**2", {}, ((-2.0, 2.0), (-2.0, 2.0)), (1.5, 0.01),
+               description="Downhill along y, uphill along x: no minimum, a saddle point at the origin.",
+               unbounded=True),
+    SurfaceDef("booth", "Booth", "(x + 2*y - 7)**2 + (2*x + y - 5)**2", {},
+               ((-10.0, 10.0), (-10.0, 10.0)), (-6.0, -6.0), _static((1.0, 3.0, 0.0)),
+               "A tilted quadratic bowl with its minimum at (1, 3)."),
+    SurfaceDef("goldstein_price", "Goldstein–Price", GOLDSTEIN_PRICE_FORMULA, {},
+               ((-2.0, 2.0), (-3.0, 1.0)), (-0.5, 0.5), _static((0.0, -1.0, 3.0)),
+               "Steep walls and several local minima; the global one is 3 at (0, -1)."),
+    SurfaceDef("six_hump_camel", "Six-hump camel", "(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2", {},
+               ((-3.0, 3.0), (-2.0, 2.0)), (-1.5, 1.0),
+               _static((0.08984201368301331, -0.7126564032704135, -1.031628453489877),
+                       (-0.08984201368301331, 0.7126564032704135, -1.031628453489877)),
+               "Six humps, two global minima."),
+    SurfaceDef("expression", "Your formula", "", {"expression": "x**2 + 10*y**2"},
+               ((-3.0, 3.0), (-3.0, 3.0)), (-2.5, 2.0), description="Type any formula in x and y."),
+]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -222,7 +141,9 @@ class Surface:
         }
 
 
-def resolve_surface(surface_id: str, params: Params | None = None, max_formula_length: int = 500) -> Surface:
+def resolve_surface(
+    surface_id: str, params: Params | None = None, max_formula_length: int = DEFAULT_LIMITS.max_formula_length
+) -> Surface:
     """Look up a surface and bind its parameters; errors name the field (`id`, `params.<name>`)."""
     definition = SURFACES.get(surface_id)
     if definition is None:

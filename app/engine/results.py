@@ -1,0 +1,160 @@
+"""The shapes of results (design.md §6): what a run, an experiment and each kind of sweep return.
+
+One module names every field once: the API documents its responses with these models (app/api/schemas.py,
+and so /docs and schemathesis), and the notebook reads from them which fields hold numbers to make arrays
+of (app/notebook.py). The engine builds the documents as plain dicts in these shapes; they are not
+re-validated on every request. A field that is only sometimes present is `... | None = None`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, Field, RootModel
+
+
+class Ragged:
+    """Marks a list of lists whose rows differ in length (a seed band's paths): each row is its own array."""
+
+
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+RunStatus = Literal["completed", "diverged", "failed"]
+PerSeed = Annotated[list[list[float]], Ragged(), Field(description="one list per seed; shorter where it diverged")]
+
+
+# --- surfaces ---------------------------------------------------------------------------------------
+
+
+class Domain(BaseModel):
+    x: Point
+    y: Point
+
+
+class Minimum(BaseModel):
+    point: Point
+    value: float
+
+
+class ResolvedSurface(BaseModel):
+    """A surface with its parameters bound, as results echo it."""
+
+    id: str
+    name: str
+    formula: str
+    params: dict[str, float | str]
+    domain: Domain
+    start: Point
+    minima: list[Minimum]
+    min_value: float | None = Field(description="the known minimum value, null when unknown")
+
+
+# --- POST /api/experiments ---------------------------------------------------------------------------
+
+
+class Summary(BaseModel):
+    final_loss: float | None
+    best_loss: float | None
+    steps_to_tolerance: int | None
+    distance_to_minimum: float | None
+
+
+class RunResult(BaseModel):
+    """One run; arrays have steps + 1 entries when it completed (record 0 is the start)."""
+
+    label: str
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    lr: list[float]
+    state: dict[str, list[Any]] | None = Field(
+        default=None, description="with record_state: the optimizer's state tensors per step (null before step 1)"
+    )
+    grad: list[list[float | None] | None] | None = Field(default=None, description="with record_state")
+    scheduler_state: dict[str, list[float | None]] | None = Field(
+        default=None, description="with record_state, for ReduceLROnPlateau"
+    )
+    evaluations: list[list[list[float | None]]] | None = Field(
+        default=None, description="with record_state, for LBFGS: the points its closure visited in each step"
+    )
+    status: RunStatus
+    diverged_at: int | None
+    failed_at: int | None
+    error: str | None
+    summary: Summary
+
+
+class ExperimentResult(BaseModel):
+    surface: ResolvedSurface
+    steps: int
+    runs: list[RunResult]
+
+
+# --- POST /api/sweeps --------------------------------------------------------------------------------
+
+
+class SweepHead(BaseModel):
+    surface: ResolvedSurface
+    steps: int
+
+
+class BasinMap(SweepHead):
+    """`[j][i]` is the cell started at (x[i], y[j])."""
+
+    kind: Literal["start"]
+    x: list[float]
+    y: list[float]
+    final_loss: list[list[float | None]]
+    steps_to_tolerance: list[list[int | None]]
+    status: list[list[RunStatus]]
+    final_x: list[list[float | None]]
+    final_y: list[list[float | None]]
+    minimum_index: list[list[int | None]]
+
+
+class Grid2Sweep(BasinMap):
+    """As a basin map, with `x` and `y` the two hyperparameters' values."""
+
+    kind: Literal["grid2"]  # type: ignore[assignment]
+    x_name: str
+    y_name: str
+
+
+class ParamBest(BaseModel):
+    value: float
+    final_loss: float
+
+
+class ParamSweep(SweepHead):
+    kind: Literal["param"]
+    name: str
+    values: list[float]
+    final_loss: list[float | None]
+    best_loss: list[float | None]
+    steps_to_tolerance: list[int | None]
+    status: list[RunStatus]
+    best: ParamBest | None = Field(description="the value with the lowest final loss among runs that did not diverge")
+
+
+class SeedBand(SweepHead):
+    kind: Literal["seed"]
+    seeds: list[int]
+    x: PerSeed
+    y: PerSeed
+    loss: PerSeed
+    status: list[RunStatus]
+    final_loss: list[float | None]
+    loss_p10: list[float]
+    loss_p50: list[float]
+    loss_p90: list[float]
+
+
+AnySweepResult = BasinMap | Grid2Sweep | ParamSweep | SeedBand
+
+
+class SweepResult(RootModel[Annotated[AnySweepResult, Field(discriminator="kind")]]):
+    pass
+
+
+SWEEP_RESULTS: dict[str, type[BaseModel]] = {
+    get_args(shape.model_fields["kind"].annotation)[0]: shape for shape in get_args(AnySweepResult)
+}  # by `kind`
