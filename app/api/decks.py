@@ -16,8 +16,9 @@ from fastapi.responses import Response
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.api.jsonio import StrictJSONResponse
-from app.api.schemas import VALIDATION_ERROR, MessageBody, RunStatus
+from app.api.schemas import VALIDATION_ERROR, MessageBody
 from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
+from app.engine.results import RunStatus
 from app.engine.spec import ExperimentSpec, RunSpec, StrictModel
 from app.store import Deck
 
