@@ -3,33 +3,21 @@
 // path faintly and the loss plot the median and the 10–90 % band. A band follows its run: any
 // change re-sweeps it (aborting the previous stream), and a band never outlives the run it shows.
 
-import { h, swatch } from "./fields.js";
-import { formatNumber } from "./format.js";
-import { runLabel } from "./state.js";
-import { lossBandTraces, seedPathsTrace } from "./sweepcharts.js";
-import { createChannel, createProgress, describeError } from "./sweepkit.js";
-import { fingerprint, formatWork, SEEDS, sweepRequest } from "./tuning.js";
+import { h, swatch } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
+import { isNoisy, runLabel } from "../state/experiment.js";
+import { lossBandTraces, seedPathsTrace } from "../figures/seed-band.js";
+import { createChannel, createProgress, describeError } from "./kit.js";
+import { fingerprint, formatWork, SEEDS, sweepRequest } from "./requests.js";
 
 const SEED_LIST = Array.from({ length: SEEDS }, (_, i) => i);
 const DEBOUNCE_MS = 150;
 
-export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
-
-/**
- * Switch on the band of run `key`, as its checkbox in the Seeds tab does. Called inside the store
- * update that changes the experiment (a lesson's, in lessons.js; a link's, in url.js): the re-sweep
- * that follows every experiment change computes it, and it then lives and goes like any band a
- * reader switched on. (The link the page opens with comes before the tab, which sweeps it when built.)
- */
-export function showSeedBand(state, key) {
-  state.view.sweeps.bands.add(key); // the set of runs that show one: sweeps.js's view settings
-}
-
 /**
  * The seeds tab and the bands it draws. `view.bands` (a Set of run keys) says which runs show
- * one; `publish(overlays)` hands the plots their traces ({map, loss}).
+ * one; their traces reach the plots through the store (`state.shown.overlays`, {map, loss}).
  */
-export function createSeedBands({ store, catalog, view, publish }) {
+export function createSeedBands({ store, catalog, view }) {
   const { state } = store;
   /** Per run key: {fingerprint, result | null, channel}. */
   const bands = new Map();
@@ -76,7 +64,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
     return bands.get(key);
   }
 
-  /** Show or hide run `key`'s band: a view change, so the URL (url.js) follows it. */
+  /** Show or hide run `key`'s band: a view change, so the URL (teach/share.js) follows it. */
   function setShown(key, shown) {
     store.update(() => {
       if (shown) view.bands.add(key);
@@ -98,6 +86,11 @@ export function createSeedBands({ store, catalog, view, publish }) {
     return { map: shown.map(seedPathsTrace), loss: shown.flatMap(lossBandTraces) };
   }
 
+  /** Hand the plots the bands' traces. */
+  function publish() {
+    store.update((s) => { s.shown.overlays = overlays(); }, { overlays: true });
+  }
+
   /** Start, keep or drop each run's band so that it matches the experiment; publish the traces. */
   function sync() {
     const runs = state.experiment.runs;
@@ -112,7 +105,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
       Object.assign(band, { fingerprint: print, result: null }); // a band never shows another set-up
       compute(run.key, band, request);
     });
-    publish(overlays());
+    publish();
     renderList();
   }
 
@@ -125,7 +118,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
       band.result = result;
       const ended = result.status.filter((s) => s === "completed").length;
       progress.status(`Band ready: ${ended} of ${result.seeds.length} seeds ran all ${result.steps} steps.`);
-      publish(overlays());
+      publish();
       renderList();
     } catch (error) {
       setShown(key, false);
@@ -166,7 +159,7 @@ export function createSeedBands({ store, catalog, view, publish }) {
     if (focused) document.getElementById(focused)?.focus();
   }
 
-  if (view.bands.size > 0) sync(); // a link's bands (url.js), switched on before the tab was built
+  if (view.bands.size > 0) sync(); // a link's bands (teach/share.js), switched on before the tab was built
 
   let debounce = null;
   return {

@@ -2,22 +2,24 @@
 //   - LR curves: final loss against the learning rate for every run (a `param` sweep each), the
 //     best lr starred, one click to use it; and the fair comparison, which tunes every run's lr
 //     with the same budget and applies each best;
-//   - a basin map and a two-hyperparameter map of the selected run (sweepmaps.js);
-//   - seed bands for runs with gradient noise (seedband.js).
+//   - a basin map and a two-hyperparameter map of the selected run (sweeps/maps.js);
+//   - seed bands for runs with gradient noise (sweeps/seed-bands.js).
 // Each tab streams its own sweeps from /api/sweeps/stream; a new sweep aborts the previous one of
 // its tab. The panel's view settings live in state.view.sweeps; results live here.
 
-import { h, swatch } from "./fields.js";
-import { formatNumber } from "./format.js";
-import { runLabel } from "./state.js";
-import { createSeedBands } from "./seedband.js";
-import { lrFigure, readTheme } from "./sweepcharts.js";
-import { createBasinTab, createGrid2Tab } from "./sweepmaps.js";
-import { createChannel, createProgress, describeError, drawFigure } from "./sweepkit.js";
-import { effectiveTheme } from "./theme.js";
+import { drawFigure } from "../plot/plotly.js";
+import { h, swatch } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
+import { runLabel } from "../state/experiment.js";
+import { createSeedBands } from "./seed-bands.js";
+import { lrFigure } from "../figures/sweep-lr.js";
+import { readTheme } from "../plot/theme.js";
+import { createBasinTab, createGrid2Tab } from "./maps.js";
+import { createChannel, createProgress, describeError } from "./kit.js";
+import { effectiveTheme } from "../ui/theme.js";
 import {
   currentLr, fingerprint, formatWork, hasLr, LR_DECADES, LR_VALUES, lrValues, sweepRequest,
-} from "./tuning.js";
+} from "./requests.js";
 
 const TABS = [
   { id: "lr", label: "LR curves" },
@@ -216,9 +218,9 @@ function createLrTab({ store, catalog, theme }) {
 
 /**
  * Build the panel into `root` and wire `openButton` (Sweeps) and `tuneButton` (one click: tune
- * every run's lr). The seed bands reach the plots as `shown.overlays`, then `requestRender()`.
+ * every run's lr). The seed bands reach the plots through the store (`state.shown.overlays`).
  */
-export function createSweeps({ store, catalog, shown, requestRender, root, openButton, tuneButton = null }) {
+export function createSweeps({ store, catalog, root, openButton, tuneButton = null }) {
   const { state } = store;
   const view = state.view.sweeps;
   let theme = null;
@@ -226,15 +228,9 @@ export function createSweeps({ store, catalog, shown, requestRender, root, openB
   // View changes are frequent (the cursor, playback); only a theme change recolours the plots.
   const themeKey = () => effectiveTheme(state.view.theme);
   let shownTheme = themeKey();
-  const context = { store, catalog, view, theme: currentTheme, getGrid: () => shown.grid };
+  const context = { store, catalog, view, theme: currentTheme, getGrid: () => state.shown.grid };
 
-  const bands = createSeedBands({
-    store, catalog, view,
-    publish: (overlays) => {
-      shown.overlays = overlays;
-      requestRender();
-    },
-  });
+  const bands = createSeedBands({ store, catalog, view });
   const tabs = {
     lr: createLrTab(context),
     basin: createBasinTab(context),
@@ -325,7 +321,7 @@ export function createSweeps({ store, catalog, shown, requestRender, root, openB
     if (change.experiment) bands.experimentChanged();
     if (change.experiment || change.sweeps) tabs[view.tab].render();
     if (change.view && themeKey() !== shownTheme) {
-      // After main.js has applied the theme: the colours come from the CSS.
+      // After the page has applied the theme: the colours come from the CSS.
       requestAnimationFrame(() => {
         shownTheme = themeKey();
         theme = null;

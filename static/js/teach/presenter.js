@@ -1,10 +1,10 @@
 // Presenter mode: the page for a projector. Controls tucked away, the lesson as a banner, large type
-// and thick lines (css/teach.css sets the sizes; plots.js reads them), ←/→ (or a clicker's
+// and thick lines (css/teach.css sets the sizes; plot/theme.js reads them), ←/→ (or a clicker's
 // PageUp/PageDown) between lessons, Esc to leave, and a QR code of the page's URL in a corner so
 // students open the same experiment on their phones. On a short screen the lesson's text folds
 // away, leaving its title and what to look for, so the map keeps most of the height.
 
-import { h } from "./fields.js";
+import { h } from "../ui/dom.js";
 
 const QR_MAX_URL = 2048; // the server's limit (app/api/qr.py)
 const QR_DEBOUNCE_MS = 300;
@@ -60,7 +60,7 @@ function createQrCode(box) {
   };
 }
 
-/** The presenter button and mode; `lessons` moves between lessons (see lessons.js). */
+/** The presenter button and mode; `lessons` moves between lessons (see teach/lessons.js). */
 export function createPresenter({ store, lessons }) {
   const { state } = store;
   const button = document.querySelector('[data-testid="presenter-button"]');
@@ -131,7 +131,7 @@ export function createPresenter({ store, lessons }) {
     event.stopImmediatePropagation();
   }, { capture: true });
 
-  // A new lesson's text (lessons.js) or a new window size: fit the banner again.
+  // A new lesson's text (teach/lessons.js) or a new window size: fit the banner again.
   new MutationObserver(() => state.view.presenting && fitBanner()).observe(banner, { childList: true });
   window.addEventListener("resize", () => state.view.presenting && fitBanner());
 

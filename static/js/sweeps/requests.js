@@ -2,7 +2,7 @@
 // sweeps, the resolutions that fit the server's limit, and the fingerprints that tell whether a
 // finished sweep still describes the experiment. Pure functions: no DOM, no fetch.
 
-import { findEntry, toRequest } from "./state.js";
+import { findEntry, toRequest } from "../state/experiment.js";
 
 /** LR curves and the fair comparison share one budget: 25 values over 4 decades (6 a decade). */
 export const LR_DECADES = 4;

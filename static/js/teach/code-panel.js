@@ -1,9 +1,9 @@
 // The code panel (design.md §8): the standalone plain-PyTorch script for one run, from `POST /api/code`,
 // highlighted by a small tokenizer (no library, nothing from a CDN), with copy and download.
 
-import { ApiError } from "./api.js";
-import { h } from "./fields.js";
-import { runLabel, toRequest } from "./state.js";
+import { ApiError } from "../api/client.js";
+import { h } from "../ui/dom.js";
+import { runLabel, toRequest } from "../state/experiment.js";
 
 // ---- a tiny Python highlighter: comments, strings, numbers, keywords, builtins, defined names ----
 

@@ -4,7 +4,7 @@
 // cursor lives in the state (`view.cursor`); a change to it is flagged {cursor: true} and redraws
 // the cursor alone, once per animation frame.
 
-import { cursorStep } from "./views.js";
+import { cursorStep } from "../figures/cursor.js";
 
 /** Playback speeds; 1× plays the whole experiment in BASE_SECONDS (and at least MIN_RATE steps/s). */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 10];

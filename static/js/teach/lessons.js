@@ -4,9 +4,8 @@
 // lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as
 // a reader would in the Seeds tab; like theirs, a band goes with its run when the lesson is left.
 
-import { h } from "./fields.js";
-import { showSeedBand } from "./seedband.js";
-import { createRun, createState, findEntry } from "./state.js";
+import { h } from "../ui/dom.js";
+import { createRun, createState, findEntry, showSeedBand } from "../state/experiment.js";
 
 const LESSONS_URL = "/static/lessons.json";
 const PHONE = window.matchMedia("(max-width: 759px)");
@@ -76,7 +75,7 @@ export function createLessons({ store, catalog, notice }) {
       s.view.mode = lesson?.view ?? "overlay";
       Object.assign(s.view.cursor, { step: null, playing: false });
       if (PHONE.matches) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
-    }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, history: "push" });
+    }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true });
   }
 
   /** The next (+1) or previous (−1) lesson, wrapping around; from no lesson, the first or last. */

@@ -7,11 +7,11 @@
 // shown (`run.inspect`). Each value carries its exact number in `data-value` (JSON, full
 // precision) and `title`, so what the page shows can be checked against the API.
 
-import { streamExperiment } from "./api.js";
-import { h, swatch } from "./fields.js";
-import { formatNumber } from "./format.js";
-import { runColorCss } from "./state.js";
-import { cursorStep, recordAt } from "./views.js";
+import { streamExperiment } from "../api/client.js";
+import { h, swatch } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
+import { runColorCss } from "../state/experiment.js";
+import { cursorStep, recordAt } from "../figures/cursor.js";
 
 /** One sentence per quantity, for students. Optimizer state goes by torch's own names. */
 const EXPLAIN = {

@@ -1,13 +1,11 @@
 // What every tab of the sweep panel shares: a channel that streams sweeps from
 // /api/sweeps/stream (a new sweep aborts the previous one of the same channel, so the server
-// stops too), its progress bar, a run picker, and drawing a figure with Plotly.
+// stops too), its progress bar and a run picker (plot/plotly.js draws their figures).
 
-import { ApiError, streamSweep } from "./api.js";
-import { h } from "./fields.js";
-import { loadPlotly } from "./plots.js";
-import { runLabel } from "./state.js";
-import { CONFIG } from "./sweepcharts.js";
-import { cellsOf, formatWork } from "./tuning.js";
+import { ApiError, streamSweep } from "../api/client.js";
+import { h } from "../ui/dom.js";
+import { runLabel } from "../state/experiment.js";
+import { cellsOf, formatWork } from "./requests.js";
 
 /** Sweeps of one channel streamed at once (the experiment's own stream keeps a connection free). */
 const CONCURRENCY = 2;
@@ -141,31 +139,4 @@ export function createSelect({ id, label, onChange, testid = null, wide = false 
 /** The runs as options of a run picker, keyed by run key. */
 export function runOptions(experiment, catalog) {
   return experiment.runs.map((run, i) => ({ value: run.key, text: `${i + 1}. ${runLabel(run, catalog)}` }));
-}
-
-// ---- drawing ----
-
-let plotly = null;
-
-/** Plotly.js's cartesian build (plots.js loads it once): the sweep charts stay on it when the 3-D view brings the full one. */
-export async function getPlotly() {
-  plotly ??= await loadPlotly();
-  return plotly;
-}
-
-const observed = new WeakSet();
-const resizer = new ResizeObserver((entries) => {
-  for (const entry of entries) if (entry.target.data && plotly) plotly.Plots.resize(entry.target);
-});
-
-/** Draw `figure` into `element` (Plotly.react); `onClick(event)` is attached on the first draw. */
-export async function drawFigure(element, figure, onClick = null) {
-  const Plotly = await getPlotly();
-  element.hidden = false; // plots start hidden (nothing to show yet); Plotly sizes itself to what it sees
-  await Plotly.react(element, figure.data, figure.layout, CONFIG);
-  if (!observed.has(element)) {
-    observed.add(element);
-    resizer.observe(element);
-    if (onClick) element.on("plotly_click", onClick);
-  }
 }

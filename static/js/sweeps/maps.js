@@ -3,15 +3,16 @@
 // are heatmaps coloured by final loss, steps to tolerance or the minimum reached; clicking a cell
 // applies it to the run (its start, or its two hyperparameter values).
 
-import { h } from "./fields.js";
-import { formatNumber } from "./format.js";
-import { findEntry, runLabel } from "./state.js";
-import { availableModes, MAP_MODES, mapFigure } from "./sweepcharts.js";
-import { createChannel, createProgress, createSelect, describeError, drawFigure, runOptions } from "./sweepkit.js";
+import { drawFigure } from "../plot/plotly.js";
+import { h } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
+import { findEntry, runLabel } from "../state/experiment.js";
+import { availableModes, MAP_MODES, mapFigure } from "../figures/sweep-map.js";
+import { createChannel, createProgress, createSelect, describeError, runOptions } from "./kit.js";
 import {
   BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, floatParams, formatWork,
   GRID2_RESOLUTION, GRID2_RESOLUTIONS, maxWork, paramValue, rangeProblem, rangeValues, sweepRequest,
-} from "./tuning.js";
+} from "./requests.js";
 
 /** The run the map tabs sweep: the one picked, else the first. */
 export function selectedRun(state, view) {

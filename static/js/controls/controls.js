@@ -3,8 +3,10 @@
 // state after structural changes (a run added, an optimizer swapped), while plain value edits
 // leave the DOM alone. Nothing here knows any optimizer or scheduler by name.
 
-import { applyErrors, createField, fieldShell, h, pathId } from "./fields.js";
-import { createRun, duplicateRun, findEntry, getIn, runColorCss, runLabel, setIn } from "./state.js";
+import { h } from "../ui/dom.js";
+import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
+import { createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
+import { getIn, setIn } from "../state/store.js";
 
 /** Past this many entries a picker gets a filter box. */
 const FILTER_THRESHOLD = 20;

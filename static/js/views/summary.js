@@ -1,7 +1,7 @@
 // The HTML views of results: the summary table and the legend above the map.
 
-import { h, swatch } from "./fields.js";
-import { formatNumber } from "./format.js";
+import { h, swatch } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
 
 function statusText(run, results) {
   if (run.status === "diverged") return `diverged at step ${run.diverged_at}`;

@@ -1,7 +1,8 @@
 // The one state object: the experiment (shaped exactly like the API's request, plus a few
-// client-only fields per run) and the view. Controls change it through `store.update`; the
-// page renders from it. A field's path inside `experiment` is also the `loc` the API names in
-// a 422, so errors find their field without a mapping table.
+// client-only fields per run), the view, and what is shown (the grid and results drawn). Controls
+// change it through `store.update` (state/store.js); the page renders from it. A field's path
+// inside `experiment` is also the `loc` the API names in a 422, so errors find their field
+// without a mapping table.
 
 /** Okabe–Ito colours, ordered for contrast on the light map (yellow and black last). */
 export const RUN_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
@@ -31,36 +32,6 @@ const DEFAULT_COMPARISON = {
     { id: "Adagrad", params: { lr: 0.5 } },
   ],
 };
-
-/**
- * A tiny observable store. `change` says what a mutation touched so each subscriber
- * does only its part: {controls, experiment, surface, errors, view} (all optional).
- */
-export function createStore(state) {
-  const listeners = new Set();
-  return {
-    state,
-    update(mutate, change) {
-      mutate(state);
-      for (const listener of listeners) listener(state, change);
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-    },
-  };
-}
-
-export function getIn(root, path) {
-  return path.reduce((node, key) => (node == null ? undefined : node[key]), root);
-}
-
-/** Set (or, for `undefined`, delete) the value at `path`, creating objects on the way. */
-export function setIn(root, path, value) {
-  const parent = path.slice(0, -1).reduce((node, key) => (node[key] ??= {}), root);
-  const last = path.at(-1);
-  if (value === undefined && !Array.isArray(parent)) delete parent[last];
-  else parent[last] = value;
-}
 
 export function findEntry(entries, id) {
   return entries.find((entry) => entry.id === id);
@@ -116,19 +87,36 @@ export function createState(catalog) {
     view: {
       mode: "overlay", // "overlay" | "multiples" | "3d"
       // The cursor every plot shares: a step (null: the newest record) and playback. Changes to
-      // it are flagged {cursor: true}, which redraws the cursor alone (playback.js).
+      // it are flagged {cursor: true}, which redraws the cursor alone (playback/playback.js).
       cursor: { step: null, playing: false, speed: 1 },
       inspector: { open: false, explain: true },
       startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",
       collapsedRuns: new Set(),
-      // The sweep panel (sweeps.js): open or not, its tab, the run it sweeps, the map colouring, and
+      // The sweep panel (sweeps/panel.js): open or not, its tab, the run it sweeps, the map colouring, and
       // the runs (keys) whose seed band shows.
       sweeps: { open: false, tab: "lr", run: null, colorBy: "final_loss", bands: new Set() },
       // The API's 422 issues by request ({path, msg, ...}); each is shown next to its field.
       errors: { experiment: [], surface: [] },
     },
+    // What the plots show (page/): the surface whose grid is drawn, its grid, the results of the
+    // last run (state/results.js) and the seed bands' traces over them ({map, loss}). Changed
+    // through the store with the `grid`, `results` and `overlays` flags.
+    shown: { surface: null, grid: null, results: null, overlays: null },
   };
+}
+
+/** Whether a run has gradient noise: only then can it show a seed band (sweeps/seed-bands.js). */
+export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
+
+/**
+ * Switch on the band of run `key`, as its checkbox in the Seeds tab does. Called inside the store
+ * update that changes the experiment (a lesson's, in teach/lessons.js; a link's, in teach/share.js): the re-sweep
+ * that follows every experiment change computes it, and it then lives and goes like any band a
+ * reader switched on. (The link the page opens with comes before the tab, which sweeps it when built.)
+ */
+export function showSeedBand(state, key) {
+  state.view.sweeps.bands.add(key); // the set of runs that show one: the sweep panel's view settings
 }
 
 /** The label a run shows: the user's, or its optimizer, changed settings and scheduler. */
