@@ -120,7 +120,7 @@ async function main() {
   const { state } = store;
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
-  createPresenter({ store, lessons });
+  createPresenter({ store, catalog, lessons });
   createCodePanel({ store, catalog });
   const status = byId("run-status");
   const renderer = createRenderer({

@@ -6,6 +6,7 @@
 import { h } from "../ui/dom.js";
 import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
 import { createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
+import { limitOf } from "../state/limits.js";
 import { getIn, setIn } from "../state/store.js";
 
 /** Past this many entries a picker gets a filter box. */
@@ -97,7 +98,7 @@ export function createControls({ store, catalog, root }) {
   const addRunButton = root.querySelector("#add-run");
   const experimentError = root.querySelector("#experiment-error");
   const { state } = store;
-  const maxRuns = catalog.limits?.max_runs ?? 16;
+  const maxRuns = limitOf(catalog, "max_runs");
 
   const change = (mutate, flags = {}) => store.update((s) => mutate(s.experiment), { experiment: true, ...flags });
   const setAt = (path, value, flags) =>
@@ -230,7 +231,7 @@ export function createControls({ store, catalog, root }) {
       }),
       h("input", {
         type: "text", id: pathId([...base, "label"]), value: run.label, "aria-label": "Label",
-        placeholder: runLabel({ ...run, label: "" }, catalog), maxlength: 100, class: "run-label",
+        placeholder: runLabel({ ...run, label: "" }, catalog), maxlength: limitOf(catalog, "max_label_length"), class: "run-label",
         oninput: (event) => updateRun((r) => { r.label = event.target.value; }),
       }),
       h("button", {

@@ -4,6 +4,8 @@
 // inside `experiment` is also the `loc` the API names in a 422, so errors find their field
 // without a mapping table.
 
+import { limitOf } from "./limits.js";
+
 /** Okabe–Ito colours, ordered for contrast on the light map (yellow and black last). */
 export const RUN_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
 
@@ -129,7 +131,8 @@ export function runLabel(run, catalog) {
   let label = optimizer?.name ?? run.optimizer.id;
   if (settings) label += ` (${settings})`;
   if (run.scheduler) label += ` → ${findEntry(catalog.schedulers, run.scheduler.id)?.name ?? run.scheduler.id}`;
-  return label.length > 100 ? `${label.slice(0, 99)}…` : label;
+  const longest = limitOf(catalog, "max_label_length");
+  return label.length > longest ? `${label.slice(0, longest - 1)}…` : label;
 }
 
 /** The experiment as `POST /api/experiments/stream` takes it. */

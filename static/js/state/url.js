@@ -14,6 +14,7 @@
 // can, field by field against the catalog, and lists what it dropped. Never a blank page.
 
 import { createRun, createState, findEntry, isNoisy } from "./experiment.js";
+import { limitOf } from "./limits.js";
 
 export const URL_VERSION = 1;
 const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
@@ -21,8 +22,6 @@ const VIEW_MODES = ["overlay", "multiples", "3d"];
 const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e"];
 const INTERVALS = ["step", "epoch"];
 const DEFAULT_TOLERANCE = 1e-6;
-const MAX_LABEL = 100;
-const MAX_FORMULA = 500;
 
 // ---- base64url of UTF-8 text ----
 
@@ -107,11 +106,11 @@ function fitsKind(spec, value, catalog) {
     case "float_pair":
       return Array.isArray(value) && value.length === 2 && value.every((v) => v === null || isFiniteNumber(v));
     case "int_list":
-      return Array.isArray(value) && value.length <= 64 && value.every(Number.isInteger);
+      return Array.isArray(value) && value.length <= limitOf(catalog, "max_list_items") && value.every(Number.isInteger);
     case "formula":
-      return typeof value === "string" && value.length <= MAX_FORMULA;
+      return typeof value === "string" && value.length <= limitOf(catalog, "max_formula_length");
     case "schedulers":
-      return Array.isArray(value) && value.length <= 8 &&
+      return Array.isArray(value) &&
         value.every((child) => isObject(child) && findEntry(catalog.schedulers, child.id) &&
           (child.params === undefined || isObject(child.params)));
     default:
@@ -184,7 +183,7 @@ function readRun(raw, index, experiment, catalog, notes) {
   else if (raw.x !== undefined) notes.push(`${where}: start ${show(raw.x)}`);
   if (typeof raw.c === "string" && /^[0-9a-f]{6}$/i.test(raw.c)) run.color = `#${raw.c.toUpperCase()}`;
   else if (raw.c !== undefined) notes.push(`${where}: colour ${show(raw.c)}`);
-  if (typeof raw.l === "string") run.label = raw.l.slice(0, MAX_LABEL);
+  if (typeof raw.l === "string") run.label = raw.l.slice(0, limitOf(catalog, "max_label_length"));
   if (raw.s !== undefined && raw.s !== null) {
     run.scheduler = readScheduler(Array.isArray(raw.s) ? raw.s : [raw.s], where, catalog, notes);
   }
@@ -223,7 +222,6 @@ export function readDocument(doc, catalog) {
   const state = createState(catalog);
   if (!isObject(doc)) return { state, seedBands: [], notes: ["the whole experiment (not a JSON object)"] };
   const { experiment, view } = state;
-  const limits = catalog.limits ?? {};
   const unknown = Object.keys(doc).filter((key) => !KNOWN_KEYS.includes(key));
   if (unknown.length > 0) notes.push(`settings this version does not know (${unknown.join(", ")})`);
 
@@ -235,14 +233,14 @@ export function readDocument(doc, catalog) {
     notes.push(`surface ${show(surfaceId ?? doc.s)} (not in this server's catalog)`);
   }
 
-  if (Number.isInteger(doc.n) && doc.n >= 1 && doc.n <= (limits.max_steps ?? Infinity)) experiment.steps = doc.n;
+  if (Number.isInteger(doc.n) && doc.n >= 1 && doc.n <= limitOf(catalog, "max_steps")) experiment.steps = doc.n;
   else if (doc.n !== undefined) notes.push(`steps = ${show(doc.n)}`);
   if (isFiniteNumber(doc.t) && doc.t >= 0) experiment.tolerance = doc.t;
   else if (doc.t !== undefined) notes.push(`tolerance = ${show(doc.t)}`);
 
   const byIndex = []; // the link's runs by their index in "r", which "b" refers to
   if (Array.isArray(doc.r)) {
-    const maxRuns = limits.max_runs ?? 16;
+    const maxRuns = limitOf(catalog, "max_runs");
     if (doc.r.length > maxRuns) notes.push(`${doc.r.length - maxRuns} runs beyond this server's limit of ${maxRuns}`);
     const defaults = experiment.runs;
     experiment.runs = [];

@@ -7,12 +7,29 @@ import { drawFigure } from "../plot/plotly.js";
 import { h } from "../ui/dom.js";
 import { formatNumber } from "../ui/format.js";
 import { findEntry, runLabel } from "../state/experiment.js";
+import { limitOf } from "../state/limits.js";
 import { availableModes, MAP_MODES, mapFigure } from "../figures/sweep-map.js";
 import { createChannel, createProgress, createSelect, describeError, runOptions } from "./kit.js";
 import {
   BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, floatParams, formatWork,
-  GRID2_RESOLUTION, GRID2_RESOLUTIONS, maxWork, paramValue, rangeProblem, rangeValues, sweepRequest,
+  GRID2_RESOLUTION, GRID2_RESOLUTIONS, paramValue, rangeProblem, rangeValues, sweepRequest,
 } from "./requests.js";
+
+/** What the two map tabs say and are called: the sweep kind, the figure's role, test id and words. */
+const MAP_TABS = {
+  basin: {
+    kind: "basin", role: "basin-map", testid: "basin-plot", title: "Basin map", noun: "basins",
+    plotLabel: "Basin map: a heatmap over start points",
+    lead: "The selected run, started from every point of a grid over the surface's domain. " +
+      "Where does each start end up, how low, and how fast?",
+  },
+  grid2: {
+    kind: "grid2", role: "grid2-map", testid: "grid2-plot", title: "Two-hyperparameter map", noun: "the grid",
+    plotLabel: "A heatmap of the final loss over two hyperparameters",
+    lead: "The selected run with two of its optimizer's hyperparameters set to every pair of values " +
+      "(the measured version of the classic step-size × momentum map).",
+  },
+};
 
 /** The run the map tabs sweep: the one picked, else the first. */
 export function selectedRun(state, view) {
@@ -193,7 +210,7 @@ function createResolutionSelect({ id, resolutions, limit, steps, wanted, onChang
 export function createBasinTab(context) {
   const { store, catalog, view } = context;
   const { state } = store;
-  const limit = maxWork(catalog);
+  const limit = limitOf(catalog, "max_sweep_work");
   view.basinResolution ??= BASIN_RESOLUTION;
   const resolution = createResolutionSelect({
     id: "basin-resolution", resolutions: BASIN_RESOLUTIONS, limit,
@@ -208,10 +225,7 @@ export function createBasinTab(context) {
   const tab = createMapTab({
     ...context,
     spec: {
-      kind: "basin", role: "basin-map", testid: "basin-plot", title: "Basin map", noun: "basins",
-      plotLabel: "Basin map: a heatmap over start points",
-      lead: "The selected run, started from every point of a grid over the surface's domain. " +
-        "Where does each start end up, how low, and how fast?",
+      ...MAP_TABS.basin,
       fields: () => resolution.element,
       renderFields: () => resolution.fill(),
       plan() {
@@ -249,7 +263,7 @@ export function createBasinTab(context) {
 export function createGrid2Tab(context) {
   const { store, catalog, view } = context;
   const { state } = store;
-  const limit = maxWork(catalog);
+  const limit = limitOf(catalog, "max_sweep_work");
   view.grid2 ??= { optimizer: null, x: null, y: null, resolution: GRID2_RESOLUTION };
   const settings = view.grid2;
 
@@ -323,10 +337,7 @@ export function createGrid2Tab(context) {
   const tab = createMapTab({
     ...context,
     spec: {
-      kind: "grid2", role: "grid2-map", testid: "grid2-plot", title: "Two-hyperparameter map", noun: "the grid",
-      plotLabel: "A heatmap of the final loss over two hyperparameters",
-      lead: "The selected run with two of its optimizer's hyperparameters set to every pair of values " +
-        "(the measured version of the classic step-size × momentum map).",
+      ...MAP_TABS.grid2,
       fields: () => [xEditor.element, yEditor.element, resolution.element],
       renderFields(run) {
         const floats = axesFor(run);

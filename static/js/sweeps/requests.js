@@ -12,10 +12,6 @@ export const BASIN_RESOLUTIONS = [16, 24, 32, 48, 64];
 export const BASIN_RESOLUTION = 48;
 export const GRID2_RESOLUTIONS = [6, 8, 12, 16, 24];
 export const GRID2_RESOLUTION = 12;
-/** Used when the catalog gives no limit (design.md §6 default: runs × steps ≤ 20 000 000). */
-const DEFAULT_MAX_WORK = 20_000_000;
-
-export const maxWork = (catalog) => catalog.limits?.max_sweep_work ?? DEFAULT_MAX_WORK;
 
 /** `n` values from `low` to `high`, evenly spaced on a log scale (both ends included). */
 export function logSpace(low, high, n) {

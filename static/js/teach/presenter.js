@@ -4,16 +4,16 @@
 // students open the same experiment on their phones. On a short screen the lesson's text folds
 // away, leaving its title and what to look for, so the map keeps most of the height.
 
+import { limitOf } from "../state/limits.js";
 import { h } from "../ui/dom.js";
 
-const QR_MAX_URL = 2048; // the server's limit (app/api/qr.py)
 const QR_DEBOUNCE_MS = 300;
 const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
 /** The most of the screen's height the lesson banner may take before its text folds away. */
 const BANNER_SHARE = 0.3;
 
 /** The QR code of the current URL, from the server (`GET /api/qr`), inserted as inline SVG. */
-function createQrCode(box) {
+function createQrCode(box, maxUrlLength) {
   let controller = null;
   let timer = null;
   let shownFor = null;
@@ -22,7 +22,7 @@ function createQrCode(box) {
     const url = location.href;
     if (url === shownFor) return;
     controller?.abort();
-    if (url.length > QR_MAX_URL) {
+    if (url.length > maxUrlLength) {
       shownFor = url;
       box.replaceChildren(h("p", { class: "qr-caption" },
         "This experiment's link is too long for a QR code: share it with the Share button."));
@@ -61,13 +61,13 @@ function createQrCode(box) {
 }
 
 /** The presenter button and mode; `lessons` moves between lessons (see teach/lessons.js). */
-export function createPresenter({ store, lessons }) {
+export function createPresenter({ store, catalog, lessons }) {
   const { state } = store;
   const button = document.querySelector('[data-testid="presenter-button"]');
   const box = document.querySelector('[data-testid="qr-code"]');
   const banner = document.getElementById("lesson-banner");
   const charts = document.querySelector(".charts");
-  const qr = createQrCode(box);
+  const qr = createQrCode(box, limitOf(catalog, "max_qr_url_length"));
   let exitButton = null;
   let bannerHome = null;
   const boxHome = { parent: box.parentElement, next: box.nextSibling };
