@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install chromium run test test-fast bench bench-page load lint format
+.PHONY: install chromium node run test test-fast bench bench-page load lint format
 
-install: $(STAMP) chromium
+install: $(STAMP) chromium node
 
 # torch first, pinned to the CPU build on this machine's disk: a bare `torch` requirement would pull
 # several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied.
@@ -25,6 +25,14 @@ chromium:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || echo "note: the browser tests need Debian's chromium: sudo apt-get install chromium"
+
+# The page's JavaScript unit tests (tests/js/) run on node's built-in test runner (node 18 or later;
+# nothing from npm). Installed from Debian when missing and we are root, as chromium is.
+node:
+	@command -v node >/dev/null || [ "$$(id -u)" != 0 ] || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; }
+	@command -v node >/dev/null || echo "note: the page's unit tests need node: sudo apt-get install nodejs"
 
 run: install
 	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
