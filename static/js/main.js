@@ -18,11 +18,11 @@ import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
 import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
+import { onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
 
 const DEBOUNCE_MS = 150;
-const PHONE = "(max-width: 759px)";
 
 const byId = (id) => document.getElementById(id);
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -45,7 +45,7 @@ function createPageState(catalog) {
   const { state } = store;
   state.view.theme = savedTheme();
   // On a phone the run cards start folded to one coloured line each, so the plots come first.
-  if (window.matchMedia(PHONE).matches) {
+  if (onPhone()) {
     for (const run of state.experiment.runs) state.view.collapsedRuns.add(run.key);
   }
   applyTheme(state.view.theme, byId("theme-toggle"));

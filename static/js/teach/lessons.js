@@ -4,11 +4,10 @@
 // lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as
 // a reader would in the Seeds tab; like theirs, a band goes with its run when the lesson is left.
 
-import { h } from "../ui/dom.js";
+import { h, onPhone } from "../ui/dom.js";
 import { createRun, createState, findEntry, showSeedBand } from "../state/experiment.js";
 
 const LESSONS_URL = "/static/lessons.json";
-const PHONE = window.matchMedia("(max-width: 759px)");
 
 /** The lessons, in order: [{id, title, text, look_for, view?, seed_bands?, experiment}]. */
 export async function fetchLessons() {
@@ -74,7 +73,7 @@ export function createLessons({ store, catalog, notice }) {
       s.view.lesson = lesson?.id ?? null;
       s.view.mode = lesson?.view ?? "overlay";
       Object.assign(s.view.cursor, { step: null, playing: false });
-      if (PHONE.matches) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
+      if (onPhone()) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
     }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true });
   }
 
@@ -109,7 +108,7 @@ export function createLessons({ store, catalog, notice }) {
     if (banner.dataset.lesson === lesson.id) return; // keep the reader's open/closed choice
     banner.dataset.lesson = lesson.id;
     const position = `Lesson ${lessons.indexOf(lesson) + 1} of ${lessons.length}`;
-    banner.open = !PHONE.matches || document.documentElement.classList.contains("presenting"); // phones: map first
+    banner.open = !onPhone() || document.documentElement.classList.contains("presenting"); // phones: map first
     banner.replaceChildren(
       h("summary", { class: "lesson-summary" },
         h("span", { class: "lesson-kicker" }, position),

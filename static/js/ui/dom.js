@@ -18,6 +18,9 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+/** Whether the page is laid out for a phone (the breakpoint of css/layout.css): the plots come first there. */
+export const onPhone = () => window.matchMedia("(max-width: 759px)").matches;
+
 /** A run's colour dot (in the theme's stand-in where its own colour would vanish: state/experiment.js). */
 export function swatch(color) {
   const dot = h("span", { class: "run-swatch", "aria-hidden": "true" });
