@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install chromium postgresql run test test-fast bench bench-page load lint format
+.PHONY: install chromium node postgresql run test test-fast bench bench-page load lint format
 
-install: $(STAMP) chromium postgresql
+install: $(STAMP) chromium node postgresql
 
 # torch first, pinned to the CPU build on this machine's disk: a bare `torch` requirement would pull
 # several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied.
@@ -18,23 +18,28 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
-# Browser tests drive Debian's Chromium (Playwright cannot download browsers here). Installed when
-# missing and we are root; otherwise only said, so `make run` never needs root.
-chromium:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || { \
+# Debian packages the tests need: installed when missing and we are root; otherwise only said, so
+# `make run` never needs root. $(1) proves the package is there, $(2) names it, $(3) says who needs it.
+define debian-package
+	@$(1) >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-	@command -v chromium >/dev/null || echo "note: the browser tests need Debian's chromium: sudo apt-get install chromium"
+		apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; }
+	@$(1) >/dev/null 2>&1 || echo "note: $(3) need Debian's $(2): sudo apt-get install $(2)"
+endef
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	$(call debian-package,command -v chromium,chromium,the browser tests)
+
+# The page's JavaScript unit tests (tests/js/) run on node's built-in test runner (node 18 or later;
+# nothing from npm).
+node:
+	$(call debian-package,command -v node,nodejs,the page's unit tests)
 
 # The store's tests start a PostgreSQL server of their own (tests/store/postgres.py) from Debian's
-# binaries, which live in /usr/lib/postgresql/<version>/bin, off PATH. Installed like chromium.
-PG_CTL = $(firstword $(shell command -v pg_ctl) $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+# binaries, which live in /usr/lib/postgresql/<version>/bin, off PATH.
 postgresql:
-	@[ -n "$(PG_CTL)" ] || [ "$$(id -u)" != 0 ] || { \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
-	@[ -n "$(PG_CTL)" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
-		echo "note: the store's PostgreSQL tests need Debian's postgresql: sudo apt-get install postgresql"
+	$(call debian-package,ls /usr/lib/postgresql/*/bin/pg_ctl,postgresql,the store's PostgreSQL tests)
 
 # `optimlab serve`: uvicorn with the slow-client limits of app/serving.py, as the Dockerfile runs it.
 run: install

@@ -29,7 +29,7 @@ import httpx
 
 from bench.server import start_server, stop_server
 
-# The page's first experiment (static/js/state.js, DEFAULT_COMPARISON).
+# The page's first experiment (static/js/state/experiment.js, DEFAULT_COMPARISON).
 DEFAULT_COMPARISON = {
     "surface": {"id": "rosenbrock"},
     "steps": 500,

@@ -26,12 +26,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import get_settings
+from app.engine.limits import DEFAULT_LIMITS
 from app.settings import Settings
 
 router = APIRouter(tags=["share"])
 
 # A version-40 code at error level L holds 2953 bytes; beyond ~2000 characters phones struggle anyway.
-MAX_URL_LENGTH = 2048
+MAX_URL_LENGTH = DEFAULT_LIMITS.max_qr_url_length
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # An absolute http(s) URL of printable ASCII: the rule the route enforces and /openapi.json states, one
 # regular expression for both (RFC 3986's user info, host and port 0-65535; then path, query, fragment).

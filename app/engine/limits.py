@@ -29,6 +29,9 @@ class Limits:
     max_sweep_resolution: Annotated[int, Field(ge=2, description="points per axis of a basin map")] = 128
     max_sweep_values: Annotated[int, Field(ge=1, description="values of one swept hyperparameter")] = 256
     max_sweep_seeds: Annotated[int, Field(ge=1, description="seeds of a seed band")] = 256
+    # The request schema's other caps that the page also checks (a setting may lower them only).
+    max_label_length: Annotated[int, Field(ge=1, description="characters of a run's label")] = 100
+    max_qr_url_length: Annotated[int, Field(ge=16, description="characters of a URL drawn as a QR code")] = 2048
     # Hyperparameters: integers are counts and sizes (iterations, step sizes, LBFGS's history_size, which torch
     # allocates lists of), so their bound keeps one request from asking for gigabytes.
     max_integer: Annotated[int, Field(ge=1, description="size of an integer hyperparameter")] = 1_000_000

@@ -65,7 +65,7 @@ class NoiseSpec(StrictModel):
 
 
 class RunSpec(StrictModel):
-    label: str | None = Field(default=None, max_length=100)
+    label: str | None = Field(default=None, max_length=DEFAULT_LIMITS.max_label_length)
     start: tuple[FiniteFloat, FiniteFloat] | None = Field(
         default=None, description="Start point; the surface's default start when omitted."
     )

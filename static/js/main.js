@@ -1,225 +1,82 @@
-// Wiring: load the catalog, build the state, and keep the page in step with it. A change
-// re-runs after a short debounce; a new run aborts the previous stream (the server stops too)
-// and the paths grow as chunks arrive.
+// The page's entry: load the catalog, build the state, and wire the rooms together — the controls,
+// the plots (views/), playback, the sweep panel, sharing and teaching. A change re-runs the
+// experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
 
-import { ApiError, getCatalog, getSurfaceGrid, streamExperiment } from "./api.js";
-import { createCodePanel } from "./codepanel.js";
-import { createControls } from "./controls.js";
-import { exportCsv, exportJson } from "./export.js";
-import { formatNumber } from "./format.js";
-import { createInspector } from "./inspector.js";
-import { createLessons } from "./lessons.js";
-import { createPlayback } from "./playback.js";
-import { createPlots } from "./plots.js";
-import { createPresenter } from "./presenter.js";
-import { applyEvent, markStopped, startResults } from "./results.js";
-import { createStartMover } from "./starts.js";
-import { createState, createStore, findEntry, runLabel, toRequest } from "./state.js";
-import { renderLegend, renderSummary } from "./summary.js";
-import { createSweeps } from "./sweeps.js";
-import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./theme.js";
-import { createUrlSync } from "./url.js";
+import { getCatalog } from "./api/client.js";
+import { createControls } from "./controls/controls.js";
+import { createGridLoader } from "./page/grid.js";
+import { createRenderer } from "./page/render.js";
+import { createExperimentRunner } from "./page/stream.js";
+import { createInspector } from "./playback/inspector.js";
+import { createPlayback } from "./playback/playback.js";
+import { createStartMover } from "./playback/starts.js";
+import { createState, runLabel } from "./state/experiment.js";
+import { createStore } from "./state/store.js";
+import { createSweeps } from "./sweeps/panel.js";
+import { createCodePanel } from "./teach/code-panel.js";
+import { exportCsv, exportJson } from "./teach/export.js";
+import { createLessons } from "./teach/lessons.js";
+import { createPresenter } from "./teach/presenter.js";
+import { createUrlSync } from "./teach/share.js";
+import { onPhone } from "./ui/dom.js";
+import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
+import { createPlots } from "./views/plots.js";
 
 const DEBOUNCE_MS = 150;
-/** A full redraw of the map costs tens of ms; while chunks stream in every ~50 ms, draw every ~200. */
-const MIN_RENDER_INTERVAL_MS = 200;
-const GRID_RESOLUTION = 120;
-const GRID_CACHE_SIZE = 24;
-/** A performance mark tests (and curious users) can read: the default comparison fully drawn. */
-const FIRST_DRAW_MARK = "optimlab:first-draw";
-/** …and how long the JavaScript of the frame that drew it took (Plotly's first drawing, mostly). */
-const FIRST_FRAME_MEASURE = "optimlab:first-frame";
 
 const byId = (id) => document.getElementById(id);
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
-/** API issue locations, relative to the experiment: ["body", "runs", 0, ...] → ["runs", 0, ...]. */
-function experimentIssues(error) {
-  return error.issues.map((issue) => ({ ...issue, path: (issue.loc ?? []).filter((part) => part !== "body") }));
-}
-
-/** Grid query errors name a surface parameter (["query", "expression"]); place them on its field. */
-function surfaceIssues(error) {
-  return error.issues.map((issue) => {
-    const name = issue.loc?.at(-1);
-    return { ...issue, path: typeof name === "string" && name !== "query" ? ["surface", "params", name] : [] };
-  });
-}
-
-async function main() {
-  const toggle = byId("theme-toggle");
-  let catalog;
+/** The catalog, or null after saying on the page why there is none. */
+async function loadCatalog() {
   try {
-    catalog = await getCatalog();
+    return await getCatalog();
   } catch (error) {
     byId("experiment-error").hidden = false;
     byId("experiment-error").textContent = `The catalog could not be loaded: ${error.message}`;
-    return;
+    return null;
   }
+}
 
+/** The store, its state read from the link (before anything draws), the theme and, on a phone, folded run cards. */
+function createPageState(catalog) {
   const store = createStore(createState(catalog));
+  const sharing = createUrlSync({ store, catalog }); // a link's experiment replaces the default
   const { state } = store;
-  const sharing = createUrlSync({ store, catalog }); // a link's experiment replaces the default before anything draws
   state.view.theme = savedTheme();
   // On a phone the run cards start folded to one coloured line each, so the plots come first.
-  if (window.matchMedia("(max-width: 759px)").matches) {
+  if (onPhone()) {
     for (const run of state.experiment.runs) state.view.collapsedRuns.add(run.key);
   }
-  applyTheme(state.view.theme, toggle);
+  applyTheme(state.view.theme, byId("theme-toggle"));
+  return { store, sharing };
+}
 
-  const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
-  const lessons = createLessons({ store, catalog, notice: sharing.notice });
-  createPresenter({ store, lessons });
-  createCodePanel({ store, catalog });
+/** What follows the cursor and the results at every frame: playback, the inspector, the start mover. */
+function createPlaybackParts({ store, catalog, getPlots }) {
+  const getResults = () => store.state.shown.results;
   const playback = createPlayback({
-    store, getResults: () => shown.results, getPlots: () => plots,
+    store, getResults, getPlots,
     controls: {
-      play: document.querySelector('[data-testid="play-button"]'), back: byId("step-back"), forward: byId("step-forward"),
-      scrubber: document.querySelector('[data-testid="scrubber"]'), readout: byId("step-readout"), speed: byId("speed-select"),
+      play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
+      scrubber: byTestId("scrubber"), readout: byId("step-readout"), speed: byId("speed-select"),
     },
     plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot")],
   });
-  const inspector = createInspector({
-    store, root: byId("inspector"), getResults: () => shown.results, onData: () => playback.redraw(),
-  });
+  const inspector = createInspector({ store, root: byId("inspector"), getResults, onData: () => playback.redraw() });
   const startMover = createStartMover({
-    store, getPlots: () => plots, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
+    store, getPlots, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
     labelOf: (run) => runLabel(run, catalog),
   });
-  let plots = null; // once Plotly.js has loaded
+  return [playback, inspector, startMover];
+}
+
+/** Keep the page in step with the store: controls, errors, re-runs, the theme and redraws. */
+function followStore({ store, controls, renderer, refresh, markGridStale }) {
+  const { state } = store;
   const stage = document.querySelector(".stage");
   const charts = document.querySelector(".charts");
-  const status = byId("run-status");
-
-  // What is on screen: the grid of the surface shown and the results of the last run.
-  const shown = { surface: findEntry(catalog.surfaces, state.experiment.surface.id), grid: null, results: null };
-
-  // ---- drawing: one frame per batch of chunks, a few per second at most ----
-
-  let throttle = null; // the wait before the next frame is asked for
-  let frameAsked = false;
-  let lastRender = -Infinity;
-  /** Draw at a frame soon: after the throttle's wait, or at the next frame when `now` (a stream just ended). */
-  const scheduleRender = ({ now = false } = {}) => {
-    if (frameAsked || (throttle !== null && !now)) return;
-    clearTimeout(throttle);
-    const wait = now ? 0 : Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now());
-    throttle = setTimeout(() => {
-      throttle = null;
-      frameAsked = true;
-      requestAnimationFrame(render);
-    }, wait);
-  };
-
-  function render() {
-    frameAsked = false;
-    const start = (lastRender = performance.now());
-    const { results } = shown;
-    plots?.render({ ...shown, view: state.view });
-    byId("view-select").value = state.view.mode;
-    playback.sync();
-    inspector.sync();
-    startMover.sync();
-    renderSummary(byId("summary-table"), results);
-    renderLegend(byId("legend"), results);
-    const finished = Boolean(results?.finishedAt);
-    setBusy(Boolean(results) && !finished && !results.stopped);
-    byId("export-json").disabled = !finished;
-    byId("export-csv").disabled = !finished;
-    if (results) {
-      const done = results.runs.filter((run) => run.status !== "running").length;
-      const seconds = formatNumber((results.finishedAt - results.startedAt) / 1000);
-      status.textContent = finished
-        ? `${results.runs.length} runs · ${results.steps} steps · ${seconds} s`
-        : `Running… ${done} of ${results.runs.length} done`;
-    }
-    if (finished && plots && shown.grid && performance.getEntriesByName(FIRST_DRAW_MARK).length === 0) {
-      performance.mark(FIRST_DRAW_MARK);
-      performance.measure(FIRST_FRAME_MEASURE, { start });
-    }
-  }
-
-  /** aria-busy on the views while a stream is drawing (assistive tech and tests wait on it). */
-  function setBusy(busy) {
-    stage.setAttribute("aria-busy", String(busy));
-    charts.setAttribute("aria-busy", String(busy));
-  }
-
-  function setErrors(source, issues) {
-    store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
-  }
-
-  // ---- the surface grid ----
-
-  const gridCache = new Map();
-  let gridController = null;
-
-  async function loadGrid() {
-    gridController?.abort();
-    const controller = (gridController = new AbortController());
-    const { surface } = state.experiment;
-    const entry = findEntry(catalog.surfaces, surface.id);
-    if (shown.surface !== entry) Object.assign(shown, { surface: entry, grid: null });
-    const key = JSON.stringify(surface);
-    try {
-      const grid = gridCache.get(key) ??
-        await getSurfaceGrid(surface, { resolution: GRID_RESOLUTION, domain: entry.domain, signal: controller.signal });
-      gridCache.delete(key);
-      gridCache.set(key, grid);
-      if (gridCache.size > GRID_CACHE_SIZE) gridCache.delete(gridCache.keys().next().value);
-      shown.grid = grid;
-      setErrors("surface", []);
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      setErrors("surface", error instanceof ApiError ? surfaceIssues(error) : [{ path: [], msg: error.message }]);
-    }
-    scheduleRender();
-  }
-
-  // ---- running the experiment ----
-
-  let streamController = null;
-
-  async function runExperiment() {
-    streamController?.abort();
-    const controller = (streamController = new AbortController());
-    const request = toRequest(state.experiment, catalog);
-    const colors = state.experiment.runs.map((run) => run.color);
-    const sentAt = performance.now();
-    status.textContent = "Running…";
-    setBusy(true);
-    try {
-      for await (const event of streamExperiment(request, { signal: controller.signal })) {
-        if (event.event === "experiment") {
-          shown.results = startResults(event, { request, colors, sentAt });
-          setErrors("experiment", []);
-        } else {
-          applyEvent(shown.results, event);
-        }
-        if (event.event === "error") setErrors("experiment", [{ path: [], msg: `The run stopped: ${event.detail}` }]);
-        scheduleRender();
-      }
-      scheduleRender({ now: true }); // the finished paths are what the user waits for: no throttle
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      markStopped(shown.results); // e.g. a superseded stream's partial paths, when its successor got a 422
-      setErrors("experiment", error instanceof ApiError ? experimentIssues(error) : [{ path: [], msg: error.message }]);
-      status.textContent = "";
-      scheduleRender();
-    }
-  }
-
   let debounce = null;
-  let gridStale = false;
-
-  function refresh() {
-    clearTimeout(debounce);
-    if (gridStale) loadGrid();
-    gridStale = false;
-    runExperiment();
-  }
-
-  // ---- reacting to state changes ----
-
   store.subscribe((_, change) => {
     if (change.controls) controls.render();
     else if (change.experiment) controls.refresh();
@@ -229,26 +86,67 @@ async function main() {
       stage.classList.toggle("is-stale", stale);
       charts.classList.toggle("is-stale", stale);
     }
-    if (change.surface) gridStale = true;
+    if (change.surface) markGridStale();
     if (change.experiment) {
       clearTimeout(debounce);
       debounce = setTimeout(refresh, DEBOUNCE_MS);
     }
     if (change.view) {
-      applyTheme(state.view.theme, toggle);
-      plots?.refreshTheme();
-      scheduleRender();
+      applyTheme(state.view.theme, byId("theme-toggle"));
+      renderer.plots?.refreshTheme();
     }
+    if (change.view || change.grid || change.results || change.overlays) renderer.schedule();
   });
+  return { cancelDebounce: () => clearTimeout(debounce) };
+}
 
+/** The page's own buttons: run, theme, view mode and the exports. */
+function wireButtons({ store, refresh }) {
+  const { state } = store;
   byId("run-button").addEventListener("click", refresh);
-  toggle.addEventListener("click", () =>
+  byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));
   byId("view-select").addEventListener("change", (event) =>
     store.update((s) => { s.view.mode = event.target.value; }, { view: true }));
-  byId("export-json").addEventListener("click", () => exportJson(shown.results));
-  byId("export-csv").addEventListener("click", () => exportCsv(shown.results));
+  byId("export-json").addEventListener("click", () => exportJson(state.shown.results));
+  byId("export-csv").addEventListener("click", () => exportCsv(state.shown.results));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
+}
+
+async function main() {
+  const catalog = await loadCatalog();
+  if (!catalog) return;
+  const { store, sharing } = createPageState(catalog);
+  const { state } = store;
+  const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
+  const lessons = createLessons({ store, catalog, notice: sharing.notice });
+  createPresenter({ store, catalog, lessons });
+  createCodePanel({ store, catalog });
+  const status = byId("run-status");
+  const renderer = createRenderer({
+    store,
+    parts: createPlaybackParts({ store, catalog, getPlots: () => renderer.plots }),
+    elements: {
+      stage: document.querySelector(".stage"), charts: document.querySelector(".charts"), status,
+      viewSelect: byId("view-select"), summary: byId("summary-table"), legend: byId("legend"),
+      exportJson: byId("export-json"), exportCsv: byId("export-csv"),
+    },
+  });
+  const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
+  const loadGrid = createGridLoader({ store, catalog, setErrors });
+  const runExperiment = createExperimentRunner({
+    store, catalog, setErrors, status, setBusy: renderer.setBusy, renderNow: () => renderer.schedule({ now: true }),
+  });
+
+  let gridStale = false;
+  const following = followStore({ store, controls, renderer, refresh, markGridStale: () => { gridStale = true; } });
+  function refresh() {
+    following.cancelDebounce();
+    if (gridStale) loadGrid();
+    gridStale = false;
+    runExperiment();
+  }
+  wireButtons({ store, refresh });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
@@ -257,18 +155,16 @@ async function main() {
   const plotsReady = createPlots({
     map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
     build: state.view.mode === "3d" ? "full" : "cartesian",
-    requestRender: scheduleRender,
+    requestRender: renderer.schedule,
     onError: (error) => sharing.notice(`The 3-D view could not be shown: ${error.message}`),
   });
-  // The sweep panel (a link's seed bands start sweeping now); its bands reach the plots as `shown.overlays`.
+  // The sweep panel (a link's seed bands start sweeping now); its bands reach the plots through the store.
   createSweeps({
-    store, catalog, shown, requestRender: scheduleRender,
-    root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
+    store, catalog, root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
   });
   controls.render();
   try {
-    plots = await plotsReady;
-    scheduleRender({ now: true }); // the first drawing: no throttle
+    renderer.setPlots(await plotsReady);
   } catch (error) {
     setErrors("experiment", [{ path: [], msg: error.message }]);
   }

@@ -22,7 +22,7 @@ FULL = 501
 MAP = '[data-testid="contour-plot"]'
 INSPECTOR = '[data-testid="inspector"]'
 
-# The default comparison, as design.md §7 and state.js define it.
+# The default comparison, as design.md §7 and static/js/state/experiment.js define it.
 DEFAULT_RUNS = [
     {"id": "SGD", "params": {"lr": 0.0015, "momentum": 0.9}},
     {"id": "Adam", "params": {"lr": 0.1}},

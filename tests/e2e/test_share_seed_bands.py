@@ -1,4 +1,4 @@
-"""Seed bands in a shared link (url.js's "b" field), in Chromium against the real server: a band
+"""Seed bands in a shared link (static/js/state/url.js's "b" field), in Chromium against the real server: a band
 switched on goes into the URL and comes back on when the link is opened; a bad "b" is dropped
 and noted like any other bad field.
 """

@@ -51,7 +51,7 @@ HASH_DOC_JS = """() => {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b64), c => c.charCodeAt(0))));
 }"""
 
-# The seed bands drawn (seedband.js), by role: the map's faint seed paths (one trace per band, the
+# The seed bands drawn (static/js/figures/seed-band.js), by role: the map's faint seed paths (one trace per band, the
 # seeds' paths separated by nulls) and the loss plot's 10 %, median and 90 % lines.
 SEED_BAND_JS = """() => {
   const of = (testid, role) => (document.querySelector(`[data-testid="${testid}"]`).data || [])

@@ -1,0 +1,154 @@
+// The overlay map (design.md §7): the surface's contours, every run's path with its start and end
+// markers, the seed bands under them and the known minima on top. Pure: traces and figures from
+// (grid, results, theme); views/plots.js draws them.
+
+import { axis, baseLayout, escapeHtml, levelGrid } from "../plot/kit.js";
+import { formatNumber } from "../ui/format.js";
+import { mapShapes } from "./cursor.js";
+
+/** Lines and markers of runs, in px; the halo is the band of background colour under each path. */
+const PATH_WIDTH = 2.5;
+const HALO_WIDTH = 3;
+
+// ---- per-run derived arrays, grown as the run grows (not rebuilt per frame) ----
+
+const derivedByRun = new WeakMap();
+
+/** Hover text and step indices of a run, extended to its current length. */
+export function derived(run) {
+  let cache = derivedByRun.get(run);
+  if (!cache) derivedByRun.set(run, (cache = { steps: [], text: [] }));
+  for (let k = cache.steps.length; k < run.x.length; k++) {
+    cache.steps.push(k);
+    cache.text.push(`step ${k}<br>x ${formatNumber(run.x[k])}, y ${formatNumber(run.y[k])}` +
+      `<br>loss ${formatNumber(run.loss[k])}<br>lr ${formatNumber(run.lr[k])}`);
+  }
+  return cache;
+}
+
+export function hoverTemplate(run) {
+  return `<b>${escapeHtml(run.label)}</b><br>%{text}<extra></extra>`;
+}
+
+// ---- traces ----
+
+/** The surface as filled contours on its log levels (plot/kit.js). */
+export function contourTrace(grid, theme) {
+  return {
+    type: "contour",
+    x: grid.x,
+    y: grid.y,
+    z: levelGrid(grid),
+    colorscale: [[0, theme.low], [0.45, theme.mid], [1, theme.high]],
+    showscale: false,
+    ncontours: 22,
+    contours: { coloring: "fill", showlines: true },
+    line: { color: theme.line, width: 0.7, smoothing: 0 }, // splines cost more than they show at this resolution
+    hoverinfo: "skip",
+  };
+}
+
+export function minimaTrace(minima, theme) {
+  return {
+    type: "scatter",
+    mode: "markers",
+    x: minima.map((m) => m.point[0]),
+    y: minima.map((m) => m.point[1]),
+    text: minima.map(({ point: [x, y], value }) =>
+      `minimum at (${formatNumber(x)}, ${formatNumber(y)})<br>f = ${formatNumber(value)}`),
+    marker: { symbol: "star", size: 12, color: theme.minimum, line: { width: 0 } },
+    hovertemplate: "%{text}<extra></extra>",
+  };
+}
+
+const inside = (domain, x, y) => x >= domain.x[0] && x <= domain.x[1] && y >= domain.y[0] && y <= domain.y[1];
+
+/**
+ * The marker at a run's last point: a dot while running or done, ✕ when diverged, ! when failed.
+ * A diverged run usually leaves the map first; its ✕ then marks where it left, so it stays in view.
+ */
+function endMarker(run, theme, domain) {
+  let last = run.x.length - 1;
+  let leftAt = null;
+  if (run.status === "diverged" && last >= 0 && !inside(domain, run.x[last], run.y[last])) {
+    const firstOutside = run.x.findIndex((x, k) => !inside(domain, x, run.y[k]));
+    last = Math.max(firstOutside - 1, 0);
+    leftAt = firstOutside;
+  }
+  const at = (series) => (last < 0 ? [] : [series[last]]);
+  const color = theme.runColor(run.color);
+  const base = { type: "scatter", x: at(run.x), y: at(run.y), meta: { role: "end" } };
+  const title = `<b>${escapeHtml(run.label)}</b>`;
+  if (run.status === "failed") {
+    return {
+      ...base, mode: "text", text: ["!"], textfont: { size: 20 * theme.lineScale, color, weight: 800 },
+      hovertemplate: `${title}<br>failed at step ${run.failed_at}<br>${escapeHtml(run.error ?? "")}<extra></extra>`,
+    };
+  }
+  const diverged = run.status === "diverged";
+  return {
+    ...base, mode: "markers",
+    marker: diverged
+      ? { symbol: "x-thin-open", size: 14, color, line: { width: 3, color } }
+      : { symbol: "circle", size: 10, color, line: { width: 2, color: theme.bg } },
+    hovertemplate: diverged
+      ? `${title}<br>diverged at step ${run.diverged_at}` +
+        `${leftAt === null ? "" : `<br>left the map at step ${leftAt}`}<extra></extra>`
+      : hoverTemplate(run),
+    text: at(derived(run).text),
+  };
+}
+
+/** A run on the map: a halo, its path over it, its start ring and its end marker. */
+export function runTraces(run, theme, domain) {
+  const color = theme.runColor(run.color);
+  const width = PATH_WIDTH * theme.lineScale;
+  return [
+    {
+      // Under the path, in the background's colour: every run colour stands clear of every contour tone.
+      type: "scatter", mode: "lines", x: run.x, y: run.y, hoverinfo: "skip", meta: { role: "halo" },
+      line: { color: theme.halo, width: width + HALO_WIDTH },
+    },
+    {
+      type: "scatter", mode: "lines", x: run.x, y: run.y, text: derived(run).text,
+      line: { color, width }, hovertemplate: hoverTemplate(run),
+      meta: { role: "path" },
+    },
+    {
+      type: "scatter", mode: "markers", x: run.x.slice(0, 1), y: run.y.slice(0, 1), meta: { role: "start" },
+      marker: { symbol: "circle-open", size: 12, color, line: { width: 2.5 } },
+      hovertemplate: `<b>${escapeHtml(run.label)}</b><br>start<extra></extra>`,
+    },
+    endMarker(run, theme, domain),
+  ];
+}
+
+/**
+ * The overlay view: every run on one map. `contour`: the surface's trace (contourTrace, cached by
+ * the caller), `overlays`: the seed bands' traces ({map, loss}), `revision`: Plotly's datarevision.
+ */
+export function overlayFigure({ contour, surface, results, view, theme, overlays = null, revision }) {
+  const domain = surface.domain;
+  const data = [
+    ...(contour ? [contour] : []),
+    ...(overlays?.map ?? []), // seed bands (sweeps/seed-bands.js): faint, under the paths
+    ...(results?.runs ?? []).flatMap((run) => runTraces(run, theme, domain)),
+    minimaTrace(results?.surface?.minima ?? surface.minima ?? [], theme), // on top: paths end there
+  ];
+  const layout = {
+    ...baseLayout(theme, { revision }),
+    uirevision: surface.id,
+    shapes: mapShapes(results, view, theme), // the cursor's dots, LBFGS's evaluations (figures/cursor.js)
+    margin: { l: 44, r: 12, t: 12, b: 36 },
+    // Equal scales, and the plot area shrinks to the surface's domain: no blank bands where clicks
+    // would set starts outside it.
+    xaxis: axis(theme, {
+      range: domain.x, title: { text: "x", standoff: 2 }, showgrid: false, zeroline: false, constrain: "domain",
+    }),
+    yaxis: axis(theme, {
+      range: domain.y, title: { text: "y", standoff: 2 }, showgrid: false, zeroline: false,
+      scaleanchor: "x", scaleratio: 1, constrain: "domain",
+    }),
+  };
+  return { data, layout };
+}

@@ -1,0 +1,63 @@
+// Small multiples (design.md §7): one subplot per run, with the same contour, axes that zoom
+// together and the run's label as a title. Pure: {data, layout}.
+
+import { axis, baseLayout, escapeHtml } from "../plot/kit.js";
+import { mapShapes } from "./cursor.js";
+import { minimaTrace, runTraces } from "./map.js";
+
+/** Columns for n runs: as square a grid as the box allows (two at most on a phone). */
+function gridShape(n, box) {
+  const wide = (box?.width ?? 800) >= 560;
+  const columns = n <= 1 ? 1 : n <= 4 || !wide ? 2 : n <= 9 ? 3 : 4;
+  return { columns, rows: Math.max(1, Math.ceil(n / columns)) };
+}
+
+const suffix = (i) => (i === 0 ? "" : String(i + 1));
+/** The axes of run i's subplot, as shapes name them. */
+export const shapeAxes = (i) => ({ x: `x${suffix(i)}`, y: `y${suffix(i)}` });
+
+/** One subplot per run: the same contour, axes that zoom together, the run's label as a title. */
+export function multiplesFigure({ contour, surface, results, view, theme, box }) {
+  const runs = results?.runs ?? [];
+  const n = Math.max(runs.length, 1);
+  const { columns, rows } = gridShape(n, box);
+  const axesOf = (i) => ({ xaxis: `x${suffix(i)}`, yaxis: `y${suffix(i)}` });
+  const minima = results?.surface?.minima ?? surface.minima ?? [];
+  const data = [];
+  const layout = {
+    ...baseLayout(theme, { revision: results?.revision ?? 0 }),
+    uirevision: `${surface.id}:multiples:${n}`,
+    margin: { l: 40, r: 10, t: 26, b: 30 },
+    grid: { rows, columns, pattern: "independent", xgap: 0.08, ygap: 0.16 },
+    annotations: [],
+  };
+  for (let i = 0; i < n; i++) {
+    const axes = axesOf(i);
+    const run = runs[i];
+    if (contour) data.push({ ...contour, ...axes });
+    if (run) data.push(...runTraces(run, theme, surface.domain).map((trace) => ({ ...trace, ...axes })));
+    data.push({ ...minimaTrace(minima, theme), ...axes });
+    const shared = { showgrid: false, zeroline: false, automargin: true };
+    layout[`xaxis${suffix(i)}`] = axis(theme, {
+      ...shared, range: surface.domain.x, constrain: "domain", ...(i > 0 && { matches: "x" }),
+      ...(i >= n - columns && { title: { text: "x", standoff: 2 } }),
+    });
+    layout[`yaxis${suffix(i)}`] = axis(theme, {
+      ...shared, range: surface.domain.y, scaleanchor: `x${suffix(i)}`, scaleratio: 1, constrain: "domain",
+      ...(i % columns === 0 && { title: { text: "y", standoff: 2 } }),
+    });
+    if (run) {
+      layout.annotations.push({
+        xref: `x${suffix(i)} domain`, yref: `y${suffix(i)} domain`, x: 0, y: 1, xanchor: "left", yanchor: "bottom",
+        showarrow: false, align: "left", font: { color: theme.ink, size: 12 },
+        text: `<span style="color:${theme.runColor(run.color)}">●</span> ${escapeHtml(shorten(run.label, 38))}`,
+      });
+    }
+  }
+  layout.shapes = mapShapes(results, view, theme, shapeAxes);
+  return { data, layout };
+}
+
+function shorten(text, length) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}

@@ -1,0 +1,61 @@
+// The LR sensitivity figure of the sweep panel (design.md §6, `param` sweeps): final loss against
+// the learning rate, one curve per run. Pure: {data, layout} from sweep results.
+
+import { axis, baseLayout, escapeHtml, lossScale, PANEL_FONT_SIZE } from "../plot/kit.js";
+import { formatNumber } from "../ui/format.js";
+
+/**
+ * Final loss against the learning rate, one curve per run (log-log): `curves` holds
+ * {key, label, color, result, currentLr}. The best lr is a star, the run's current lr a ring,
+ * a diverged value an ✕ along the top.
+ */
+export function lrFigure(curves, theme, { steps }) {
+  const fMin = curves.find((c) => c.result)?.result.surface?.min_value ?? null;
+  const all = curves.flatMap((c) => c.result?.final_loss ?? []);
+  const scale = lossScale(all, fMin);
+  const finite = all.filter((v) => v !== null).map(scale.of);
+  const top = finite.length ? Math.max(...finite) * (scale.log ? 4 : 1.1) : 1;
+  const data = [];
+  for (const { key, label, color, result, currentLr } of curves) {
+    if (!result) continue;
+    const name = `<b>${escapeHtml(label)}</b>`;
+    const y = result.final_loss.map(scale.of);
+    const text = result.values.map((v, i) =>
+      `lr ${formatNumber(v)}<br>${result.status[i] === "diverged" ? "diverged" : `final loss ${formatNumber(result.final_loss[i])}`}`);
+    data.push({
+      type: "scatter", mode: "lines+markers", x: result.values, y, text, connectgaps: false,
+      line: { color, width: 2 }, marker: { color, size: 5 }, meta: { role: "lr-curve", key },
+      hovertemplate: `${name}<br>%{text}<extra></extra>`,
+    });
+    const diverged = result.values.filter((_, i) => result.status[i] === "diverged");
+    data.push({
+      type: "scatter", mode: "markers", x: diverged, y: diverged.map(() => top), meta: { role: "lr-diverged", key },
+      marker: { symbol: "x-thin-open", size: 8, color, line: { width: 2, color } },
+      hovertemplate: `${name}<br>lr %{x:.3g}<br>diverged<extra></extra>`,
+    });
+    const at = result.values.indexOf(currentLr);
+    data.push({
+      type: "scatter", mode: "markers", meta: { role: "lr-current", key },
+      x: at >= 0 && y[at] !== null ? [currentLr] : [], y: at >= 0 && y[at] !== null ? [y[at]] : [],
+      marker: { symbol: "circle-open", size: 13, color, line: { width: 2 } },
+      hovertemplate: `${name}<br>current lr %{x:.3g}<extra></extra>`,
+    });
+    const best = result.best;
+    data.push({
+      type: "scatter", mode: "markers", meta: { role: "lr-best", key },
+      x: best ? [best.value] : [], y: best ? [scale.of(best.final_loss)] : [],
+      marker: { symbol: "star", size: 15, color, line: { width: 1.5, color: theme.bg } },
+      hovertemplate: `${name}<br>best lr %{x:.3g}<br>final loss ${best ? formatNumber(best.final_loss) : ""}<extra></extra>`,
+    });
+  }
+  const layout = {
+    ...baseLayout(theme, { fontSize: PANEL_FONT_SIZE }),
+    margin: { l: 56, r: 12, t: 10, b: 40 },
+    xaxis: axis(theme, { type: "log", title: { text: "learning rate", standoff: 4 }, exponentformat: "power" }),
+    yaxis: axis(theme, {
+      type: scale.log ? "log" : "linear", exponentformat: "power",
+      title: { text: `${scale.label} after ${steps} steps`, standoff: 4 },
+    }),
+  };
+  return { data, layout };
+}

@@ -1,0 +1,334 @@
+// The sweep panel (design.md §1 items 9 and 10, §6 "Sweep request"), opened by the Sweeps button:
+//   - LR curves: final loss against the learning rate for every run (a `param` sweep each), the
+//     best lr starred, one click to use it; and the fair comparison, which tunes every run's lr
+//     with the same budget and applies each best;
+//   - a basin map and a two-hyperparameter map of the selected run (sweeps/maps.js);
+//   - seed bands for runs with gradient noise (sweeps/seed-bands.js).
+// Each tab streams its own sweeps from /api/sweeps/stream; a new sweep aborts the previous one of
+// its tab. The panel's view settings live in state.view.sweeps; results live here.
+
+import { drawFigure } from "../plot/plotly.js";
+import { h, swatch } from "../ui/dom.js";
+import { formatNumber } from "../ui/format.js";
+import { runLabel } from "../state/experiment.js";
+import { createSeedBands } from "./seed-bands.js";
+import { lrFigure } from "../figures/sweep-lr.js";
+import { readTheme } from "../plot/theme.js";
+import { createBasinTab, createGrid2Tab } from "./maps.js";
+import { createChannel, createProgress, describeError } from "./kit.js";
+import { effectiveTheme } from "../ui/theme.js";
+import {
+  currentLr, fingerprint, formatWork, hasLr, LR_DECADES, LR_VALUES, lrValues, sweepRequest,
+} from "./requests.js";
+
+const TABS = [
+  { id: "lr", label: "LR curves" },
+  { id: "basin", label: "Basins" },
+  { id: "grid2", label: "2 params" },
+  { id: "seeds", label: "Seeds" },
+];
+
+// ---- LR curves and the fair comparison ----
+
+function createLrTab({ store, catalog, theme }) {
+  const { state } = store;
+  /** Per run key: {result, fingerprint} — a curve does not depend on the run's own lr. */
+  const curves = new Map();
+  let visible = false;
+  let tuning = false;
+
+  const channel = createChannel({ onProgress: (p) => progress.show(p) });
+  const progress = createProgress({
+    label: "Learning-rate sweep progress",
+    onCancel: () => { channel.abort(); progress.status("Cancelled."); },
+  });
+  const sweepButton = h("button", {
+    type: "button", class: "button button-primary", id: "lr-sweep-run", onclick: () => sweepAll({ apply: false }),
+  }, "Sweep learning rates");
+  const tuneButton = h("button", {
+    type: "button", class: "button", id: "lr-tune-all", dataset: { testid: "tune-all" },
+    onclick: () => sweepAll({ apply: true }),
+  }, "★ Tune every run's lr");
+  const statement = h("p", { class: "sweep-fair-text", id: "fair-statement" });
+  const stale = h("p", { class: "sweep-stale", hidden: true },
+    "Out of date: some runs changed since their curves were swept (their lr aside).");
+  const plot = h("div", {
+    class: "sweep-plot sweep-curves", dataset: { testid: "lr-sweep-plot" }, role: "img", hidden: true,
+    "aria-label": "Final loss against learning rate, one curve per run",
+  });
+  const list = h("ul", { class: "sweep-runs", "aria-label": "Best learning rate of each run" });
+
+  const element = h("div", { class: "sweep-tab-body" },
+    h("p", { class: "sweep-lead" },
+      `Each run repeated with ${LR_VALUES} learning rates, log-spaced over ${LR_DECADES} decades around ` +
+      "its current lr. ★ the best, ○ where the run is now, ✕ diverged."),
+    h("div", { class: "sweep-actions" }, sweepButton),
+    h("section", { class: "sweep-fair", "aria-labelledby": "fair-heading" },
+      h("h3", { class: "sweep-subtitle", id: "fair-heading" }, "Fair comparison"),
+      statement, tuneButton),
+    progress.element, stale, plot, list);
+
+  const printOf = (index) => fingerprint(
+    sweepRequest(state.experiment, catalog, index, { kind: "param", name: "lr", values: [] }), ["lr"]);
+
+  /** Sweep every run's lr (the same budget each); with `apply`, give each run its best lr. */
+  async function sweepAll({ apply }) {
+    const jobs = state.experiment.runs
+      .map((run, index) => ({ run, index }))
+      .filter(({ run }) => hasLr(run, catalog));
+    if (jobs.length === 0) {
+      progress.error("No run's optimizer has a learning rate to sweep.");
+      return;
+    }
+    const requests = jobs.map(({ run, index }) => sweepRequest(state.experiment, catalog, index,
+      { kind: "param", name: "lr", values: lrValues(currentLr(run, catalog)) }));
+    const prints = jobs.map(({ index }) => printOf(index));
+    // A curve swept around the run's current lr, for the run as it is, answers the same request
+    // again (runs are deterministic): "Tune" right after "Sweep" reuses it.
+    const known = jobs.map(({ run }, i) => {
+      const curve = curves.get(run.key);
+      const same = curve?.fingerprint === prints[i] &&
+        JSON.stringify(curve.result.values) === JSON.stringify(requests[i].vary.values);
+      return same ? curve.result : null;
+    });
+    progress.error(null);
+    progress.status(apply ? "Tuning every run's learning rate…" : "");
+    tuning = apply;
+    render();
+    let results;
+    try {
+      const fresh = await channel.run(requests.filter((_, i) => !known[i]));
+      results = fresh && known.map((result) => result ?? fresh.shift());
+    } catch (error) {
+      tuning = false;
+      progress.error(`The learning-rate sweep could not run: ${describeError(error)}`);
+      return render();
+    }
+    if (!results) { // cancelled, or superseded by a newer sweep (which owns `tuning` now)
+      if (!channel.running) tuning = false;
+      return render();
+    }
+    tuning = false;
+    jobs.forEach(({ run }, i) => curves.set(run.key, { result: results[i], fingerprint: prints[i] }));
+    if (apply) applyBest(jobs.map(({ run }) => run.key));
+    else progress.status(`Swept ${jobs.length} run${jobs.length > 1 ? "s" : ""}: ${LR_VALUES} learning rates each.`);
+    render();
+  }
+
+  /** Give each run (by key) its best lr, when its curve still matches it; one re-run for all. */
+  function applyBest(keys) {
+    const applied = [];
+    const skipped = [];
+    store.update((s) => {
+      s.experiment.runs.forEach((run, index) => {
+        if (!keys.includes(run.key)) return;
+        const curve = curves.get(run.key);
+        if (!curve?.result.best || curve.fingerprint !== printOf(index)) return skipped.push(runLabel(run, catalog));
+        run.optimizer.params.lr = curve.result.best.value;
+        applied.push(run);
+      });
+    }, { experiment: true, controls: true });
+    const steps = state.experiment.steps;
+    progress.status(`Tuned ${applied.length} run${applied.length === 1 ? "" : "s"}: each now uses the lr with the ` +
+      `lowest final loss after ${steps} steps (${applied.map((run) => formatNumber(run.optimizer.params.lr)).join(", ")}).` +
+      (skipped.length ? ` Not tuned (every lr diverged, or the run changed): ${skipped.join(", ")}.` : ""));
+  }
+
+  function useBest(key) {
+    const index = state.experiment.runs.findIndex((run) => run.key === key);
+    const best = curves.get(key)?.result.best;
+    if (index < 0 || !best) return;
+    store.update((s) => { s.experiment.runs[index].optimizer.params.lr = best.value; },
+      { experiment: true, controls: true });
+  }
+
+  function renderList() {
+    const focused = document.activeElement?.id;
+    list.replaceChildren(...state.experiment.runs.map((run, index) => {
+      const curve = curves.get(run.key);
+      const best = curve?.result.best ?? null;
+      const lr = currentLr(run, catalog);
+      const fresh = curve && curve.fingerprint === printOf(index);
+      let note;
+      if (!hasLr(run, catalog)) note = "its optimizer has no lr";
+      else if (!curve) note = `lr ${formatNumber(lr)} · not swept yet`;
+      else if (!best) note = `every lr diverged · now ${formatNumber(lr)}`;
+      else {
+        const values = curve.result.values;
+        const edge = best.value === values[0] || best.value === values.at(-1);
+        note = `best lr ${formatNumber(best.value)} → final loss ${formatNumber(best.final_loss)} · now ${formatNumber(lr)}` +
+          (edge ? " · at the edge of the range: sweep again to look further" : "") + (fresh ? "" : " · out of date");
+      }
+      const use = h("button", {
+        type: "button", class: "button", id: `lr-use-${run.key}`, dataset: { testid: "use-best-lr" },
+        disabled: !best || best.value === lr,
+        "aria-label": best ? `Use lr ${formatNumber(best.value)} for ${runLabel(run, catalog)}` : "Use the best lr",
+        onclick: () => useBest(run.key),
+      }, best && best.value === lr ? "In use" : "Use best");
+      return h("li", { class: "sweep-run", dataset: { runKey: String(run.key), best: best ? String(best.value) : "" } },
+        h("span", { class: "sweep-run-head" }, swatch(run.color), h("span", { class: "sweep-run-name" }, runLabel(run, catalog))),
+        h("span", { class: "sweep-run-note" }, note), use);
+    }));
+    if (focused) document.getElementById(focused)?.focus();
+  }
+
+  function render() {
+    const steps = state.experiment.steps;
+    statement.textContent = `Target: the lowest final loss after ${steps} steps (diverged runs are out). ` +
+      `Budget, the same for every run: ${LR_VALUES} learning rates log-spaced over ${LR_DECADES} decades ` +
+      `around its current lr, ${steps} steps each = ${formatWork(LR_VALUES * steps)} run-steps per run. ` +
+      "Then each run uses its best lr, and the comparison re-runs.";
+    tuneButton.disabled = tuning;
+    const present = state.experiment.runs.filter((run) => curves.has(run.key));
+    stale.hidden = present.every((run) => curves.get(run.key).fingerprint === printOf(state.experiment.runs.indexOf(run)));
+    sweepButton.textContent = present.length && !stale.hidden ? "Update the curves" : "Sweep learning rates";
+    renderList();
+    if (!visible || present.length === 0) return;
+    const figure = lrFigure(present.map((run) => ({
+      key: run.key, label: runLabel(run, catalog), color: run.color,
+      result: curves.get(run.key).result, currentLr: currentLr(run, catalog),
+    })), theme(), { steps: curves.get(present[0].key).result.steps });
+    drawFigure(plot, figure);
+  }
+
+  // Runs that are gone take their curves with them.
+  function prune() {
+    const keys = new Set(state.experiment.runs.map((run) => run.key));
+    for (const key of curves.keys()) if (!keys.has(key)) curves.delete(key);
+  }
+
+  return {
+    element,
+    show() {
+      visible = true;
+      render();
+    },
+    hide() {
+      visible = false;
+    },
+    render() {
+      prune();
+      render();
+    },
+    tune: () => sweepAll({ apply: true }),
+  };
+}
+
+// ---- the panel ----
+
+/**
+ * Build the panel into `root` and wire `openButton` (Sweeps) and `tuneButton` (one click: tune
+ * every run's lr). The seed bands reach the plots through the store (`state.shown.overlays`).
+ */
+export function createSweeps({ store, catalog, root, openButton, tuneButton = null }) {
+  const { state } = store;
+  const view = state.view.sweeps;
+  let theme = null;
+  const currentTheme = () => (theme ??= readTheme());
+  // View changes are frequent (the cursor, playback); only a theme change recolours the plots.
+  const themeKey = () => effectiveTheme(state.view.theme);
+  let shownTheme = themeKey();
+  const context = { store, catalog, view, theme: currentTheme, getGrid: () => state.shown.grid };
+
+  const bands = createSeedBands({ store, catalog, view });
+  const tabs = {
+    lr: createLrTab(context),
+    basin: createBasinTab(context),
+    grid2: createGrid2Tab(context),
+    seeds: { element: bands.element, show: bands.render, hide() {}, render: bands.render },
+  };
+
+  // ---- the shell: heading, tabs, one tab panel each ----
+
+  const tabButtons = TABS.map(({ id, label }) => h("button", {
+    type: "button", role: "tab", id: `sweep-tab-${id}`, class: "sweep-tab", "aria-controls": `sweep-tabpanel-${id}`,
+    dataset: { testid: `sweep-tab-${id}` }, onclick: () => selectTab(id), onkeydown: onTabKey,
+  }, label));
+  const tabPanels = TABS.map(({ id }) => h("div", {
+    role: "tabpanel", id: `sweep-tabpanel-${id}`, class: "sweep-tabpanel", "aria-labelledby": `sweep-tab-${id}`,
+    tabindex: "0", hidden: true,
+  }, tabs[id].element));
+  const close = h("button", {
+    type: "button", class: "button button-quiet button-icon", "aria-label": "Close the sweeps", title: "Close",
+    onclick: () => setOpen(false),
+  }, "✕");
+  root.replaceChildren(
+    h("div", { class: "sweeps-head" },
+      h("h2", { class: "visually-hidden", id: "sweeps-heading" }, "Sweeps"),
+      h("div", { class: "sweep-tabs", role: "tablist", "aria-labelledby": "sweeps-heading" }, tabButtons),
+      close),
+    ...tabPanels);
+  root.setAttribute("aria-labelledby", "sweeps-heading");
+
+  function onTabKey(event) {
+    const index = TABS.findIndex(({ id }) => id === view.tab);
+    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = TABS[(moves[event.key] + TABS.length) % TABS.length].id;
+    selectTab(next);
+    tabButtons[TABS.findIndex(({ id }) => id === next)].focus();
+  }
+
+  function selectTab(id) {
+    if (view.tab !== id) tabs[view.tab].hide();
+    view.tab = id;
+    showTab();
+  }
+
+  function showTab() {
+    TABS.forEach(({ id }, i) => {
+      const selected = id === view.tab;
+      tabButtons[i].setAttribute("aria-selected", String(selected));
+      tabButtons[i].tabIndex = selected ? 0 : -1;
+      tabPanels[i].hidden = !selected;
+    });
+    if (view.open) tabs[view.tab].show();
+  }
+
+  function setOpen(open) {
+    const wasOpen = view.open;
+    view.open = open;
+    root.hidden = !open;
+    openButton.setAttribute("aria-expanded", String(open));
+    if (open) {
+      showTab();
+      root.scrollIntoView({ block: "nearest" });
+    } else {
+      tabs[view.tab].hide();
+      if (wasOpen) openButton.focus(); // closing from inside the panel: back where it was opened
+    }
+  }
+
+  openButton.disabled = false;
+  openButton.removeAttribute("title");
+  openButton.setAttribute("aria-controls", root.id);
+  openButton.addEventListener("click", () => setOpen(!view.open));
+  if (tuneButton) {
+    tuneButton.disabled = false;
+    tuneButton.addEventListener("click", () => {
+      if (view.open) selectTab("lr");
+      else {
+        view.tab = "lr";
+        setOpen(true);
+      }
+      tabs.lr.tune();
+    });
+  }
+  setOpen(view.open);
+
+  store.subscribe((_, change) => {
+    if (change.experiment) bands.experimentChanged();
+    if (change.experiment || change.sweeps) tabs[view.tab].render();
+    if (change.view && themeKey() !== shownTheme) {
+      // After the page has applied the theme: the colours come from the CSS.
+      requestAnimationFrame(() => {
+        shownTheme = themeKey();
+        theme = null;
+        if (view.open) tabs[view.tab].render();
+      });
+    }
+  });
+
+  return { open: () => setOpen(true) };
+}

@@ -1,0 +1,134 @@
+// Sweep requests and their budgets (design.md §6 "Sweep request"): the value grids of hyperparameter
+// sweeps, the resolutions that fit the server's limit, and the fingerprints that tell whether a
+// finished sweep still describes the experiment. Pure functions: no DOM, no fetch.
+
+import { findEntry, toRequest } from "../state/experiment.js";
+
+/** LR curves and the fair comparison share one budget: 25 values over 4 decades (6 a decade). */
+export const LR_DECADES = 4;
+export const LR_VALUES = 25; // odd, so the run's own lr is the middle value
+export const SEEDS = 64;
+export const BASIN_RESOLUTIONS = [16, 24, 32, 48, 64];
+export const BASIN_RESOLUTION = 48;
+export const GRID2_RESOLUTIONS = [6, 8, 12, 16, 24];
+export const GRID2_RESOLUTION = 12;
+
+/** `n` values from `low` to `high`, evenly spaced on a log scale (both ends included). */
+export function logSpace(low, high, n) {
+  const [a, b] = [Math.log10(low), Math.log10(high)];
+  return Array.from({ length: n }, (_, i) => 10 ** (a + ((b - a) * i) / Math.max(n - 1, 1)));
+}
+
+export function linSpace(low, high, n) {
+  return Array.from({ length: n }, (_, i) => low + ((high - low) * i) / Math.max(n - 1, 1));
+}
+
+/** Three significant figures: values a person can read back and type (0.00234, not 0.0023422845…). */
+const round3 = (value) => Number(value.toPrecision(3));
+
+/** A run's current value of an optimizer hyperparameter: its own, else torch's default. */
+export function paramValue(run, catalog, name) {
+  const own = run.optimizer.params[name];
+  if (own !== undefined) return own;
+  return findEntry(catalog.optimizers, run.optimizer.id)?.params.find((p) => p.name === name)?.default;
+}
+
+/** The float hyperparameters of a run's optimizer (what `param` and `grid2` sweeps may vary). */
+export function floatParams(run, catalog) {
+  return (findEntry(catalog.optimizers, run.optimizer.id)?.params ?? []).filter((p) => p.kind === "float");
+}
+
+export const hasLr = (run, catalog) => floatParams(run, catalog).some((p) => p.name === "lr");
+
+/** The run's lr when it is a usable positive number, else 1e-3 (torch's most common default). */
+export function currentLr(run, catalog) {
+  const lr = paramValue(run, catalog, "lr");
+  return typeof lr === "number" && lr > 0 && Number.isFinite(lr) ? lr : 1e-3;
+}
+
+/**
+ * LR_VALUES log-spaced values over LR_DECADES decades centred on `lr`, rounded to 3 figures;
+ * the middle one is `lr` itself, so the curve shows where the run is now.
+ */
+export function lrValues(lr) {
+  const half = LR_DECADES / 2;
+  const values = logSpace(lr / 10 ** half, lr * 10 ** half, LR_VALUES)
+    .map((v, i) => (i === (LR_VALUES - 1) / 2 ? lr : round3(v)));
+  return [...new Set(values)];
+}
+
+/** Names whose values live in [0, 1): averaging coefficients and the like. */
+const UNIT_INTERVAL = /^(momentum|dampening|alpha|rho|beta\d?|beta_\d|lambd)$/;
+
+/**
+ * A first guess at a sensible range for sweeping a float hyperparameter, from its current value:
+ * learning rates and positive values log-spaced around it, coefficients linear over [0, 0.99].
+ */
+export function defaultRange(name, value) {
+  const v = typeof value === "number" && Number.isFinite(value) ? value : 0;
+  if (name === "lr" || name.endsWith("_lr")) {
+    const lr = v > 0 ? v : 1e-3;
+    return { min: round3(lr / 100), max: round3(lr * 10), scale: "log" }; // past ×10 most runs diverge
+  }
+  if (UNIT_INTERVAL.test(name) && v >= 0 && v < 1) return { min: 0, max: 0.99, scale: "linear" };
+  if (v > 0) return { min: round3(v / 100), max: round3(v * 100), scale: "log" };
+  if (v === 0) return { min: 0, max: 0.1, scale: "linear" };
+  return { min: round3(v * 2), max: 0, scale: "linear" };
+}
+
+/** `n` values over a range {min, max, scale}; log needs 0 < min. Rounded to 3 figures, distinct. */
+export function rangeValues({ min, max, scale }, n) {
+  const values = scale === "log" ? logSpace(min, max, n) : linSpace(min, max, n);
+  return values.map((v) => (Math.abs(v) < 1e-12 * Math.max(Math.abs(min), Math.abs(max)) ? 0 : round3(v)));
+}
+
+/** Why a range cannot be swept (a sentence), or null. */
+export function rangeProblem({ min, max, scale }) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return "Give the range as two numbers.";
+  if (!(min < max)) return "The range needs min < max.";
+  if (scale === "log" && !(min > 0)) return "A log scale needs min > 0.";
+  return null;
+}
+
+/** How many runs a `vary` asks for. */
+export function cellsOf(vary) {
+  if (vary.kind === "start") return vary.resolution ** 2;
+  if (vary.kind === "param") return vary.values.length;
+  if (vary.kind === "grid2") return vary.x.values.length * vary.y.values.length;
+  return vary.seeds.length;
+}
+
+/** The resolutions (N for N×N) whose sweep fits the limit at `steps` steps. */
+export function fittingResolutions(options, steps, limit) {
+  return options.filter((n) => n * n * steps <= limit);
+}
+
+/** The run at `index` as the sweep request's `run` (the same shape the experiment sends). */
+export function runRequest(experiment, catalog, index) {
+  return toRequest(experiment, catalog).runs[index];
+}
+
+/** A sweep request (design.md §6) for the run at `index` of the experiment. */
+export function sweepRequest(experiment, catalog, index, vary) {
+  const { surface, steps, tolerance } = experiment;
+  return { surface, steps, tolerance, run: runRequest(experiment, catalog, index), vary };
+}
+
+/**
+ * What a sweep's result depends on, as a string: the request without its `vary`, without the
+ * run's label, and without what the sweep itself varies (`omit`: "start", "seed" or hyperparameter names).
+ * A finished sweep is current while the experiment's fingerprint equals it.
+ */
+export function fingerprint(request, omit = []) {
+  const run = structuredClone(request.run);
+  delete run.label;
+  for (const name of omit) {
+    if (name === "start") delete run.start;
+    else if (name === "seed") delete run.noise?.seed;
+    else delete run.optimizer.params[name];
+  }
+  return JSON.stringify({ surface: request.surface, steps: request.steps, tolerance: request.tolerance, run });
+}
+
+/** Run-steps, for people: 1152000 → "1,152,000". */
+export const formatWork = (work) => Math.round(work).toLocaleString("en-US");

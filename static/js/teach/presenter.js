@@ -1,0 +1,143 @@
+// Presenter mode: the page for a projector. Controls tucked away, the lesson as a banner, large type
+// and thick lines (css/teach.css sets the sizes; plot/theme.js reads them), ←/→ (or a clicker's
+// PageUp/PageDown) between lessons, Esc to leave, and a QR code of the page's URL in a corner so
+// students open the same experiment on their phones. On a short screen the lesson's text folds
+// away, leaving its title and what to look for, so the map keeps most of the height.
+
+import { limitOf } from "../state/limits.js";
+import { h } from "../ui/dom.js";
+
+const QR_DEBOUNCE_MS = 300;
+const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+/** The most of the screen's height the lesson banner may take before its text folds away. */
+const BANNER_SHARE = 0.3;
+
+/** The QR code of the current URL, from the server (`GET /api/qr`), inserted as inline SVG. */
+function createQrCode(box, maxUrlLength) {
+  let controller = null;
+  let timer = null;
+  let shownFor = null;
+
+  async function update() {
+    const url = location.href;
+    if (url === shownFor) return;
+    controller?.abort();
+    if (url.length > maxUrlLength) {
+      shownFor = url;
+      box.replaceChildren(h("p", { class: "qr-caption" },
+        "This experiment's link is too long for a QR code: share it with the Share button."));
+      return;
+    }
+    controller = new AbortController();
+    try {
+      const response = await fetch(`/api/qr?url=${encodeURIComponent(url)}`, { signal: controller.signal });
+      if (!response.ok) throw new Error(`The QR code could not be made (${response.status}).`);
+      const target = response.headers.get("X-QR-URL") ?? url;
+      const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+      const svg = parsed.documentElement;
+      if (svg.localName !== "svg") throw new Error("The QR code could not be read.");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", `QR code: ${target}`);
+      shownFor = url;
+      box.dataset.url = target;
+      box.replaceChildren(
+        h("p", { class: "qr-caption" },
+          "Scan to open this experiment", h("span", { class: "qr-host" }, new URL(target).host)),
+        document.importNode(svg, true));
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      box.replaceChildren(h("p", { class: "qr-caption" }, error.message));
+    }
+  }
+
+  return {
+    /** Follow the URL (debounced: it changes on every edit). */
+    schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(update, QR_DEBOUNCE_MS);
+    },
+    update,
+  };
+}
+
+/** The presenter button and mode; `lessons` moves between lessons (see teach/lessons.js). */
+export function createPresenter({ store, catalog, lessons }) {
+  const { state } = store;
+  const button = document.querySelector('[data-testid="presenter-button"]');
+  const box = document.querySelector('[data-testid="qr-code"]');
+  const banner = document.getElementById("lesson-banner");
+  const charts = document.querySelector(".charts");
+  const qr = createQrCode(box, limitOf(catalog, "max_qr_url_length"));
+  let exitButton = null;
+  let bannerHome = null;
+  const boxHome = { parent: box.parentElement, next: box.nextSibling };
+
+  /** Fold the lesson's text away while the whole banner would take more than BANNER_SHARE of the screen. */
+  function fitBanner() {
+    banner.classList.remove("is-folded");
+    if (state.view.presenting && banner.scrollHeight > window.innerHeight * BANNER_SHARE) {
+      banner.classList.add("is-folded");
+    }
+  }
+
+  function set(presenting) {
+    if (Boolean(state.view.presenting) === presenting) return;
+    // The class first: the plots re-read their sizes from the CSS when the view changes.
+    document.documentElement.classList.toggle("presenting", presenting);
+    store.update((s) => { s.view.presenting = presenting; }, { view: true, presenting: true });
+    button.setAttribute("aria-pressed", String(presenting));
+    box.hidden = !presenting;
+    if (presenting) {
+      // The lesson spans the screen's top: moved out of the map column while presenting.
+      bannerHome = { parent: banner.parentElement, next: banner.nextSibling };
+      document.querySelector(".workbench").prepend(banner);
+      banner.open = true;
+      charts.append(box); // beside the LR plot (css/teach.css)
+      fitBanner();
+      qr.update();
+      exitButton ??= h("button", {
+        type: "button", class: "button presenter-exit",
+        "aria-label": "Leave presenter mode", title: "Leave presenter mode (Esc)",
+        onclick: () => set(false),
+      }, "Exit ✕");
+      document.body.append(exitButton);
+      exitButton.focus();
+    } else {
+      bannerHome?.parent.insertBefore(banner, bannerHome.next);
+      boxHome.parent.insertBefore(box, boxHome.next);
+      fitBanner();
+      exitButton?.remove();
+      button.focus();
+    }
+  }
+
+  button.setAttribute("aria-pressed", "false");
+  button.addEventListener("click", () => set(!state.view.presenting));
+
+  // Capture phase: while presenting, the arrows belong to the lessons, before any other shortcut.
+  window.addEventListener("keydown", (event) => {
+    if (!state.view.presenting || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (TYPING.has(event.target.tagName) && event.target.type !== "range") return;
+    if (document.querySelector("dialog[open]")) return; // the dialog's keys: Esc closes it
+    const direction = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
+    if (event.key === "Escape") {
+      set(false);
+    } else if (direction) {
+      lessons.step(direction);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }, { capture: true });
+
+  // A new lesson's text (teach/lessons.js) or a new window size: fit the banner again.
+  new MutationObserver(() => state.view.presenting && fitBanner()).observe(banner, { childList: true });
+  window.addEventListener("resize", () => state.view.presenting && fitBanner());
+
+  window.addEventListener("optimlab:urlchange", () => {
+    if (state.view.presenting) qr.schedule();
+  });
+
+  return { set };
+}

@@ -1,0 +1,264 @@
+// The figure builders (static/js/figures/ and the kit in static/js/plot/kit.js): given results and a
+// theme, the traces and layouts Plotly is handed.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
+import { lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
+import { contourTrace, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
+import { multiplesFigure } from "../../static/js/figures/multiples.js";
+import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
+import { lrFigure } from "../../static/js/figures/sweep-lr.js";
+import { availableModes, mapFigure } from "../../static/js/figures/sweep-map.js";
+import { surfaceFigure } from "../../static/js/figures/surface3d.js";
+import {
+  baseLayout, decadeTicks, escapeHtml, LOG_FLOOR, logLevels, LOSS_FLOOR, lossScale, withAlpha,
+} from "../../static/js/plot/kit.js";
+import { bowlGrid, streamedResults, streamedRun, testCatalog, THEME } from "./fixtures.js";
+
+const rosenbrock = testCatalog().surfaces[0];
+const roles = (traces) => traces.map((trace) => trace.meta?.role ?? trace.type);
+
+/** Two finished runs and a diverged one that left the map at step 2. */
+function threeRuns() {
+  return streamedResults([
+    streamedRun({ label: "SGD <fast>", points: [[-1.5, 2, 10, 0.1], [-1, 1.5, 4, 0.1], [0, 1, 1, 0.01], [0.9, 0.9, 0, 0.001]] }),
+    streamedRun({ label: "Adam", color: "#D55E00", points: [[-1.5, 2, 10, 0.1], [-1.4, 1.8, 8, 0.1], [-1.2, 1.6, 6, 0.1]] }),
+    streamedRun({
+      label: "Big lr", color: "#009E73", status: "diverged", diverged_at: 3,
+      points: [[-1.5, 2, 10, 1], [1.5, 2.5, 50, 1], [30, 40, 1e9, 1]],
+    }),
+  ]);
+}
+
+describe("the plot kit", () => {
+  test("escapes what Plotly's hover templates would read as HTML", () => {
+    assert.equal(escapeHtml("a <b> & c"), "a &lt;b&gt; &amp; c");
+    assert.equal(escapeHtml(42), "42");
+  });
+
+  test("the base layout carries a datarevision only when given one", () => {
+    assert.equal("datarevision" in baseLayout(THEME), false);
+    assert.equal(baseLayout(THEME, { revision: "3.1" }).datarevision, "3.1");
+    assert.equal(baseLayout(THEME).font.size, THEME.fontSize);
+    assert.equal(baseLayout(THEME, { fontSize: 12 }).font.size, 12);
+  });
+
+  test("log levels put the surface's lowest point on the floor", () => {
+    const grid = bowlGrid();
+    const { low, high, level } = logLevels(grid);
+    assert.deepEqual([low, high], [0, 2]);
+    assert.equal(level(0), Math.log10(2 * LOG_FLOOR));
+    assert.equal(level(2), Math.log10(2 + 2 * LOG_FLOOR));
+  });
+
+  test("loss scales: minus f* on a log axis where f* is known, floored", () => {
+    const known = lossScale([1, 2], 1);
+    assert.equal(known.log, true);
+    assert.equal(known.of(1), LOSS_FLOOR);
+    assert.equal(known.of(null), null);
+    assert.equal(lossScale([1, null, 3], null).log, true);
+    assert.equal(lossScale([1, -3], null).log, false);
+  });
+
+  test("colours with alpha and decade ticks", () => {
+    assert.equal(withAlpha("#0072B2", 0.3), "rgba(0, 114, 178, 0.3)");
+    assert.deepEqual(decadeTicks(-3.2, 1.5), { tickvals: [-3, -2, -1, 0, 1], ticktext: ["0.001", "0.01", "0.1", "1", "10"] });
+  });
+});
+
+describe("the map", () => {
+  test("the contour is drawn on the log levels, without hover", () => {
+    const trace = contourTrace(bowlGrid(), THEME);
+    const { level } = logLevels(bowlGrid());
+    assert.equal(trace.type, "contour");
+    assert.equal(trace.z[2][2], level(0));
+    assert.equal(trace.hoverinfo, "skip");
+  });
+
+  test("a run is a halo, its path, its start ring and its end marker", () => {
+    const run = threeRuns().runs[0];
+    const traces = runTraces(run, THEME, rosenbrock.domain);
+    assert.deepEqual(roles(traces), ["halo", "path", "start", "end"]);
+    assert.deepEqual(traces[2].x, [-1.5]);
+    assert.deepEqual(traces[3].x, [0.9]);
+    assert.match(traces[1].hovertemplate, /SGD &lt;fast&gt;/);
+    assert.equal(traces[1].text[1], "step 1<br>x -1, y 1.5<br>loss 4<br>lr 0.1");
+  });
+
+  test("a diverged run's ✕ marks where it left the map", () => {
+    const end = runTraces(threeRuns().runs[2], THEME, rosenbrock.domain).at(-1);
+    assert.equal(end.marker.symbol, "x-thin-open");
+    assert.deepEqual([end.x, end.y], [[1.5], [2.5]]);
+    assert.match(end.hovertemplate, /left the map at step 2/);
+  });
+
+  test("a failed run ends in a !", () => {
+    const run = streamedRun({ status: "failed", failed_at: 1, error: "NaN <grad>", points: [[0, 0, 1, 0.1]] });
+    const end = runTraces(run, THEME, rosenbrock.domain).at(-1);
+    assert.deepEqual(end.text, ["!"]);
+    assert.match(end.hovertemplate, /NaN &lt;grad&gt;/);
+  });
+
+  test("the overlay: contour, seed bands, runs, minima on top; axes on the surface's domain", () => {
+    const contour = contourTrace(bowlGrid(), THEME);
+    const band = { type: "scatter", meta: { role: "seed-paths" } };
+    const { data, layout } = overlayFigure({
+      contour, surface: rosenbrock, results: threeRuns(), view: { cursor: { step: null } }, theme: THEME,
+      overlays: { map: [band], loss: [] }, revision: "1.1",
+    });
+    assert.equal(data[0], contour);
+    assert.equal(data[1], band);
+    assert.equal(data.length, 2 + 3 * 4 + 1);
+    assert.deepEqual(data.at(-1).x, [1]);
+    assert.equal(layout.datarevision, "1.1");
+    assert.deepEqual([layout.xaxis.range, layout.yaxis.range], [[-2, 2], [-1, 3]]);
+    assert.equal(layout.yaxis.scaleanchor, "x");
+  });
+
+  test("the minima are stars with their values in the hover text", () => {
+    const trace = minimaTrace(rosenbrock.minima, THEME);
+    assert.equal(trace.marker.symbol, "star");
+    assert.deepEqual(trace.text, ["minimum at (1, 1)<br>f = 0"]);
+  });
+});
+
+describe("the cursor", () => {
+  test("with no step of its own, it is at the newest record", () => {
+    const results = threeRuns();
+    assert.equal(cursorStep(results, { step: null }), 3);
+    assert.equal(cursorStep(results, { step: 1 }), 1);
+    assert.equal(cursorStep(null, { step: null }), 0);
+    assert.equal(recordAt(results.runs[1], 3), 2);
+  });
+
+  test("a dot per run at its step, none on a run that stopped before it", () => {
+    const shapes = mapShapes(threeRuns(), { cursor: { step: 3 } }, THEME);
+    assert.deepEqual(shapes.map((s) => s.name), ["cursor:0", "cursor:1"]);
+    assert.deepEqual([shapes[1].xanchor, shapes[1].yanchor], [-1.2, 1.6]);
+  });
+
+  test("LBFGS's evaluations at the step are smaller dots", () => {
+    const results = threeRuns();
+    results.runs[0].inspect = { evaluations: [[], [[0.5, 0.5], [0.6, Number.NaN], [0.7, 0.7]]] };
+    const names = mapShapes(results, { cursor: { step: 1 } }, THEME).map((s) => s.name);
+    assert.deepEqual(names.filter((n) => n.startsWith("evaluation")), ["evaluation:0", "evaluation:0"]);
+  });
+
+  test("a vertical line on the curves, none without results", () => {
+    assert.deepEqual(cursorShapes(null, { cursor: { step: 2 } }, THEME), []);
+    const [line] = cursorShapes(threeRuns(), { cursor: { step: 2 } }, THEME);
+    assert.deepEqual([line.x0, line.x1, line.name], [2, 2, "cursor"]);
+  });
+});
+
+describe("the curves", () => {
+  test("the loss plot shows loss − f* on a log axis, floored, with the seed bands after the runs", () => {
+    const band = { type: "scatter", meta: { role: "band-median" } };
+    const figure = lossCurvesFigure({
+      results: threeRuns(), view: { cursor: { step: null } }, theme: THEME, overlays: { loss: [band] },
+    });
+    assert.equal(figure.title, "Loss − f* (log scale)");
+    assert.equal(figure.layout.yaxis.type, "log");
+    assert.deepEqual(figure.data[0].y, [10, 4, 1, LOSS_FLOOR]);
+    assert.equal(figure.data.at(-1), band);
+    assert.deepEqual(figure.layout.xaxis.range, [0, 3]);
+  });
+
+  test("without a known minimum, the loss itself on a linear axis", () => {
+    const results = streamedResults([streamedRun({ points: [[0, 0, -1, 0.1], [0, 0, -2, 0.1]] })], { minValue: null });
+    const figure = lossCurvesFigure({ results, view: { cursor: { step: null } }, theme: THEME });
+    assert.equal(figure.title, "Loss");
+    assert.equal(figure.layout.yaxis.type, "linear");
+    assert.deepEqual(figure.data[0].y, [-1, -2]);
+  });
+
+  test("learning rates on a log axis with 1-3 ticks, or linear from zero once one reaches 0", () => {
+    const view = { cursor: { step: null } };
+    const log = lrCurvesFigure({ results: threeRuns(), view, theme: THEME }).layout.yaxis;
+    assert.equal(log.type, "log");
+    assert.deepEqual(log.tickvals, [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]);
+    const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })]);
+    assert.equal(lrCurvesFigure({ results: cosine, view, theme: THEME }).layout.yaxis.rangemode, "tozero");
+  });
+});
+
+describe("the other views", () => {
+  test("small multiples: a subplot per run, zooming together", () => {
+    const contour = contourTrace(bowlGrid(), THEME);
+    const { data, layout } = multiplesFigure({
+      contour, surface: rosenbrock, results: threeRuns(), view: { cursor: { step: null } }, theme: THEME,
+      box: { width: 900 },
+    });
+    assert.deepEqual([layout.grid.rows, layout.grid.columns], [2, 2]);
+    assert.equal(layout.xaxis3.matches, "x");
+    assert.equal(data.filter((t) => t.type === "contour").length, 3);
+    assert.deepEqual([...new Set(data.map((t) => t.xaxis))], ["x", "x2", "x3"]);
+    assert.match(layout.annotations[0].text, /SGD &lt;fast&gt;/);
+  });
+
+  test("3-D: the surface, a path per run lifted onto it, the minima as stars", () => {
+    const grid = bowlGrid();
+    const { data, layout } = surfaceFigure({
+      grid, contour: contourTrace(grid, THEME), surface: rosenbrock, results: threeRuns(),
+      view: { cursor: { step: 1 } }, theme: THEME,
+    });
+    assert.deepEqual(roles(data), ["surface", "path3d", "path3d", "path3d"]);
+    const { level } = logLevels(grid);
+    assert.ok(data[1].z[0] > level(10));
+    const names = layout.scene.annotations.map((a) => a.name);
+    assert.deepEqual(names, ["minimum", "cursor:0", "cursor:1", "cursor:2"]);
+  });
+});
+
+describe("the sweep panel's figures", () => {
+  const lrResult = {
+    values: [0.01, 0.1, 1], final_loss: [0.5, 0.01, null], status: ["completed", "completed", "diverged"],
+    best: { value: 0.1, final_loss: 0.01 }, steps: 100, surface: { min_value: 0 },
+  };
+
+  test("LR curves: a curve, the diverged ✕, the current ring and the best star", () => {
+    const { data, layout } = lrFigure([{ key: 1, label: "SGD", color: "#0072B2", result: lrResult, currentLr: 0.01 }],
+      THEME, { steps: 100 });
+    assert.deepEqual(roles(data), ["lr-curve", "lr-diverged", "lr-current", "lr-best"]);
+    assert.deepEqual(data[1].x, [1]);
+    assert.deepEqual(data[2].x, [0.01]);
+    assert.deepEqual([data[3].x, data[3].y], [[0.1], [0.01]]);
+    assert.equal(layout.yaxis.title.text, "final loss − f* after 100 steps");
+    assert.equal(layout.font.size, 12);
+  });
+
+  test("a basin map coloured by the minimum reached: one category per minimum, and none", () => {
+    const result = {
+      x: [-1, 1], y: [0, 2], final_loss: [[0.1, 0.2], [null, 0]], steps_to_tolerance: [[null, 5], [null, 3]],
+      minimum_index: [[null, 0], [0, 0]], status: [["completed", "completed"], ["diverged", "completed"]],
+      final_x: [[0, 1], [9, 1]], final_y: [[0, 1], [9, 1]], surface: rosenbrock,
+    };
+    const { data } = mapFigure({
+      result, mode: "minimum_index", theme: THEME, role: "basin-map",
+      axes: { x: { title: "x", format: String }, y: { title: "y", format: String }, square: true },
+    });
+    assert.deepEqual(data[0].z, [[0, 1], [null, 1]]);
+    assert.deepEqual(data[0].colorbar.ticktext, ["none", "(1, 1)"]);
+    assert.deepEqual(data[1].z, [[null, null], [1, null]]);
+    assert.deepEqual(availableModes(rosenbrock), { final_loss: true, steps_to_tolerance: true, minimum_index: true });
+    assert.deepEqual(availableModes(testCatalog().surfaces[2]).minimum_index, false);
+  });
+
+  test("a seed band: every seed's path in one faint trace, the median and the 10–90 % band", () => {
+    const band = {
+      key: 7, label: "SGD", color: "#0072B2",
+      result: {
+        x: [[0, 1], [0, 2]], y: [[0, 1], [0, 2]], seeds: [0, 1], surface: { min_value: 1 },
+        loss_p10: [2, 1], loss_p50: [3, 1.5], loss_p90: [4, 2],
+      },
+    };
+    const paths = seedPathsTrace(band);
+    assert.deepEqual(paths.x, [0, 1, null, 0, 2]);
+    assert.equal(paths.line.color, "rgba(0, 114, 178, 0.3)");
+    const traces = lossBandTraces(band);
+    assert.deepEqual(roles(traces), ["band-p90", "band-p10", "band-median"]);
+    assert.deepEqual(traces[2].y, [2, 0.5]);
+  });
+});
