@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     max_formula_length: int = Field(default=500, ge=1)
     max_grid_resolution: int = Field(default=400, ge=2)
     max_seconds: float = Field(default=120.0, gt=0, description="compute time one experiment may take")
+    max_epochs: int = Field(default=500, ge=1, description="epochs of one training")
+    max_samples: int = Field(default=5_000, ge=4, description="points of a generated data set")
+    max_parameters: int = Field(default=20_000, ge=1, description="weights and biases of a training's model")
+    max_hidden_layers: int = Field(default=4, ge=0)
+    max_hidden_units: int = Field(default=128, ge=1, description="units of one hidden layer")
+    max_training_work: int = Field(default=20_000_000_000, ge=1, description="runs × epochs × points × parameters")
+    max_landscape_work: int = Field(default=5_000_000_000, ge=1, description="resolution² × points × parameters")
+    max_recorded_weights: int = Field(default=25_000_000, ge=1, description="weights kept for the PCA landscape")
     workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="finished results kept to replay")
@@ -34,4 +42,10 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work, self.max_seconds)
+        return Limits(
+            self.max_steps, self.max_runs, self.max_formula_length, self.max_sweep_work, self.max_seconds,
+            max_epochs=self.max_epochs, max_samples=self.max_samples, max_parameters=self.max_parameters,
+            max_hidden_layers=self.max_hidden_layers, max_hidden_units=self.max_hidden_units,
+            max_training_work=self.max_training_work, max_landscape_work=self.max_landscape_work,
+            max_recorded_weights=self.max_recorded_weights,
+        )  # fmt: skip

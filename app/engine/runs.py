@@ -39,6 +39,15 @@ class Limits:
     max_formula_length: int = 500
     max_sweep_work: int = 20_000_000
     max_seconds: float = 120.0  # wall-clock time one experiment may compute
+    # Model mode (design.md §10).
+    max_epochs: int = 500
+    max_samples: int = 5_000
+    max_parameters: int = 20_000
+    max_hidden_layers: int = 4
+    max_hidden_units: int = 128
+    max_training_work: int = 20_000_000_000  # runs × epochs × training points × parameters
+    max_landscape_work: int = 5_000_000_000  # resolution² × training points × parameters
+    max_recorded_weights: int = 25_000_000  # runs × (steps + 1) × parameters kept for the PCA plane
 
 
 DEFAULT_LIMITS = Limits()
@@ -225,19 +234,22 @@ class EvaluationBudget:
     max_iter and zero tolerances): the runs still going when it runs out end as `failed`.
     """
 
-    def __init__(self, evaluations: int, seconds: float) -> None:
+    def __init__(self, evaluations: int, seconds: float, computation: str = "experiment") -> None:
         self.total, self.left, self.seconds = evaluations, evaluations, seconds
         self.deadline = time.perf_counter() + seconds
+        self.computation = computation  # what the messages call it: an experiment, a training
 
     def out_of_time(self) -> bool:
         return time.perf_counter() > self.deadline
 
     def timeout_error(self) -> ComputeBudgetExceeded:
-        return ComputeBudgetExceeded(f"the experiment ran longer than the server's limit of {self.seconds:g} s")
+        return ComputeBudgetExceeded(f"the {self.computation} ran longer than the server's limit of {self.seconds:g} s")
 
     def spend(self) -> None:
         if self.left <= 0:
-            raise ComputeBudgetExceeded(f"the experiment used up its budget of {self.total} closure evaluations")
+            raise ComputeBudgetExceeded(
+                f"the {self.computation} used up its budget of {self.total} closure evaluations"
+            )
         if self.out_of_time():
             raise self.timeout_error()
         self.left -= 1
