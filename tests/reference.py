@@ -136,6 +136,17 @@ ACTIVATIONS: dict[str, Callable[[], torch.nn.Module]] = {
 }  # fmt: skip
 
 
+def reference_mlp(features: int, classes: int, hidden: Sequence[int], activation: str, seed: int) -> torch.nn.Module:
+    """design.md §10's model: torch.manual_seed(seed), then Linear + activation per hidden layer, then Linear."""
+    torch.manual_seed(seed)
+    layers: list[torch.nn.Module] = []
+    d = features
+    for h in hidden:
+        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
+        d = h
+    return torch.nn.Sequential(*layers, torch.nn.Linear(d, classes))
+
+
 class TrainingTrajectory(NamedTuple):
     """One training run's records: per step (loss, lr), per epoch (design.md §10's five), how it ended."""
 
@@ -166,13 +177,7 @@ def reference_training(
     """
     torch.set_num_threads(1)
     x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
-    torch.manual_seed(model_seed)
-    layers: list[torch.nn.Module] = []
-    d = x_train.shape[1]
-    for h in hidden:
-        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
-        d = h
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(d, int(max(y_train.max(), y_val.max())) + 1))
+    model = reference_mlp(x_train.shape[1], int(max(y_train.max(), y_val.max())) + 1, hidden, activation, model_seed)
     torch.manual_seed(0)  # design.md §4: a random optimizer is seeded right before it is built
     opt = optimizer_class(optimizer)(model.parameters(), **params)
     sched = scheduler(opt) if scheduler is not None else None
@@ -264,13 +269,7 @@ def reference_lr_finder(
     """design.md §10's LR finder, by hand: lr, loss and the debiased smoothed loss (β = 0.98) per step."""
     torch.set_num_threads(1)
     x_train, y_train = data.x_train, data.y_train
-    torch.manual_seed(model_seed)
-    layers: list[torch.nn.Module] = []
-    d = x_train.shape[1]
-    for h in hidden:
-        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
-        d = h
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(d, data.classes))
+    model = reference_mlp(x_train.shape[1], data.classes, hidden, activation, model_seed)
     torch.manual_seed(0)
     opt = optimizer_class(optimizer)(model.parameters(), **params)
     gen = torch.Generator().manual_seed(shuffle_seed)

@@ -28,13 +28,13 @@ from torch import nn
 
 from app.engine.catalog import TORCH_RNG, RngStream
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
-from app.engine.errors import SpecError
+from app.engine.errors import SpecError, located
 from app.engine.runs import (
     DEFAULT_LIMITS,
-    ComputeBudgetExceeded,
     Done,
     EvaluationBudget,
     Limits,
+    RunEnded,
     _unwrapped_step,
     default_label,
 )
@@ -195,14 +195,23 @@ def prepare_training(spec: TrainingSpec, limits: Limits = DEFAULT_LIMITS) -> Pre
             )
     runs = []
     for i, run in enumerate(spec.runs):
-        try:
+        with located("runs", i):
             runs.append(prepare_training_run(run, i, task, spec.epochs, limits))
-        except SpecError as err:
-            raise err.within("runs", i) from None
     return PreparedTraining(task, spec.epochs, runs, spec.landscape, limits.max_seconds)
 
 
 # --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """An event that is a name and a document: a computation's header, or its whole result."""
+
+    event: str
+    body: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, **self.body}
 
 
 @dataclass
@@ -234,25 +243,13 @@ class EpochEnded:
 
 
 @dataclass
-class TrainingRunEnded:
-    """How a run ended; `steps` holds the records of a last epoch it did not finish."""
+class TrainingRunEnded(RunEnded):
+    """How a run ended (runs.RunEnded); `steps` holds the records of a last epoch it did not finish."""
 
-    run: int
-    status: str
-    diverged_at: int | None
-    failed_at: int | None
-    error: str | None
-    summary: dict[str, Any]
     steps: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "lr": []})
 
-    @property
-    def cut_short_by_the_server(self) -> bool:
-        return (self.error or "").startswith(ComputeBudgetExceeded.__name__)
-
     def to_dict(self) -> dict[str, Any]:
-        return {"event": "run_end", "run": self.run, "status": self.status, "diverged_at": self.diverged_at,
-                "failed_at": self.failed_at, "error": self.error, "summary": self.summary,
-                "steps": self.steps}  # fmt: skip
+        return {**super().to_dict(), "steps": self.steps}
 
 
 @dataclass

@@ -17,10 +17,11 @@ from typing import Any
 
 import torch
 
-from app.engine.errors import SpecError
+from app.engine.errors import SpecError, located
 from app.engine.runs import DEFAULT_LIMITS, Done, EvaluationBudget, Limits
 from app.engine.train.loop import (
     UNBOUNDED_EVALUATIONS,
+    Document,
     LiveTrainingRun,
     PreparedTask,
     PreparedTrainingRun,
@@ -56,27 +57,9 @@ def prepare_lr_finder(spec: LRFinderSpec, limits: Limits = DEFAULT_LIMITS) -> Pr
     task = prepare_task(spec, limits)
     epochs = math.ceil(spec.num_steps / task.steps_per_epoch)  # the epochs the steps run through
     check_work(1, epochs, task, limits, ("num_steps",))
-    try:
+    with located("run"):
         run = prepare_training_run(spec.run, 0, task, epochs, limits)
-    except SpecError as err:
-        raise err.within("run") from None
     return PreparedLRFinder(task, run, spec.start_lr, spec.end_lr, spec.num_steps, limits.max_seconds)
-
-
-@dataclass
-class LRFinderStarted:
-    header: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": "lr_finder", **self.header}
-
-
-@dataclass
-class LRFinderResult:
-    result: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": "result", **self.result}
 
 
 def _minibatches(finder: PreparedLRFinder) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -130,20 +113,21 @@ def range_test(finder: PreparedLRFinder) -> dict[str, Any]:
     return {"lr": lrs, "loss": losses, "smoothed": smoothed, "suggestion": suggestions(lrs, smoothed), "error": error}
 
 
-def iterate_lr_finder(finder: PreparedLRFinder) -> Iterator[LRFinderStarted | LRFinderResult | Done]:
-    """The test as events (a header before any computation, then the result), like every computation."""
-    yield LRFinderStarted({"task": finder.task.describe(), "label": finder.run.label, "num_steps": finder.num_steps})
-    yield LRFinderResult(range_test(finder))
+def iterate_lr_finder(finder: PreparedLRFinder) -> Iterator[Document | Done]:
+    """The test as events (an `lr_finder` header before any computation, the `result`), like every computation."""
+    yield Document(
+        "lr_finder", {"task": finder.task.describe(), "label": finder.run.label, "num_steps": finder.num_steps}
+    )
+    yield Document("result", range_test(finder))
     yield Done()
 
 
 def collect_lr_finder(events: Iterator[Any]) -> dict[str, Any]:
+    """The whole result: the header's task and the result's curves and suggestions."""
     result: dict[str, Any] = {}
     for event in events:
-        if isinstance(event, LRFinderStarted):
-            result = {"task": event.header["task"]}
-        elif isinstance(event, LRFinderResult):
-            result |= event.result
+        if isinstance(event, Document):
+            result |= {"task": event.body["task"]} if event.event == "lr_finder" else event.body
     return result
 
 

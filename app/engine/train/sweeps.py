@@ -15,6 +15,7 @@ from app.engine.catalog import optimizer_entry
 from app.engine.errors import SpecError
 from app.engine.runs import DEFAULT_LIMITS, Done, Limits
 from app.engine.train.loop import (
+    Document,
     EpochEnded,
     PreparedTraining,
     Training,
@@ -61,14 +62,6 @@ def prepare_training_sweep(spec: TrainingSweepSpec, limits: Limits = DEFAULT_LIM
 
 
 @dataclass
-class TrainingSweepStarted:
-    header: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": "sweep", **self.header}
-
-
-@dataclass
 class TrainingSweepProgress:
     done: int  # run-epochs trained
     total: int
@@ -77,18 +70,10 @@ class TrainingSweepProgress:
         return {"event": "progress", "done": self.done, "total": self.total}
 
 
-@dataclass
-class TrainingSweepResult:
-    result: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": "result", **self.result}
-
-
 def iterate_training_sweep(sweep: PreparedTrainingSweep) -> Iterator[Any]:
     """A `sweep` header, `progress` after each epoch of all cells, the `result`, `done`."""
     training = sweep.training
-    yield TrainingSweepStarted({"task": training.task.describe(), "epochs": training.epochs, "kind": "param",
+    yield Document("sweep", {"task": training.task.describe(), "epochs": training.epochs, "kind": "param",
                                 "name": sweep.name, "values": sweep.values})  # fmt: skip
     ended: list[TrainingRunEnded | None] = [None] * len(sweep.values)
     total, done = len(sweep.values) * training.epochs, 0
@@ -99,7 +84,7 @@ def iterate_training_sweep(sweep: PreparedTrainingSweep) -> Iterator[Any]:
             done += 1
             if done % len(sweep.values) == 0:
                 yield TrainingSweepProgress(done, total)
-    yield TrainingSweepResult(sweep_result(sweep, [e for e in ended if e is not None]))
+    yield Document("result", sweep_result(sweep, [e for e in ended if e is not None]))
     yield Done()
 
 
@@ -118,12 +103,12 @@ def sweep_result(sweep: PreparedTrainingSweep, ended: list[TrainingRunEnded]) ->
 
 
 def collect_training_sweep(events: Iterator[Any]) -> dict[str, Any]:
+    """The whole result: the header's task and epochs, and the result's scores."""
     result: dict[str, Any] = {}
     for event in events:
-        if isinstance(event, TrainingSweepStarted):
-            result = {"task": event.header["task"], "epochs": event.header["epochs"]}
-        elif isinstance(event, TrainingSweepResult):
-            result |= event.result
+        if isinstance(event, Document):
+            header = event.event == "sweep"
+            result |= {"task": event.body["task"], "epochs": event.body["epochs"]} if header else event.body
     return result
 
 
