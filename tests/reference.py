@@ -127,3 +127,182 @@ def reference_run(
         if not record():
             return Trajectory(xs, ys, losses, lrs, "diverged")
     return Trajectory(xs, ys, losses, lrs, "completed")
+
+
+# --- design.md §10: training a network ------------------------------------------------------------
+
+ACTIVATIONS: dict[str, Callable[[], torch.nn.Module]] = {
+    "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU, "sigmoid": torch.nn.Sigmoid,
+}  # fmt: skip
+
+
+def reference_mlp(features: int, classes: int, hidden: Sequence[int], activation: str, seed: int) -> torch.nn.Module:
+    """design.md §10's model: torch.manual_seed(seed), then Linear + activation per hidden layer, then Linear."""
+    torch.manual_seed(seed)
+    layers: list[torch.nn.Module] = []
+    d = features
+    for h in hidden:
+        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
+        d = h
+    return torch.nn.Sequential(*layers, torch.nn.Linear(d, classes))
+
+
+class TrainingTrajectory(NamedTuple):
+    """One training run's records: per step (loss, lr), per epoch (design.md §10's five), how it ended."""
+
+    step_loss: list[float]
+    step_lr: list[float]
+    epochs: dict[str, list[float]]
+    status: str
+
+
+def reference_training(
+    data: Any,
+    hidden: Sequence[int],
+    activation: str,
+    model_seed: int,
+    epochs: int,
+    batch_size: int,
+    shuffle_seed: int,
+    optimizer: str,
+    params: dict[str, Any],
+    scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
+    interval: str = "epoch",
+) -> TrainingTrajectory:
+    """design.md §10 line by line: float32, torch's default init, seeded minibatch order.
+
+    `data` has x_train, y_train, x_val, y_val (the tensors GET /api/datasets/{id} gives). A run ends at
+    step k when step k raises or gives a non-finite loss, lr or weights, or when the evaluation or the
+    epoch scheduler that follows its epoch's last step k does: its records end at step k - 1.
+    """
+    torch.set_num_threads(1)
+    x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
+    model = reference_mlp(x_train.shape[1], int(max(y_train.max(), y_val.max())) + 1, hidden, activation, model_seed)
+    torch.manual_seed(0)  # design.md §4: a random optimizer is seeded right before it is built
+    opt = optimizer_class(optimizer)(model.parameters(), **params)
+    sched = scheduler(opt) if scheduler is not None else None
+    plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    gen = torch.Generator().manual_seed(shuffle_seed)
+    modes = hasattr(opt, "eval") and hasattr(opt, "train")
+    step_loss_list: list[float] = []
+    step_lr_list: list[float] = []
+    records: dict[str, list[float]] = {
+        k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
+    }
+
+    def evaluate() -> dict[str, float]:
+        model.eval()
+        if modes:
+            opt.eval()
+        with torch.no_grad():
+            out_train, out_val = model(x_train), model(x_val)
+            numbers = {
+                "train_loss": torch.nn.functional.cross_entropy(out_train, y_train).item(),
+                "val_loss": torch.nn.functional.cross_entropy(out_val, y_val).item(),
+                "train_accuracy": (out_train.argmax(1) == y_train).sum().item() / len(y_train),
+                "val_accuracy": (out_val.argmax(1) == y_val).sum().item() / len(y_val),
+            }
+        if modes:
+            opt.train()
+        return numbers
+
+    def drop_last_step() -> None:
+        if step_loss_list:
+            step_loss_list.pop()
+            step_lr_list.pop()
+
+    def finished(status: str) -> TrainingTrajectory:
+        return TrainingTrajectory(step_loss_list, step_lr_list, records, status)
+
+    numbers = evaluate()
+    for key, value in numbers.items():
+        records[key].append(value)
+    records["lr"].append(float(opt.param_groups[0]["lr"]))
+    n_train = len(y_train)
+    for _epoch in range(1, epochs + 1):
+        model.train()
+        perm = torch.randperm(n_train, generator=gen)
+        for i in range(0, n_train, batch_size):
+            b = perm[i : i + batch_size]
+
+            def closure(b: torch.Tensor = b) -> torch.Tensor:
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(model(x_train[b]), y_train[b])
+                loss.backward()
+                return loss
+
+            try:
+                step_loss = opt.step(closure)
+                if sched is not None and interval == "step":
+                    sched.step()
+            except Exception:
+                return finished("failed")
+            loss, lr = step_loss.item(), float(opt.param_groups[0]["lr"])
+            weights_finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+            if not (math.isfinite(loss) and math.isfinite(lr) and weights_finite):
+                return finished("diverged")
+            step_loss_list.append(loss)
+            step_lr_list.append(lr)
+        try:
+            numbers = evaluate()
+            if sched is not None and interval == "epoch":
+                if plateau:
+                    sched.step(numbers["val_loss"])
+                else:
+                    sched.step()
+        except Exception:
+            drop_last_step()
+            return finished("failed")
+        numbers["lr"] = float(opt.param_groups[0]["lr"])
+        if not all(math.isfinite(v) for v in numbers.values()):
+            drop_last_step()
+            return finished("diverged")
+        for key, value in numbers.items():
+            records[key].append(value)
+    return finished("completed")
+
+
+def reference_lr_finder(
+    data: Any, hidden: Sequence[int], activation: str, model_seed: int, batch_size: int, shuffle_seed: int,
+    optimizer: str, params: dict[str, Any], start_lr: float, end_lr: float, num_steps: int,
+) -> tuple[list[float], list[float], list[float]]:  # fmt: skip
+    """design.md §10's LR finder, by hand: lr, loss and the debiased smoothed loss (β = 0.98) per step."""
+    torch.set_num_threads(1)
+    x_train, y_train = data.x_train, data.y_train
+    model = reference_mlp(x_train.shape[1], data.classes, hidden, activation, model_seed)
+    torch.manual_seed(0)
+    opt = optimizer_class(optimizer)(model.parameters(), **params)
+    gen = torch.Generator().manual_seed(shuffle_seed)
+    lrs: list[float] = []
+    losses: list[float] = []
+    smoothed: list[float] = []
+    avg, best, k = 0.0, math.inf, 0
+    while k < num_steps:
+        perm = torch.randperm(len(y_train), generator=gen)
+        for i in range(0, len(y_train), batch_size):
+            if k == num_steps:
+                break
+            b = perm[i : i + batch_size]
+            lr = start_lr * (end_lr / start_lr) ** (k / (num_steps - 1))
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+            def closure(b: torch.Tensor = b) -> torch.Tensor:
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(model(x_train[b]), y_train[b])
+                loss.backward()
+                return loss
+
+            loss = opt.step(closure).item()
+            if not math.isfinite(loss):
+                return lrs, losses, smoothed
+            avg = 0.98 * avg + (1 - 0.98) * loss  # fastai: mom * avg + (1 - mom) * loss
+            value = avg / (1 - 0.98 ** (k + 1))
+            lrs.append(lr)
+            losses.append(loss)
+            smoothed.append(value)
+            if value > 4 * best:
+                return lrs, losses, smoothed
+            best = min(best, value)
+            k += 1
+    return lrs, losses, smoothed

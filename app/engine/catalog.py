@@ -123,6 +123,8 @@ class Entry:
     params: tuple[Param, ...] = field(default=())
     closure_once: bool = False  # step(closure) calls the closure once, at the current point
     random: bool = False  # draws from torch's global random generator while stepping
+    modes: tuple[str, ...] = ("surfaces",)  # the MODES whose start-up probe it passed
+    left_out: tuple[tuple[str, str], ...] = ()  # (mode, why its probe failed) for the other modes
 
     @property
     def name(self) -> str:
@@ -143,6 +145,7 @@ class Entry:
             "source": self.source,
             "doc": self.doc,
             "params": [p.describe() for p in self.params],
+            "modes": list(self.modes),
         }
 
 
@@ -321,22 +324,74 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 TORCH_RNG = threading.RLock()
 
 
-def _probe_trajectory(cls: type, precomputed: bool = False, seed: int = 0) -> bytes:
-    """Three steps on a small valley; with `precomputed`, the closure only returns a loss computed before."""
+class RngStream:
+    """A private stream of torch's global generator, for one run that draws from it while stepping.
+
+    Runs step in turn; each one that draws random numbers resumes its own stream, so it draws what it
+    would running alone. Made (and used, as a context manager) holding TORCH_RNG.
+    """
+
+    def __init__(self) -> None:
+        self.state = torch.get_rng_state()
+
+    def __enter__(self) -> None:
+        TORCH_RNG.acquire()
+        torch.set_rng_state(self.state)
+
+    def __exit__(self, *exc: object) -> None:
+        self.state = torch.get_rng_state()
+        TORCH_RNG.release()
+
+
+# design.md §4 and §10: an optimizer is offered in a mode when it steps that mode's parameters. "surfaces"
+# moves one float64 2-vector; "network" trains an MLP's float32 weight matrices and bias vectors together.
+MODES = ("surfaces", "network")
+
+
+def _probe_network() -> torch.nn.Module:
+    """The smallest network of design.md §10's shape: Linear, activation, Linear (torch's default init)."""
+    return torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
+
+
+def trial_parameters(mode: str) -> list[torch.Tensor]:
+    """Parameters of a mode's shape, for building an optimizer to check its hyperparameters."""
+    if mode == "network":
+        with TORCH_RNG:
+            return list(_probe_network().parameters())
+    return [torch.zeros(2, dtype=torch.float64, requires_grad=True)]
+
+
+def _probe_trajectory(cls: type, precomputed: bool = False, seed: int = 0, mode: str = "surfaces") -> bytes:
+    """Three steps on a small problem of the mode; with `precomputed`, the closure only returns a loss
+    computed before."""
     with TORCH_RNG:
-        return _probe_steps(cls, precomputed, seed)
+        parameters, loss_of = _probe_problem(mode)
+        torch.manual_seed(seed)
+        opt = cls(parameters)
+        return _probe_steps(opt, parameters, loss_of, precomputed)
 
 
-def _probe_steps(cls: type, precomputed: bool, seed: int) -> bytes:
-    torch.manual_seed(seed)
+def _probe_problem(mode: str) -> tuple[list[torch.Tensor], Callable[[], torch.Tensor]]:
+    """A small valley (surfaces) or a tiny classification (network), starting from fixed values."""
+    if mode == "network":
+        torch.manual_seed(0)
+        model = _probe_network()
+        x = torch.linspace(-1.0, 1.0, 16).reshape(8, 2)
+        y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+        return list(model.parameters()), lambda: torch.nn.functional.cross_entropy(model(x), y)
     p = torch.tensor([-1.0, 1.5], dtype=torch.float64, requires_grad=True)
-    opt = cls([p])
+    return [p], lambda: (1 - p[0]) ** 2 + 10 * (p[1] - p[0] ** 2) ** 2
+
+
+def _probe_steps(
+    opt: torch.optim.Optimizer, parameters: list[torch.Tensor], loss_of: Callable[[], torch.Tensor], precomputed: bool
+) -> bytes:
     if not isinstance(opt.param_groups[0].get("lr"), int | float):
         raise KeyError("no learning rate in its param groups: nothing for a scheduler or the LR plot")
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        loss = (1 - p[0]) ** 2 + 10 * (p[1] - p[0] ** 2) ** 2
+        loss = loss_of()
         loss.backward()
         return loss
 
@@ -351,7 +406,7 @@ def _probe_steps(cls: type, precomputed: bool, seed: int) -> bytes:
             opt.step(lambda loss=loss: loss)
         else:
             opt.step(closure)
-        points.append(p.detach().clone())
+        points.append(torch.cat([p.detach().reshape(-1) for p in parameters]))
     if not torch.isfinite(torch.stack(points)).all():
         raise FloatingPointError("a non-finite point within three steps from its defaults")
     return torch.stack(points).numpy().tobytes()
@@ -364,8 +419,8 @@ class ProbeResult:
     random: bool = False
 
 
-def _probe_optimizer(cls: type) -> ProbeResult:
-    """Can this optimizer drive a float64 2-vector through the closure form, identically twice?
+def _probe_optimizer(cls: type, mode: str = "surfaces") -> ProbeResult:
+    """Can this optimizer drive the mode's parameters through the closure form, identically twice?
 
     Also finds out whether a loss and gradient computed before `step` give the same trajectory (so
     runs may share one forward/backward pass) and whether it draws random numbers (so each run
@@ -374,17 +429,17 @@ def _probe_optimizer(cls: type) -> ProbeResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            first = _probe_trajectory(cls)
-            if first != _probe_trajectory(cls):
+            first = _probe_trajectory(cls, mode=mode)
+            if first != _probe_trajectory(cls, mode=mode):
                 return ProbeResult("not deterministic: two identical runs differ")
         except Exception as err:
             return ProbeResult(f"{type(err).__name__}: {err}")
-        try:
-            closure_once = first == _probe_trajectory(cls, precomputed=True)
+        try:  # only surfaces share a forward pass between runs
+            closure_once = mode == "surfaces" and first == _probe_trajectory(cls, precomputed=True, mode=mode)
         except Exception:
             closure_once = False
         try:
-            random = first != _probe_trajectory(cls, seed=1)
+            random = first != _probe_trajectory(cls, seed=1, mode=mode)
         except Exception:
             random = True
     return ProbeResult(None, closure_once, random)
@@ -456,7 +511,7 @@ SOURCES = (
 class Catalog:
     optimizers: dict[str, Entry]
     schedulers: dict[str, Entry]
-    dropped: dict[str, str]  # optimizer id -> why the start-up probe left it out
+    dropped: dict[str, str]  # optimizer id -> why the start-up probe left it out of every mode
 
 
 @cache
@@ -468,24 +523,36 @@ def catalog() -> Catalog:
     for source in SOURCES:
         for cls in source.optimizers():
             entry_id = source.id_prefix + cls.__name__
-            probe = _probe_optimizer(cls)
             try:
                 entry = _entry(cls, source.name, source.id_prefix)
             except TypeError as err:
-                probe = ProbeResult(str(err))
-            if probe.reason is None:
-                optimizers[entry_id] = replace(entry, closure_once=probe.closure_once, random=probe.random)
-            else:
-                dropped[entry_id] = probe.reason
+                dropped[entry_id] = str(err)
+                continue
+            probes = {mode: _probe_optimizer(cls, mode) for mode in MODES}
+            modes = tuple(mode for mode, probe in probes.items() if probe.reason is None)
+            if not modes:
+                dropped[entry_id] = probes["surfaces"].reason or ""
+                continue
+            optimizers[entry_id] = replace(
+                entry,
+                closure_once=probes["surfaces"].closure_once,  # the surfaces' shared forward pass
+                random=any(probe.random for probe in probes.values()),
+                modes=modes,
+                left_out=tuple((mode, probe.reason) for mode, probe in probes.items() if probe.reason is not None),
+            )
         for factory in source.schedulers():
             schedulers[source.id_prefix + factory.__name__] = _entry(factory, source.name, source.id_prefix)
     return Catalog(optimizers, schedulers, dropped)
 
 
-def optimizer_entry(optimizer_id: str) -> Entry:
+def optimizer_entry(optimizer_id: str, mode: str = "surfaces") -> Entry:
+    """The optimizer with this id, if it works in this mode (design.md §4, §10)."""
     entry = catalog().optimizers.get(optimizer_id)
     if entry is None:
         raise SpecError(("id",), f"unknown optimizer {optimizer_id!r}; see GET /api/catalog for the list")
+    if mode not in entry.modes:
+        why = dict(entry.left_out).get(mode, "")
+        raise SpecError(("id",), f"{optimizer_id} does not work in {mode} mode ({why}); its modes: {list(entry.modes)}")
     return entry
 
 

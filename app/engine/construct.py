@@ -7,7 +7,7 @@ hyperparameters it was, so the error points at the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.engine.catalog import (
     optimizer_entry,
     scheduler_entry,
     signature_of,
+    trial_parameters,
 )
 from app.engine.errors import SpecError
 from app.engine.limits import DEFAULT_LIMITS, Limits
@@ -59,24 +60,34 @@ class ResolvedOptimizer:
 
     entry: Entry
     kwargs: dict[str, Any]
+    mode: str = "surfaces"  # whose parameters it steps: a 2-vector, or a network's weights (design.md §10)
 
     def build(self, p: torch.Tensor) -> torch.optim.Optimizer:
-        return self.entry.cls([p], **self.kwargs)
+        return self.build_on([p])
+
+    def build_on(self, parameters: Iterable[torch.Tensor]) -> torch.optim.Optimizer:
+        return self.entry.cls(parameters, **self.kwargs)
+
+    def trial(self) -> torch.optim.Optimizer:
+        """The optimizer on throwaway parameters of its mode's shape (to build a scheduler on)."""
+        return self.build_on(trial_parameters(self.mode))
 
 
-def resolve_optimizer(spec: OptimizerSpec, limits: Limits = DEFAULT_LIMITS) -> ResolvedOptimizer:
-    """Validated optimizer; raises SpecError located relative to the optimizer spec."""
-    entry = optimizer_entry(spec.id)
+def resolve_optimizer(
+    spec: OptimizerSpec, limits: Limits = DEFAULT_LIMITS, mode: str = "surfaces"
+) -> ResolvedOptimizer:
+    """Validated optimizer for a mode; raises SpecError located relative to the optimizer spec."""
+    entry = optimizer_entry(spec.id, mode)
     kwargs = _coerce_all(entry, spec.params, limits)
 
     def build(kw: dict[str, Any]) -> torch.optim.Optimizer:
-        return entry.cls([torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kw)
+        return entry.cls(trial_parameters(mode), **kw)
 
     try:
         build(kwargs)
     except Exception as err:
         raise _blame(build, kwargs, err) from None
-    return ResolvedOptimizer(entry, kwargs)
+    return ResolvedOptimizer(entry, kwargs, mode)
 
 
 @dataclass(frozen=True)
@@ -170,13 +181,13 @@ def resolve_scheduler(
     limits: Limits = DEFAULT_LIMITS,
 ) -> ResolvedScheduler:
     """Validated scheduler for an optimizer; raises SpecError located relative to the scheduler spec."""
-    lr = float(optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]["lr"])
+    lr = float(optimizer.trial().param_groups[0]["lr"])
     resolved, user_kwargs = _resolve_tree(spec, scheduler_calls(steps, spec), lr, limits)
     base = {k: v for k, v in resolved.kwargs.items() if k not in user_kwargs}
 
     def build(kw: dict[str, Any]) -> object:
         trial = ResolvedScheduler(resolved.entry, {**base, **kw}, resolved.children)
-        return trial.build(optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)))
+        return trial.build(optimizer.trial())
 
     try:
         build(user_kwargs)

@@ -38,6 +38,21 @@ class Limits:
     max_int_list_length: Annotated[int, Field(ge=1, description="integers of a list (milestones)")] = 1000
     max_scheduler_children: Annotated[int, Field(ge=1, description="schedulers one scheduler combines")] = 8
     max_scheduler_nesting: Annotated[int, Field(ge=0, description="levels of schedulers within schedulers")] = 4
+    # Model mode (design.md §10).
+    max_epochs: Annotated[int, Field(ge=1, description="epochs of one training")] = 500
+    max_samples: Annotated[int, Field(ge=4, description="points of a generated data set")] = 5_000
+    max_parameters: Annotated[int, Field(ge=1, description="weights of a model")] = 20_000
+    max_hidden_layers: Annotated[int, Field(ge=0, description="hidden layers of a model")] = 4
+    max_hidden_units: Annotated[int, Field(ge=1, description="units of one hidden layer")] = 128
+    max_training_work: Annotated[
+        int, Field(ge=1, description="runs × epochs × training points × parameters of one training")
+    ] = 20_000_000_000
+    max_landscape_work: Annotated[
+        int, Field(ge=1, description="resolution² × training points × parameters of a landscape")
+    ] = 5_000_000_000
+    max_recorded_weights: Annotated[
+        int, Field(ge=1, description="runs × (steps + 1) × parameters kept for the PCA plane")
+    ] = 25_000_000
     # The shared store (design.md §11): what one short link or lesson deck may hold.
     max_link_state_length: Annotated[int, Field(ge=16, description="characters of page state per short link")] = 8192
     max_deck_lessons: Annotated[int, Field(ge=1, description="lessons of one deck")] = 64

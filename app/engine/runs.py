@@ -212,19 +212,22 @@ class EvaluationBudget:
     max_iter and zero tolerances): the runs still going when it runs out end as `failed`.
     """
 
-    def __init__(self, evaluations: int, seconds: float) -> None:
+    def __init__(self, evaluations: int, seconds: float, computation: str = "experiment") -> None:
         self.total, self.left, self.seconds = evaluations, evaluations, seconds
         self.deadline = time.perf_counter() + seconds
+        self.computation = computation  # what the messages call it: an experiment, a training
 
     def out_of_time(self) -> bool:
         return time.perf_counter() > self.deadline
 
     def timeout_error(self) -> ComputeBudgetExceeded:
-        return ComputeBudgetExceeded(f"the experiment ran longer than the server's limit of {self.seconds:g} s")
+        return ComputeBudgetExceeded(f"the {self.computation} ran longer than the server's limit of {self.seconds:g} s")
 
     def spend(self) -> None:
         if self.left <= 0:
-            raise ComputeBudgetExceeded(f"the experiment used up its budget of {self.total} closure evaluations")
+            raise ComputeBudgetExceeded(
+                f"the {self.computation} used up its budget of {self.total} closure evaluations"
+            )
         if self.out_of_time():
             raise self.timeout_error()
         self.left -= 1

@@ -135,3 +135,16 @@ def test_an_infinite_default_is_null_with_its_text() -> None:
     # DAdaptAdam(growth_rate=float("inf")): JSON has no inf, so the catalog says it in words.
     [growth_rate] = [p for p in catalog().optimizers["pytorch_optimizer.DAdaptAdam"].params if p.name == "growth_rate"]
     assert growth_rate.describe() == {"name": "growth_rate", "kind": "float", "default": None, "default_text": "inf"}
+
+
+def test_modes_say_where_an_optimizer_works() -> None:
+    """design.md §10: the probe also trains a tiny MLP; FAdam wants float32, Muon wants matrices only."""
+    optimizers = catalog().optimizers
+    assert optimizers["Adam"].modes == ("surfaces", "network")
+    assert optimizers["pytorch_optimizer.FAdam"].modes == ("network",)
+    assert "Muon" in catalog().dropped
+    assert catalog().optimizers["Adam"].describe()["modes"] == ["surfaces", "network"]
+    with pytest.raises(SpecError) as err:
+        resolve_optimizer(OptimizerSpec(id="pytorch_optimizer.FAdam"))
+    assert err.value.loc == ("id",) and "does not work in surfaces mode" in err.value.msg
+    assert resolve_optimizer(OptimizerSpec(id="pytorch_optimizer.FAdam"), mode="network").mode == "network"

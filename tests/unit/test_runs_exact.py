@@ -83,7 +83,7 @@ def reference(surface: str, start, optimizer: str, params: dict, steps: int, sch
 
 
 def optimizer_ids() -> list[str]:
-    return [i for i, entry in catalog().optimizers.items() if entry.source == "torch"]
+    return [i for i, entry in catalog().optimizers.items() if entry.source == "torch" and "surfaces" in entry.modes]
 
 
 def engine_runs(surface: str, runs: list[dict], steps: int) -> list[dict]:

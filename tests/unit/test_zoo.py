@@ -15,7 +15,9 @@ from app.engine.spec import ExperimentSpec, RunSpec, SurfaceSpec
 from tests.reference import reference_run
 from tests.scripts import run_scripts
 
-ZOO = sorted(i for i, entry in catalog().optimizers.items() if entry.source == "pytorch_optimizer")
+ZOO = sorted(
+    i for i, entry in catalog().optimizers.items() if entry.source == "pytorch_optimizer" and "surfaces" in entry.modes
+)
 
 
 def test_catalog_lists_at_least_80_zoo_optimizers() -> None:
