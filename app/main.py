@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import catalog, code, experiments, health, pages, qr, sweeps
+from app.api import catalog, code, datasets, experiments, health, pages, qr, sweeps, trainings
 from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pool = ComputePool(settings.workers, settings.max_pending)
     app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
     install_error_handlers(app)
-    for module in (health, catalog, experiments, sweeps, code, qr, pages):
+    for module in (health, catalog, datasets, experiments, sweeps, trainings, code, qr, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     if settings.cors_origins:

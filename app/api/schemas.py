@@ -215,6 +215,143 @@ class SweepResult(RootModel[Annotated[BasinMap | Grid2Sweep | ParamSweep | SeedB
     pass
 
 
+# --- model mode: GET /api/datasets and POST /api/trainings (design.md §10) ---------------------------
+
+
+class DatasetParam(BaseModel):
+    name: str
+    kind: Literal["int", "float"]
+    default: float | int
+    minimum: float | None = None
+    maximum: float | None = None
+    # JSON Schema's own spelling of the bounds, as the engine reports them
+    exclusiveMinimum: float | None = None
+    exclusiveMaximum: float | None = None
+    description: str | None = None
+
+
+class DatasetEntry(BaseModel):
+    id: str
+    doc: str
+    features: int
+    classes: int
+    params: list[DatasetParam]
+
+
+class TrainingLimits(BaseModel):
+    max_epochs: int
+    max_runs: int
+    max_samples: int = Field(description="points of a generated data set, and the largest batch_size")
+    max_parameters: int = Field(description="weights and biases of the model")
+    max_hidden_layers: int
+    max_hidden_units: int
+    max_training_work: int = Field(description="runs × epochs × training points × parameters")
+    max_landscape_work: int = Field(description="landscape resolution² × training points × parameters")
+    max_recorded_weights: int = Field(description="runs × (steps + 1) × parameters kept for the PCA landscape")
+    max_seconds: float = Field(description="compute time one training may take")
+
+
+class Datasets(BaseModel):
+    datasets: list[DatasetEntry]
+    limits: TrainingLimits
+
+
+class DatasetTensors(BaseModel):
+    """The exact tensors every training on this data set uses: float32 features, int labels."""
+
+    id: str
+    params: dict[str, float | int] = Field(description="every parameter, defaults filled in")
+    x_train: list[list[float]]
+    y_train: list[int]
+    x_val: list[list[float]]
+    y_val: list[int]
+    features: int
+    classes: int
+
+
+class ResolvedTask(BaseModel):
+    data: dict[str, Any] = Field(description="`id` and `params`, defaults filled in")
+    model: dict[str, Any] = Field(description="`hidden`, `activation`, `seed`")
+    n_train: int
+    n_val: int
+    features: int
+    classes: int
+    parameters: int
+    steps_per_epoch: int
+
+
+class BoundaryGridInfo(BaseModel):
+    """Where each run's `boundaries` are evaluated: a square around the data (2-D data sets only)."""
+
+    x: Point
+    y: Point
+    resolution: int
+    encoding: str
+
+
+class StepRecords(BaseModel):
+    loss: list[float] = Field(description="each minibatch step's loss (the closure's, before the update)")
+    lr: list[float] = Field(description="the lr after each step")
+
+
+class EpochRecords(BaseModel):
+    """Entry 0 is before training; entry e after epoch e (and its scheduler step)."""
+
+    train_loss: list[float]
+    val_loss: list[float]
+    train_accuracy: list[float]
+    val_accuracy: list[float]
+    lr: list[float]
+
+
+class PlanePath(BaseModel):
+    u: list[float]
+    v: list[float]
+
+
+class TrainingSummary(BaseModel):
+    final_val_loss: float | None
+    best_val_loss: float | None
+    best_epoch: int | None
+    final_val_accuracy: float | None
+
+
+class TrainingRunResult(BaseModel):
+    label: str
+    status: RunStatus
+    diverged_at: int | None = Field(description="the step (counted over all epochs) whose loss was not finite")
+    failed_at: int | None = Field(description="the step that raised")
+    error: str | None
+    steps: StepRecords
+    epochs: EpochRecords
+    path: PlanePath | None = Field(description="θ0 (the origin), then the weights after each step on the plane")
+    boundaries: list[str] | None = Field(
+        description="per recorded epoch, p(class 1) on the `boundary` grid, encoded as `boundary.encoding` says; "
+        "null for data that is not 2-D"
+    )
+    summary: TrainingSummary
+
+
+class LandscapeResult(BaseModel):
+    """loss[j][i] is the training loss at θ0 + u[i]·d1 + v[j]·d2; null where it is not finite."""
+
+    method: Literal["pca", "random"]
+    explained_variance: list[float] | None = Field(description="pca: the fraction of variance d1 and d2 capture")
+    u: list[float]
+    v: list[float]
+    loss: list[list[float | None]]
+
+
+class TrainingResult(BaseModel):
+    task: ResolvedTask
+    epochs: int
+    batch_size: int
+    shuffle_seed: int
+    landscape: LandscapeResult | None = Field(description="null when the request asked for none")
+    boundary: BoundaryGridInfo | None = Field(description="null for data that is not 2-D")
+    runs: list[TrainingRunResult]
+
+
 # --- errors ------------------------------------------------------------------------------------------
 
 
