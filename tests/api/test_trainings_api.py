@@ -12,6 +12,7 @@ import torch
 
 from app.api.schemas import Datasets, DatasetTensors, TrainingResult
 from app.engine.train import load_dataset
+from app.engine.train.codegen import TrainingScriptSpec, training_script_for
 from tests.api.support import strict_loads
 from tests.api.test_endpoints import assert_described_exactly
 from tests.conftest import ROOT
@@ -287,3 +288,48 @@ def test_the_server_keeps_serving_after_bad_trainings(client: httpx.Client) -> N
     assert client.get("/api/health").json()["status"] == "ok"
     small = training(epochs=1, runs=TRAINING["runs"][:1], landscape=None)
     assert client.post("/api/trainings", json=small).json()["runs"][0]["status"] == "completed"
+
+
+# --- POST /api/code with a training run ------------------------------------------------------------------
+
+
+SCRIPT_REQUEST = {
+    "task": TRAINING["task"],
+    "epochs": 3,
+    "batch_size": 16,
+    "shuffle_seed": 2,
+    "run": TRAINING["runs"][1],
+}
+
+
+def test_code_export_of_a_training_run_is_the_engines_script(client: httpx.Client) -> None:
+    response = client.post("/api/code", json=SCRIPT_REQUEST)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/x-python")
+    assert 'filename="optimlab_training.py"' in response.headers["content-disposition"]
+    assert response.text == training_script_for(TrainingScriptSpec.model_validate(SCRIPT_REQUEST))
+    assert "ReduceLROnPlateau(opt" in response.text and 'sched.step(numbers["val_loss"])' in response.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "loc"),
+    [
+        ({"run": {"optimizer": {"id": "Adam", "params": {"lr": -1}}}}, ["run", "optimizer", "params", "lr"]),
+        ({"run": {"optimizer": {"id": "SGD"}, "start": [0, 0]}}, ["run", "start"]),
+        ({"epochs": 501}, ["epochs"]),
+        ({"task": {"data": {"id": "mnist"}}}, ["task", "data", "id"]),
+        ({"runs": []}, ["runs"]),
+        ({"steps": 10}, ["steps"]),
+    ],
+)
+def test_code_export_errors_name_the_training_requests_field(client: httpx.Client, changes: dict, loc: list) -> None:
+    response = client.post("/api/code", json=SCRIPT_REQUEST | changes)
+    assert response.status_code == 422, response.text
+    assert ["body", *loc] in [error["loc"] for error in response.json()["detail"]], response.text
+
+
+def test_code_export_without_a_task_is_still_a_surface_run(client: httpx.Client) -> None:
+    body = {"surface": {"id": "rosenbrock"}, "steps": 5, "run": {"optimizer": {"id": "Adam"}}}
+    assert "def f(p):" in client.post("/api/code", json=body).text
+    response = client.post("/api/code", json={"steps": 5, "run": {"optimizer": {"id": "Adam"}}})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "surface"]
