@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import httpx
 import numpy as np
 import pytest
 
 from app import train
 from app.notebook import to_plain
+from tests.conftest import ROOT
 
 TRAINING = {
     "task": {"data": {"id": "circles", "params": {"n": 80, "seed": 1}}, "model": {"hidden": [6], "activation": "relu"}},
@@ -58,3 +62,22 @@ def test_the_loss_figure_draws_train_and_validation_per_run(trained: dict) -> No
     assert len(trained.figure("accuracy").data) == 4
     with pytest.raises(ValueError, match="one of"):
         trained.figure("boundary")
+
+
+def readme_section() -> str:
+    return (ROOT / "README.md").read_text().split("## Model mode", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readmes_model_mode_notebook_example_runs_as_written() -> None:
+    """The README's notebook code, executed as a reader would paste it (our text, not a user's)."""
+    [block] = re.findall(r"```python\n(.*?)```", readme_section(), flags=re.DOTALL)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert len(namespace["trained"]["runs"][0]["epochs"]["val_loss"]) == 21
+
+
+def test_the_readmes_model_mode_curl_example_is_a_valid_training(server_url: str) -> None:
+    [body] = re.findall(r"curl -s localhost:8000/api/trainings .*?-d '(.*?)'", readme_section(), flags=re.DOTALL)
+    result = httpx.post(f"{server_url}/api/trainings", json=json.loads(body), timeout=120).json()
+    assert [run["status"] for run in result["runs"]] == ["completed"] * 3
+    assert len(result["landscape"]["loss"]) == 31
