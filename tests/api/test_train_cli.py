@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app import cli
-from tests.api.support import TIMEOUT, strict_loads
+from tests.api.support import TIMEOUT, assert_exits_2_with_one_line, strict_loads
 from tests.conftest import ROOT
 
 TRAINING: dict[str, Any] = {
@@ -33,15 +33,11 @@ TRAINING: dict[str, Any] = {
 }
 
 
-def write(folder: Path, document: Any) -> Path:
-    path = folder / "training.json"
-    path.write_text(document if isinstance(document, str) else json.dumps(document))
-    return path
-
-
 @pytest.fixture(scope="module")
 def training_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write(tmp_path_factory.mktemp("train_cli"), TRAINING)
+    path = tmp_path_factory.mktemp("train_cli") / "training.json"
+    path.write_text(json.dumps(TRAINING))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -103,14 +99,7 @@ BAD_TRAININGS: dict[str, tuple[Any, str]] = {
 def test_cli_bad_training_exits_2_with_one_line(
     name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    content, expected = BAD_TRAININGS[name]
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main([command, str(write(tmp_path, content))])
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith("optimlab: error: ") and captured.err.count("\n") == 1
-    assert expected in captured.err
+    assert_exits_2_with_one_line(command, *BAD_TRAININGS[name], tmp_path, capsys)
 
 
 def test_cli_code_run_out_of_range_names_the_training(training_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
