@@ -15,6 +15,7 @@ import sys
 import torch
 
 from bench.engine_bench import HEADER, SCENARIOS, profile_lockstep, row, warm_up
+from bench.train_bench import TRAIN_SCENARIOS, warm_up_training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,10 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # as the server does
     warm_up()
+    warm_up_training()
     wanted = {f"({letter.strip()})" for letter in args.only.split(",") if letter.strip()}
     print(HEADER + "\n" + "-" * len(HEADER), flush=True)
     rows = []
-    for scenario in SCENARIOS:
+    for scenario in SCENARIOS + TRAIN_SCENARIOS:
         if wanted and scenario.name.split()[0] not in wanted:
             continue
         rows.append((scenario.name, scenario.measure(args.repeat)))

@@ -136,6 +136,17 @@ ACTIVATIONS: dict[str, Callable[[], torch.nn.Module]] = {
 }  # fmt: skip
 
 
+def reference_mlp(features: int, classes: int, hidden: Sequence[int], activation: str, seed: int) -> torch.nn.Module:
+    """design.md §10's model: torch.manual_seed(seed), then Linear + activation per hidden layer, then Linear."""
+    torch.manual_seed(seed)
+    layers: list[torch.nn.Module] = []
+    d = features
+    for h in hidden:
+        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
+        d = h
+    return torch.nn.Sequential(*layers, torch.nn.Linear(d, classes))
+
+
 class TrainingTrajectory(NamedTuple):
     """One training run's records: per step (loss, lr), per epoch (design.md §10's five), how it ended."""
 
@@ -166,13 +177,7 @@ def reference_training(
     """
     torch.set_num_threads(1)
     x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
-    torch.manual_seed(model_seed)
-    layers: list[torch.nn.Module] = []
-    d = x_train.shape[1]
-    for h in hidden:
-        layers += [torch.nn.Linear(d, h), ACTIVATIONS[activation]()]
-        d = h
-    model = torch.nn.Sequential(*layers, torch.nn.Linear(d, int(max(y_train.max(), y_val.max())) + 1))
+    model = reference_mlp(x_train.shape[1], int(max(y_train.max(), y_val.max())) + 1, hidden, activation, model_seed)
     torch.manual_seed(0)  # design.md §4: a random optimizer is seeded right before it is built
     opt = optimizer_class(optimizer)(model.parameters(), **params)
     sched = scheduler(opt) if scheduler is not None else None
@@ -255,3 +260,49 @@ def reference_training(
         for key, value in numbers.items():
             records[key].append(value)
     return finished("completed")
+
+
+def reference_lr_finder(
+    data: Any, hidden: Sequence[int], activation: str, model_seed: int, batch_size: int, shuffle_seed: int,
+    optimizer: str, params: dict[str, Any], start_lr: float, end_lr: float, num_steps: int,
+) -> tuple[list[float], list[float], list[float]]:  # fmt: skip
+    """design.md §10's LR finder, by hand: lr, loss and the debiased smoothed loss (β = 0.98) per step."""
+    torch.set_num_threads(1)
+    x_train, y_train = data.x_train, data.y_train
+    model = reference_mlp(x_train.shape[1], data.classes, hidden, activation, model_seed)
+    torch.manual_seed(0)
+    opt = optimizer_class(optimizer)(model.parameters(), **params)
+    gen = torch.Generator().manual_seed(shuffle_seed)
+    lrs: list[float] = []
+    losses: list[float] = []
+    smoothed: list[float] = []
+    avg, best, k = 0.0, math.inf, 0
+    while k < num_steps:
+        perm = torch.randperm(len(y_train), generator=gen)
+        for i in range(0, len(y_train), batch_size):
+            if k == num_steps:
+                break
+            b = perm[i : i + batch_size]
+            lr = start_lr * (end_lr / start_lr) ** (k / (num_steps - 1))
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+            def closure(b: torch.Tensor = b) -> torch.Tensor:
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(model(x_train[b]), y_train[b])
+                loss.backward()
+                return loss
+
+            loss = opt.step(closure).item()
+            if not math.isfinite(loss):
+                return lrs, losses, smoothed
+            avg = 0.98 * avg + (1 - 0.98) * loss  # fastai: mom * avg + (1 - mom) * loss
+            value = avg / (1 - 0.98 ** (k + 1))
+            lrs.append(lr)
+            losses.append(loss)
+            smoothed.append(value)
+            if value > 4 * best:
+                return lrs, losses, smoothed
+            best = min(best, value)
+            k += 1
+    return lrs, losses, smoothed

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 Loc = tuple[str | int, ...]
 
 
@@ -21,3 +24,12 @@ class SpecError(ValueError):
     def within(self, *prefix: str | int) -> SpecError:
         """The same error, located inside an enclosing field."""
         return SpecError((*prefix, *self.loc), self.msg, self.type)
+
+
+@contextmanager
+def located(*prefix: str | int) -> Iterator[None]:
+    """Errors raised inside are located inside the field at `prefix` (e.g. ``located("runs", 2)``)."""
+    try:
+        yield
+    except SpecError as err:
+        raise err.within(*prefix) from None

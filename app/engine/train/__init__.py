@@ -16,7 +16,14 @@ from app.engine.train.loop import (
     prepare_training,
     run_training,
 )
+from app.engine.train.lr_finder import collect_lr_finder, iterate_lr_finder, prepare_lr_finder, run_lr_finder
 from app.engine.train.spec import LandscapeSpec, LRFinderSpec, TrainingRunSpec, TrainingSpec, TrainingSweepSpec
+from app.engine.train.sweeps import (
+    collect_training_sweep,
+    iterate_training_sweep,
+    prepare_training_sweep,
+    run_training_sweep,
+)
 
 __all__ = [
     "DATASETS",
@@ -32,10 +39,18 @@ __all__ = [
     "TrainingSpec",
     "TrainingStarted",
     "TrainingSweepSpec",
+    "collect_lr_finder",
     "collect_training",
+    "collect_training_sweep",
+    "iterate_lr_finder",
     "iterate_training",
+    "iterate_training_sweep",
     "list_datasets",
     "load_dataset",
+    "prepare_lr_finder",
     "prepare_training",
+    "prepare_training_sweep",
+    "run_lr_finder",
     "run_training",
+    "run_training_sweep",
 ]

@@ -28,13 +28,13 @@ from torch import nn
 
 from app.engine.catalog import TORCH_RNG, RngStream
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
-from app.engine.errors import SpecError
+from app.engine.errors import SpecError, located
 from app.engine.runs import (
     DEFAULT_LIMITS,
-    ComputeBudgetExceeded,
     Done,
     EvaluationBudget,
     Limits,
+    RunEnded,
     _unwrapped_step,
     default_label,
 )
@@ -99,6 +99,7 @@ class PreparedTraining:
     runs: list[PreparedTrainingRun]
     landscape: LandscapeSpec | None
     max_seconds: float = DEFAULT_LIMITS.max_seconds
+    boundaries: bool = True  # the decision boundary at every epoch (2-D data); sweeps only score
 
     @property
     def total_steps(self) -> int:
@@ -194,14 +195,23 @@ def prepare_training(spec: TrainingSpec, limits: Limits = DEFAULT_LIMITS) -> Pre
             )
     runs = []
     for i, run in enumerate(spec.runs):
-        try:
+        with located("runs", i):
             runs.append(prepare_training_run(run, i, task, spec.epochs, limits))
-        except SpecError as err:
-            raise err.within("runs", i) from None
     return PreparedTraining(task, spec.epochs, runs, spec.landscape, limits.max_seconds)
 
 
 # --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    """An event that is a name and a document: a computation's header, or its whole result."""
+
+    event: str
+    body: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, **self.body}
 
 
 @dataclass
@@ -233,25 +243,13 @@ class EpochEnded:
 
 
 @dataclass
-class TrainingRunEnded:
-    """How a run ended; `steps` holds the records of a last epoch it did not finish."""
+class TrainingRunEnded(RunEnded):
+    """How a run ended (runs.RunEnded); `steps` holds the records of a last epoch it did not finish."""
 
-    run: int
-    status: str
-    diverged_at: int | None
-    failed_at: int | None
-    error: str | None
-    summary: dict[str, Any]
     steps: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "lr": []})
 
-    @property
-    def cut_short_by_the_server(self) -> bool:
-        return (self.error or "").startswith(ComputeBudgetExceeded.__name__)
-
     def to_dict(self) -> dict[str, Any]:
-        return {"event": "run_end", "run": self.run, "status": self.status, "diverged_at": self.diverged_at,
-                "failed_at": self.failed_at, "error": self.error, "summary": self.summary,
-                "steps": self.steps}  # fmt: skip
+        return {**super().to_dict(), "steps": self.steps}
 
 
 @dataclass
@@ -280,12 +278,12 @@ class LiveTrainingRun:
     """One run's model, optimizer and scheduler, its records, and how it ended."""
 
     def __init__(
-        self, prepared: PreparedTrainingRun, training: PreparedTraining, budget: EvaluationBudget, keep_rows: int
+        self, prepared: PreparedTrainingRun, task: PreparedTask, budget: EvaluationBudget, keep_rows: int = 1
     ) -> None:
         self.prepared = prepared
         self.index = prepared.index
         self.budget = budget
-        self.model = training.task.build_model()
+        self.model = task.build_model()
         self.parameters = list(self.model.parameters())
         entry = prepared.optimizer.entry
         with TORCH_RNG:
@@ -300,7 +298,7 @@ class LiveTrainingRun:
         self.modes = entry.records_eval_point  # schedule-free: evaluate in the optimizer's eval mode
         self.steps_done = 0
         # The weights after each step: every step for the PCA plane, else one epoch's worth (row 0 = θ0).
-        self.weights = torch.empty(keep_rows, training.task.parameters)
+        self.weights = torch.empty(keep_rows, task.parameters)
         flat_weights(self.parameters, out=self.weights[0])
         self.kept = 1  # rows of self.weights that hold records
         self.status = "completed"
@@ -339,23 +337,31 @@ class LiveTrainingRun:
         for x, y in batches:
             k = self.steps_done + 1
             try:
-                closure = self.closure_for(x, y)
-                if self.rng is None:
-                    step_loss = self.optimizer_step(closure)
-                else:
-                    with self.rng:
-                        step_loss = self.optimizer_step(closure)
-                if self.step_scheduler:
-                    self.scheduler.step()  # type: ignore[union-attr]
+                step_loss = self.take_step(x, y)
             except Exception as err:  # ends this run only (design.md §2)
-                self.status, self.failed_at, self.error = "failed", k, f"{type(err).__name__}: {err}"
+                self.fail(k, err)
                 break
-            losses.append(step_loss.detach())
+            losses.append(step_loss)
             lrs.append(float(self.optimizer.param_groups[0]["lr"]))
             flat_weights(self.parameters, out=self.weights[self.kept])
             self.kept += 1
             self.steps_done = k
         return losses, lrs
+
+    def take_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """One optimizer step on a minibatch, then a per-step scheduler; the step loss, or what they raise."""
+        closure = self.closure_for(x, y)
+        if self.rng is None:
+            step_loss = self.optimizer_step(closure)
+        else:
+            with self.rng:
+                step_loss = self.optimizer_step(closure)
+        if self.step_scheduler:
+            self.scheduler.step()  # type: ignore[union-attr]
+        return step_loss.detach()
+
+    def fail(self, k: int, err: Exception) -> None:
+        self.status, self.failed_at, self.error = "failed", k, f"{type(err).__name__}: {err}"
 
     def evaluate(self, data: Dataset, grid: BoundaryGrid | None) -> tuple[dict[str, float], torch.Tensor | None]:
         """The epoch's four numbers (one forward pass over each whole set), and class-1 probabilities on the grid."""
@@ -418,9 +424,9 @@ class Training:
         self.budget = EvaluationBudget(UNBOUNDED_EVALUATIONS, training.max_seconds, "training")
         method = training.landscape.method if training.landscape else None
         keep_rows = training.total_steps + 1 if method == "pca" else training.task.steps_per_epoch + 1
-        self.runs = [LiveTrainingRun(run, training, self.budget, keep_rows) for run in training.runs]
+        self.runs = [LiveTrainingRun(run, training.task, self.budget, keep_rows) for run in training.runs]
         self.keep_all = method == "pca"
-        self.grid = boundary_grid(self.data)
+        self.grid = boundary_grid(self.data) if training.boundaries else None
         self.theta0 = self.runs[0].weights[0].clone() if self.runs else None
         self.plane: Plane | None = None
         if method == "random":
@@ -475,7 +481,7 @@ class Training:
             if epoch > 0:
                 run.step_epoch_scheduler(metrics["val_loss"])
         except Exception as err:  # an optimizer's eval() or a scheduler that refuses: ends this run only
-            run.status, run.failed_at, run.error = "failed", run.steps_done, f"{type(err).__name__}: {err}"
+            run.fail(run.steps_done, err)
             yield from self.end_within_epoch(run, losses, lrs)
             return
         metrics["lr"] = float(run.optimizer.param_groups[0]["lr"])
