@@ -352,6 +352,43 @@ class TrainingResult(BaseModel):
     runs: list[TrainingRunResult]
 
 
+class LRSuggestion(BaseModel):
+    steepest: float | None = Field(description="the lr where the smoothed loss falls fastest per unit of log lr")
+    minimum_over_10: float | None = Field(description="a tenth of the lr at the smoothed loss's minimum")
+
+
+class LRFinderResult(BaseModel):
+    """The LR range test: one entry per step taken (it stops early once the smoothed loss passes 4× its best)."""
+
+    task: ResolvedTask
+    lr: list[float]
+    loss: list[float]
+    smoothed: list[float] = Field(description="the debiased exponential average of the loss, β = 0.98")
+    suggestion: LRSuggestion
+    error: str | None = Field(description="what a step that raised said; the steps before it stand")
+
+
+class TrainingSweepBest(BaseModel):
+    value: float
+    final_val_loss: float
+
+
+class TrainingSweepResult(BaseModel):
+    """One run trained once per value of one optimizer hyperparameter; entry i is values[i]'s run."""
+
+    task: ResolvedTask
+    epochs: int
+    kind: Literal["param"]
+    name: str
+    values: list[float]
+    status: list[RunStatus]
+    final_val_loss: list[float | None]
+    best_val_loss: list[float | None]
+    final_val_accuracy: list[float | None]
+    best: TrainingSweepBest | None = Field(description="the value with the lowest final validation loss among "
+                                           "the runs that completed")  # fmt: skip
+
+
 # --- errors ------------------------------------------------------------------------------------------
 
 
