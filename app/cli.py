@@ -2,11 +2,13 @@
 
     optimlab serve [--host 127.0.0.1] [--port 8000] [--open]
     optimlab run exp.json          # the design.md §6 stream events as NDJSON on stdout
-    optimlab code exp.json         # the plain-PyTorch script of the experiment's first run
+    optimlab train training.json   # the design.md §10 stream events of a training, as NDJSON
+    optimlab code exp.json         # the plain-PyTorch script of the first run (of either kind)
 
-`exp.json` holds a request body of POST /api/experiments (`-` reads it from standard input). A file
-that cannot be read or a spec the API would refuse ends the command with one line on stderr and
-exit status 2, as argparse does for bad arguments.
+`exp.json` holds a request body of POST /api/experiments, `training.json` one of POST /api/trainings
+(`-` reads it from standard input); `code` takes either. A file that cannot be read or a spec the
+API would refuse ends the command with one line on stderr and exit status 2, as argparse does for
+bad arguments.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.engine.errors import SpecError
 from app.engine.spec import ExperimentSpec
 from app.settings import Settings
+
+if TYPE_CHECKING:  # the training package imports torch: only the commands that train load it
+    from app.engine.train.spec import TrainingSpec
+
+Spec = TypeVar("Spec", bound=BaseModel)
 
 PROG = "optimlab"
 
@@ -45,19 +52,31 @@ def _where(loc: Sequence[str | int]) -> str:
     return ".".join(str(part) for part in loc) or "(the document)"
 
 
-def read_spec(path: str) -> ExperimentSpec:
-    """The experiment in `path` (or stdin for `-`), shape-checked like a request body."""
+def read_document(path: str) -> Any:
+    """The JSON in `path` (or stdin for `-`)."""
     name = "<stdin>" if path == "-" else path
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError) as err:
         raise UsageError(f"{name} is not valid JSON: {err}") from None
+
+
+def is_training(document: Any) -> bool:
+    """A training's body has a `task` (design.md §10); an experiment's a `surface`."""
+    return isinstance(document, dict) and "task" in document
+
+
+def read_spec(path: str, model: type[Spec], document: Any = None) -> Spec:
+    """The request in `path` (or stdin for `-`; or `document`, already read), shape-checked like a body."""
+    name = "<stdin>" if path == "-" else path
+    if document is None:
+        document = read_document(path)
     try:
-        return ExperimentSpec.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as err:
         first = err.errors()[0]
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
@@ -71,20 +90,10 @@ def spec_failure(path: str, err: SpecError) -> UsageError:
 # --- commands ------------------------------------------------------------------------------------
 
 
-def command_run(args: argparse.Namespace, settings: Settings) -> None:
+def print_events(events: Iterator[Any]) -> None:
     """Stream the events to stdout, one JSON document per line, flushed as computed."""
-    import torch
-
     from app.api.jsonio import dumps
-    from app.engine.runs import iterate_experiment, prepare_experiment
 
-    torch.set_num_threads(1)  # as the server does: tiny tensors, and the same numbers either way
-    spec = read_spec(args.file)
-    try:
-        prepared = prepare_experiment(spec, settings.limits)
-    except SpecError as err:
-        raise spec_failure(args.file, err) from None
-    events = iterate_experiment(prepared, settings.chunk_seconds)
     try:
         for event in events:
             sys.stdout.write(dumps(event.to_dict()) + "\n")
@@ -95,15 +104,61 @@ def command_run(args: argparse.Namespace, settings: Settings) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def command_run(args: argparse.Namespace, settings: Settings) -> None:
+    """The experiment's design.md §6 events, as NDJSON on stdout."""
+    import torch
+
+    from app.engine.runs import iterate_experiment, prepare_experiment
+
+    torch.set_num_threads(1)  # as the server does: tiny tensors, and the same numbers either way
+    spec = read_spec(args.file, ExperimentSpec)
+    try:
+        prepared = prepare_experiment(spec, settings.limits)
+    except SpecError as err:
+        raise spec_failure(args.file, err) from None
+    print_events(iterate_experiment(prepared, settings.chunk_seconds))
+
+
+def command_train(args: argparse.Namespace, settings: Settings) -> None:
+    """The training's design.md §10 events, as NDJSON on stdout (one thread, as iterate_training sets)."""
+    from app.engine.train import TrainingSpec, iterate_training, prepare_training
+
+    spec = read_spec(args.file, TrainingSpec)
+    try:
+        prepared = prepare_training(spec, settings.limits)
+    except SpecError as err:
+        raise spec_failure(args.file, err) from None
+    print_events(iterate_training(prepared))
+
+
+def _script(spec: ExperimentSpec | TrainingSpec, run: int, settings: Settings) -> str:
+    """The script of run `run` of an experiment or a training; SpecError located as in the request's one run."""
+    from app.engine.codegen import script_for
+    from app.engine.train.codegen import TrainingScriptSpec, training_script_for
+
+    if isinstance(spec, ExperimentSpec):
+        return script_for(spec.surface, spec.steps, spec.runs[run], settings.limits)
+    shared = {
+        "task": spec.task,
+        "epochs": spec.epochs,
+        "batch_size": spec.batch_size,
+        "shuffle_seed": spec.shuffle_seed,
+    }
+    return training_script_for(TrainingScriptSpec(**shared, run=spec.runs[run]), settings.limits)
+
+
 def command_code(args: argparse.Namespace, settings: Settings) -> None:
     """Print the standalone script for one run (the first unless --run says otherwise)."""
-    from app.engine.codegen import script_for
+    from app.engine.train import TrainingSpec
 
-    spec = read_spec(args.file)
+    document = read_document(args.file)
+    training = is_training(document)
+    spec = read_spec(args.file, TrainingSpec if training else ExperimentSpec, document)
     if not 0 <= args.run < len(spec.runs):
-        raise UsageError(f"{args.file}: --run {args.run} is out of range: the experiment has {len(spec.runs)} runs")
+        kind = "training" if training else "experiment"
+        raise UsageError(f"{args.file}: --run {args.run} is out of range: the {kind} has {len(spec.runs)} runs")
     try:
-        script = script_for(spec.surface, spec.steps, spec.runs[args.run], settings.limits)
+        script = _script(spec, args.run, settings)
     except SpecError as err:
         if err.loc[:1] == ("run",):  # where the run sits in the file: runs.N.optimizer..., not run.optimizer...
             err = SpecError(("runs", args.run, *err.loc[1:]), err.msg, err.type)
@@ -142,9 +197,9 @@ def command_serve(args: argparse.Namespace, settings: Settings) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces."
+        prog=PROG, description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces and small networks."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,run,code}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,run,train,code}")
 
     serve = commands.add_parser("serve", help="serve the web page and the API")
     serve.add_argument("--host", help="interface to listen on (default: OPTIMLAB_HOST or 127.0.0.1)")
@@ -156,8 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", help="a POST /api/experiments body as JSON, or - for stdin")
     run.set_defaults(handler=command_run)
 
-    code = commands.add_parser("code", help="print the plain-PyTorch script of one run of an experiment file")
-    code.add_argument("file", help="a POST /api/experiments body as JSON, or - for stdin")
+    train = commands.add_parser("train", help="run a training file; NDJSON events on stdout")
+    train.add_argument("file", help="a POST /api/trainings body as JSON, or - for stdin")
+    train.set_defaults(handler=command_train)
+
+    code = commands.add_parser("code", help="print the plain-PyTorch script of one run of an experiment or training")
+    code.add_argument("file", help="a POST /api/experiments or /api/trainings body as JSON, or - for stdin")
     code.add_argument("--run", type=int, default=0, help="which run, counting from 0 (default: 0)")
     code.set_defaults(handler=command_code)
     return parser

@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import catalog, code, decks, docs, experiments, health, links, pages, qr, sweeps
+from app.api import catalog, code, datasets, decks, docs, experiments, health, links, pages, qr, sweeps, trainings
 from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = Store(settings.store_url, settings.store_connections)
     app.state.creation_limit = CreationLimit(settings.share_rate_limit)
     install_error_handlers(app)
-    for module in (health, catalog, experiments, sweeps, code, qr, links, decks, docs, pages):
+    for module in (health, catalog, datasets, experiments, sweeps, trainings, code, qr, links, decks, docs, pages):
         app.include_router(module.router)
     app.mount(docs.ASSETS_URL, docs.docs_assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

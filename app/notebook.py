@@ -1,9 +1,12 @@
-"""The engine from a notebook (design.md §9): `run(...)` and `sweep(...)`, no server needed.
+"""The engine from a notebook (design.md §9): `run(...)`, `sweep(...)` and `train(...)`, no server needed.
 
-    from app import run, sweep
+    from app import run, sweep, train
     result = run(surface={"id": "rosenbrock"}, steps=300,
                  runs=[{"optimizer": {"id": "Adam", "params": {"lr": 0.02}}}])
     result["runs"][0]["loss"][-1], result.figure()
+    trained = train(task={"data": {"id": "moons"}}, epochs=30,
+                    runs=[{"optimizer": {"id": "Adam", "params": {"lr": 0.01}}}])
+    trained["runs"][0]["epochs"]["val_loss"], trained.figure(), trained.figure("loss")
     basins = sweep(surface={"id": "himmelblau"}, run={"optimizer": {"id": "Adam", "params": {"lr": 0.05}}},
                    vary={"kind": "start", "x": [-5, 5], "y": [-5, 5], "resolution": 64})
     basins["minimum_index"], basins.figure()
@@ -33,6 +36,7 @@ from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.surfaces import resolve_surface
 from app.engine.sweeps import run_sweep
+from app.engine.train import TrainingSpec, run_training
 
 # Okabe–Ito: distinguishable for colour-blind readers, as on the page.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -220,3 +224,68 @@ def to_plain(result: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return plain(dict(result))
+
+
+# --- model mode (design.md §10) ------------------------------------------------------------------------
+
+
+class TrainingResult(dict):
+    """The same document as POST /api/trainings, numbers as numpy arrays, plus `.figure()`."""
+
+    def figure(self, of: str = "landscape") -> go.Figure:
+        """`landscape`: every run's path on the training loss over the plane (log10 contours); `loss`: train
+        (dashed) and validation (solid) loss per epoch, log scale; `accuracy`: the same for accuracy."""
+        draw = {"landscape": self._landscape, "loss": self._curves, "accuracy": self._curves}
+        if of not in draw:
+            raise ValueError(f"figure(of=...) is one of {', '.join(draw)}, not {of!r}")
+        figure = draw[of](of)
+        figure.update_layout(template="plotly_white", height=460)
+        return figure
+
+    def _landscape(self, of: str) -> go.Figure:
+        landscape = self["landscape"]
+        if landscape is None:
+            raise ValueError('this training computed no landscape (its request had "landscape": null)')
+        loss = np.asarray(landscape["loss"], dtype=np.float64)
+        figure = go.Figure(go.Contour(x=landscape["u"], y=landscape["v"], z=np.log10(np.clip(loss, 1e-12, None)),
+                                      colorscale="Greys", reversescale=True, opacity=0.7,
+                                      colorbar={"title": "log10 training loss"}, hoverinfo="skip"))  # fmt: skip
+        for i, run in enumerate(self["runs"]):
+            figure.add_trace(go.Scatter(x=run["path"]["u"], y=run["path"]["v"], mode="lines", name=run["label"],
+                                        line={"color": PALETTE[i % len(PALETTE)]}))  # fmt: skip
+        explained = landscape["explained_variance"]
+        titles = [f"d{k + 1}" + (f" ({explained[k]:.0%} of the variance)" if explained else "") for k in range(2)]
+        figure.update_layout(xaxis_title=titles[0], yaxis_title=titles[1],
+                             title=f"{landscape['method']} plane through the initial weights")  # fmt: skip
+        return figure
+
+    def _curves(self, of: str) -> go.Figure:
+        figure = go.Figure()
+        for i, run in enumerate(self["runs"]):
+            colour = PALETTE[i % len(PALETTE)]
+            for split, dash in (("train", "dash"), ("val", "solid")):
+                values = run["epochs"][f"{split}_{of}"]
+                figure.add_trace(go.Scatter(x=np.arange(len(values)), y=values, mode="lines",
+                                            name=f"{run['label']} ({split})", legendgroup=str(i),
+                                            line={"color": colour, "dash": dash}))  # fmt: skip
+        figure.update_layout(xaxis_title="epoch", yaxis_title=of, yaxis_type="log" if of == "loss" else "linear")
+        return figure
+
+
+def _training_arrays(document: dict[str, Any]) -> TrainingResult:
+    """Every per-step, per-epoch, path and landscape list as a numpy array (a null landscape loss is NaN)."""
+    result = TrainingResult(document)
+    for run in result["runs"]:
+        for group in ("steps", "epochs", "path"):
+            if run[group] is not None:
+                run[group] = {key: np.asarray(values, dtype=np.float64) for key, values in run[group].items()}
+    landscape = result["landscape"]
+    if landscape is not None:
+        for key in ("u", "v", "loss"):
+            landscape[key] = np.asarray(landscape[key], dtype=np.float64)
+    return result
+
+
+def train(training: dict[str, Any] | None = None, *, limits: Limits = DEFAULT_LIMITS, **fields: Any) -> TrainingResult:
+    """Train a network (the body of POST /api/trainings, as a dict or keyword arguments)."""
+    return _training_arrays(run_training(_spec(training, fields, TrainingSpec), limits))

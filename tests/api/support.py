@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -50,3 +52,20 @@ def result_from_events(events: list[dict]) -> dict[str, Any]:
             fields = ("status", "diverged_at", "failed_at", "error", "summary")
             runs[event["run"]].update({key: event[key] for key in fields})
     return {"surface": head["surface"], "steps": head["steps"], "runs": runs}
+
+
+def assert_exits_2_with_one_line(
+    command: str, content: Any, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`optimlab <command> file` with `content` in the file: exit status 2, nothing on stdout, one line on stderr."""
+    from app import cli
+
+    path = tmp_path / "exp.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, str(path)])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("optimlab: error: ") and captured.err.count("\n") == 1
+    assert expected in captured.err

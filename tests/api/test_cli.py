@@ -15,7 +15,14 @@ import pytest
 
 from app import cli
 from app.serving import GuardedHttpProtocol
-from tests.api.support import TIMEOUT, experiment, result_from_events, stream_events, strict_loads
+from tests.api.support import (
+    TIMEOUT,
+    assert_exits_2_with_one_line,
+    experiment,
+    result_from_events,
+    stream_events,
+    strict_loads,
+)
 from tests.conftest import ROOT
 
 EXPERIMENT = experiment(
@@ -104,16 +111,7 @@ BAD_FILES: dict[str, tuple[Any, str]] = {
 def test_cli_bad_spec_exits_2_with_one_line(
     name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    content, expected = BAD_FILES[name]
-    path = tmp_path / "exp.json"
-    path.write_text(content if isinstance(content, str) else json.dumps(content))
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main([command, str(path)])
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.startswith("optimlab: error: ") and captured.err.count("\n") == 1
-    assert expected in captured.err
+    assert_exits_2_with_one_line(command, *BAD_FILES[name], tmp_path, capsys)
 
 
 def test_cli_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
