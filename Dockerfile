@@ -1,6 +1,6 @@
 # optimlab: the page and the API on port 8000, CPU-only torch, running as an unprivileged user.
 #   docker build -t optimlab .
-#   docker run --rm -p 8000:8000 optimlab
+#   docker run --rm -p 8000:8000 -v optimlab-data:/data optimlab    (short links and decks kept in the volume)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,7 +23,12 @@ RUN pip install --no-cache-dir . \
 # on sys.path, so import `app` from /app (the installed copy would look beside site-packages).
 ENV PYTHONPATH=/app
 
-RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin optimlab
+# Short links and lesson decks (design.md §11): a SQLite file in /data, a volume, so they outlive the
+# container; owned by the server's user, which Docker copies into a new named volume.
+ENV OPTIMLAB_DATA_DIR=/data
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin optimlab \
+    && install -d -o optimlab -g optimlab -m 0750 /data
+VOLUME ["/data"]
 USER 10001
 
 EXPOSE 8000

@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install chromium run test test-fast bench bench-page load lint format
+.PHONY: install chromium postgresql run test test-fast bench bench-page load lint format
 
-install: $(STAMP) chromium
+install: $(STAMP) chromium postgresql
 
 # torch first, pinned to the CPU build on this machine's disk: a bare `torch` requirement would pull
 # several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied.
@@ -26,8 +26,19 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || echo "note: the browser tests need Debian's chromium: sudo apt-get install chromium"
 
+# The store's tests start a PostgreSQL server of their own (tests/store/postgres.py) from Debian's
+# binaries, which live in /usr/lib/postgresql/<version>/bin, off PATH. Installed like chromium.
+PG_CTL = $(firstword $(shell command -v pg_ctl) $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+postgresql:
+	@[ -n "$(PG_CTL)" ] || [ "$$(id -u)" != 0 ] || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+	@[ -n "$(PG_CTL)" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		echo "note: the store's PostgreSQL tests need Debian's postgresql: sudo apt-get install postgresql"
+
+# `optimlab serve`: uvicorn with the slow-client limits of app/serving.py, as the Dockerfile runs it.
 run: install
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(PY) -m app.cli serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest -q

@@ -124,9 +124,8 @@ def _open_when_up(url: str, host: str, port: int, timeout: float = 60.0) -> None
 
 
 def command_serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
     from app.main import create_app
+    from app.serving import serve
 
     settings = settings.model_copy(update={"host": args.host or settings.host, "port": args.port or settings.port})
     # 0.0.0.0 and :: listen everywhere; a browser on this machine reaches them through loopback.
@@ -135,7 +134,7 @@ def command_serve(args: argparse.Namespace, settings: Settings) -> None:
     if args.open:
         threading.Thread(target=_open_when_up, args=(url, browse_host, settings.port), daemon=True).start()
     print(f"{PROG}: serving on {url}", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    serve(create_app(settings), settings)
 
 
 # --- the parser ----------------------------------------------------------------------------------

@@ -8,14 +8,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import catalog, code, experiments, health, pages, qr, sweeps
+from app.api import catalog, code, decks, docs, experiments, health, links, pages, qr, sweeps
 from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
-from app.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.api.middleware import HeadMiddleware, RequestBodyMiddleware, SecurityHeadersMiddleware
 from app.api.pool import ComputePool
+from app.api.sharing import CreationLimit
 from app.engine.catalog import catalog as build_catalog
 from app.settings import Settings
+from app.store import Store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,19 +30,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces.",
         default_response_class=StrictJSONResponse,
+        docs_url=None,  # app/api/docs.py serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.pool = ComputePool(settings.workers, settings.max_pending)
     app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
+    app.state.store = Store(settings.store_url, settings.store_connections)
+    app.state.creation_limit = CreationLimit(settings.share_rate_limit)
     install_error_handlers(app)
-    for module in (health, catalog, experiments, sweeps, code, qr, pages):
+    for module in (health, catalog, experiments, sweeps, code, qr, links, decks, docs, pages):
         app.include_router(module.router)
+    app.mount(docs.ASSETS_URL, docs.docs_assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes, seconds=settings.request_seconds)
+    app.add_middleware(HeadMiddleware)
     # Added last, so outermost: even the body limit's early 413 carries the security headers.
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     return app
 
 

@@ -21,10 +21,11 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str] | None = None, timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
-    """Start `uvicorn app.main:app` on 127.0.0.1 and wait until /api/health answers."""
+    """Start the server as `optimlab serve` does (app/serving.py) on 127.0.0.1; wait until /api/health answers."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env={**os.environ, **(env or {})})
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "OPTIMLAB_LOG_LEVEL": "warning", **(env or {})}
+    proc = subprocess.Popen(command, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

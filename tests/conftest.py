@@ -16,9 +16,9 @@ __all__ = ["ROOT", "start_server", "stop_server"]  # the test modules import the
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """Base URL of one real server shared by the whole test session."""
-    proc, url = start_server()
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of one real server shared by the whole test session (its link store in a temporary folder)."""
+    proc, url = start_server({"OPTIMLAB_DATA_DIR": str(tmp_path_factory.mktemp("store"))})
     yield url
     stop_server(proc)
 

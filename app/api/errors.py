@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import UnexpectedErrorMiddleware
@@ -51,6 +53,21 @@ def _clean(errors: list[dict], body: Any) -> list[dict]:
     return [{"loc": _request_loc(e["loc"], body), "msg": e["msg"], "type": e["type"]} for e in errors]
 
 
+def unreadable_json(err: Exception) -> str | None:
+    """Why a body that FastAPI could not parse is not JSON we read, or None for other failures.
+
+    FastAPI answers a plain 400 when `json.loads` fails with anything but a JSONDecodeError: invalid
+    UTF-8, nesting deeper than the parser's recursion limit, an integer of thousands of digits.
+    """
+    if isinstance(err, UnicodeDecodeError):
+        return f"the body is not UTF-8 text ({err.reason} at byte {err.start})"
+    if isinstance(err, RecursionError):
+        return "the JSON is nested too deeply"
+    if isinstance(err, ValueError):  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
+        return "a number in the JSON has too many digits"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """The handlers, and the last-resort middleware for everything else. Called before any other
     middleware is added, so that one is innermost and its answer gets the security headers too."""
@@ -63,6 +80,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
         return StrictJSONResponse({"detail": _clean(list(err.errors()), err.body)}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, err: HTTPException) -> Response:
+        reason = unreadable_json(err.__cause__) if err.status_code == 400 and err.__cause__ else None
+        if reason is None:
+            return await http_exception_handler(request, err)
+        detail = [{"loc": ["body"], "msg": f"JSON decode error: {reason}", "type": "json_invalid"}]
+        return StrictJSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(Overloaded)
     async def on_overloaded(_: Request, __: Overloaded) -> JSONResponse:

@@ -3,7 +3,8 @@
 A page opened on the teacher's own machine has a loopback URL (`http://127.0.0.1:8000/#v1=...`)
 that no phone can open, so the code points at `OPTIMLAB_PUBLIC_URL` when it is set, else at this
 machine's LAN address (found without sending a packet), else at the URL as given. The answer's
-`X-QR-URL` header says which URL the code holds.
+`X-QR-URL` header says which URL the code holds. Only a client on this machine gets the LAN address:
+a remote one reached the server by an address it already knows, and is not told the private one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import functools
 import io
 import ipaddress
+import re
 import socket
 import struct
 import sys
@@ -20,7 +22,7 @@ from typing import Annotated
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import segno
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import get_settings
@@ -31,6 +33,16 @@ router = APIRouter(tags=["share"])
 # A version-40 code at error level L holds 2953 bytes; beyond ~2000 characters phones struggle anyway.
 MAX_URL_LENGTH = 2048
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# An absolute http(s) URL of printable ASCII: the rule the route enforces and /openapi.json states, one
+# regular expression for both (RFC 3986's user info, host and port 0-65535; then path, query, fragment).
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"([A-Za-z0-9._~!$&'()*+,;=%:-]*@)?"
+    r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})?)?"
+    r"([/?#][!-~]*)?$"
+)
+URL = re.compile(URL_PATTERN)
 SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 LAN_ADDRESS_SECONDS = 30  # how long a found address is reused: each lesson in presenter mode asks for a new code
 
@@ -71,6 +83,21 @@ def _lan_address_during(period: int) -> str | None:
     return None
 
 
+def no_lan_address() -> None:
+    """For a remote client: the machine's private address is not theirs to learn."""
+    return None
+
+
+def from_this_machine(request: Request) -> bool:
+    """Whether the client is on this machine (after uvicorn's proxy headers, when a local proxy forwards)."""
+    if request.client is None:
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:  # not an IP address (a Unix socket's peer, a test client's name)
+        return False
+
+
 def _with_host(parts: SplitResult, host: str) -> str:
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))
@@ -83,7 +110,10 @@ def qr_target(url: str, public_url: str | None, find_lan_address=lan_address) ->
     and port; otherwise a loopback host becomes the LAN address. The path, query and fragment — the
     experiment itself — are kept.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IPv6 address: the URL is encoded as it is
+        return url
     if public_url:
         base = urlsplit(public_url)
         path = base.path.rstrip("/") + "/" + parts.path.lstrip("/")
@@ -101,15 +131,9 @@ def _invalid(message: str) -> RequestValidationError:
 
 def validate_url(url: str) -> str:
     """An absolute http(s) URL of printable ASCII characters (a browser's `location.href` is one)."""
-    if not all("!" <= char <= "~" for char in url):
-        raise _invalid("the URL must be printable ASCII without spaces (percent-encode the rest)")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 — raises ValueError for a port that is not a number in range
-    except ValueError as err:
-        raise _invalid(f"not a valid URL: {err}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _invalid("the URL must be absolute, starting with http:// or https://")
+    if not URL.fullmatch(url):
+        raise _invalid("the URL must be absolute (http:// or https://, a host, an optional port 0-65535), "
+                       "printable ASCII without spaces (percent-encode the rest)")  # fmt: skip
     return url
 
 
@@ -134,11 +158,22 @@ def qr_svg(text: str) -> bytes:
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code; `X-QR-URL` holds the encoded URL"}},
 )
 def qr_code(
-    url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH, description="the page's URL")],
+    url: Annotated[
+        str,
+        # The pattern for /openapi.json only: validate_url checks it, with a message a teacher can read.
+        Query(
+            min_length=1,
+            max_length=MAX_URL_LENGTH,
+            json_schema_extra={"pattern": URL_PATTERN},
+            description="the page's URL, absolute",
+        ),
+    ],
     settings: Annotated[Settings, Depends(get_settings)],
+    request: Request,
 ) -> Response:
     """The page's URL as an SVG QR code, pointed at an address the class can reach."""
-    target = qr_target(validate_url(url), settings.public_url)
+    find_lan_address = lan_address if from_this_machine(request) else no_lan_address
+    target = qr_target(validate_url(url), settings.public_url, find_lan_address)
     if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
         raise _invalid(f"the URL is longer than {MAX_URL_LENGTH} characters")
     return Response(

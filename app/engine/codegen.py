@@ -7,6 +7,7 @@ engine passes. Running it prints the trajectory as JSON lines equal to the API's
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.engine.catalog import Entry, LambdaFormula
@@ -56,7 +57,13 @@ def _comment_safe(text: str) -> str:
 
 
 def _literal(value: Any) -> str:
-    """Python source for a hyperparameter value, exact for floats (repr round-trips)."""
+    """Python source for a hyperparameter value, exact for floats (repr round-trips).
+
+    Not every float's repr is Python source: `inf` and `nan` would be NameErrors in the script (Adam
+    at lr=1e308 under OneCycleLR derives max_lr=inf), so they are written as `math.inf`, `math.nan`.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "math.nan" if math.isnan(value) else ("-math.inf" if value < 0 else "math.inf")
     if isinstance(value, LambdaFormula):
         return f"lambda epoch: {value.formula.to_python('math')}"
     if isinstance(value, tuple):

@@ -52,9 +52,14 @@ class SchedulerSpec(StrictModel):
     steps_per_epoch: int = Field(default=1, ge=1, le=1_000_000, strict=True)
 
 
+# Below 2**63 (torch.Generator's seeds are 64-bit signed). Written `< 2**63`, not `<= 2**63 - 1`: OpenAPI
+# bounds are JSON numbers, and 2**63 - 1 rounds to the float 2**63, which would admit 2**63 in /openapi.json.
+Seed = Annotated[int, Field(ge=0, lt=2**63, strict=True)]
+
+
 class NoiseSpec(StrictModel):
     std: FiniteFloat = Field(default=0.0, ge=0.0)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True)
+    seed: Seed = 0
 
 
 class RunSpec(StrictModel):
@@ -84,12 +89,15 @@ MAX_SWEEP_VALUES = 256
 MAX_SWEEP_SEEDS = 256
 
 
+RANGE = "[min, max] with min < max (and max - min finite); the surface's domain when omitted."
+
+
 class StartVary(StrictModel):
     """A basin map: the run repeated from every start of an N×N grid (the surface's domain by default)."""
 
     kind: Literal["start"]
-    x: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
-    y: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]])
+    x: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]], description=RANGE)
+    y: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]], description=RANGE)
     resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION, strict=True)
 
 
@@ -102,28 +110,23 @@ class ParamVary(StrictModel):
 
 
 class SweepAxis(StrictModel):
-    name: str = Field(max_length=64, examples=["lr"])
+    name: str = Field(max_length=64, examples=["lr"], description="a float hyperparameter of the run's optimizer")
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
 
 
 class Grid2Vary(StrictModel):
-    """Two optimizer hyperparameters at once: every pair of values."""
+    """Two optimizer hyperparameters at once: every pair of values. The two names differ."""
 
     kind: Literal["grid2"]
     x: SweepAxis
-    y: SweepAxis
-
-
-Seed = Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]
+    y: SweepAxis = Field(description="a hyperparameter other than x's")
 
 
 class SeedVary(StrictModel):
     """The run, with noise, repeated once per noise seed: a seed band."""
 
     kind: Literal["seed"]
-    seeds: list[Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)]] = Field(
-        min_length=1, max_length=MAX_SWEEP_SEEDS
-    )
+    seeds: list[Seed] = Field(min_length=1, max_length=MAX_SWEEP_SEEDS)
 
 
 Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminator="kind")]

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app import cli
+from app.serving import GuardedHttpProtocol
 from tests.api.support import TIMEOUT, experiment, result_from_events, stream_events, strict_loads
 from tests.conftest import ROOT
 
@@ -135,6 +136,8 @@ def test_cli_serve_runs_uvicorn_with_our_settings_and_opens_the_page(monkeypatch
     cli.main(["serve", "--host", "0.0.0.0", "--port", "8123", "--open"])
     assert served["host"] == "0.0.0.0" and served["port"] == 8123
     assert served["app"].state.settings.max_steps == 123
+    # With the slow-client limits of app/serving.py (tests/api/test_http_manners.py checks them on a server).
+    assert served["http"].func is GuardedHttpProtocol and served["http"].keywords == {"head_seconds": 30.0}
     for _ in range(100):  # the browser is opened from a thread, once the port answers
         if opened:
             break

@@ -87,11 +87,12 @@ CORPUS = [
     Case("text-plain", raw=json.dumps(body()), content_type="text/plain", loc=["body"]),
     Case("form-urlencoded", raw="surface=rosenbrock&steps=10", content_type="application/x-www-form-urlencoded"),
     Case("get-on-post-route", method="GET", status=405),
-    Case("deeply-nested-json", raw="[" * 30_000 + "]" * 30_000, status=400),
+    Case("deeply-nested-json", raw="[" * 30_000 + "]" * 30_000, loc=["body"]),
     Case("deeply-nested-param", raw=raw_experiment('"runs": [{"optimizer": {"id": "Adam", "params": {"lr": '
-                                                   + "[" * 20_000 + "]" * 20_000 + "}}}]"), status=400),
+                                                   + "[" * 20_000 + "]" * 20_000 + "}}}]"), loc=["body"]),
     Case("nested-list-param", json=optimizer(lr=json.loads("[" * 500 + "]" * 500)), loc=[*PARAMS, "lr"]),
-    Case("huge-integer-literal", raw=raw_experiment('"tolerance": 1' + "0" * 5000 + ", " + RUNS), status=400),
+    Case("huge-integer-literal", raw=raw_experiment('"tolerance": 1' + "0" * 5000 + ", " + RUNS), loc=["body"]),
+    Case("invalid-utf-8", raw=b'{"surface": {"id": "rosenbr\xc3\x28ck"}, ' + RUNS.encode() + b"}", loc=["body"]),
     # --- NaN and Infinity literals, anywhere
     Case("steps-nan", raw='{"surface": {"id": "rosenbrock"}, "steps": NaN, ' + RUNS + "}", loc=["body", "steps"]),
     Case("lr-nan", raw=raw_experiment('"runs": [{"optimizer": {"id": "Adam", "params": {"lr": NaN}}}]'),

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +76,21 @@ def test_exported_script_uses_only_torch_and_math() -> None:
         for alias in node.names
     }
     assert imports == {"json", "math", "torch"}
+
+
+def test_exported_script_writes_infinite_values_as_python(tmp_path: Path) -> None:
+    """Adam at lr=1e308 under OneCycleLR derives max_lr = 10 × lr = inf; `max_lr=inf` in the script
+    was a NameError. The script must run to its end, and print what the engine records (nothing: the
+    run diverges at its start, its lr being inf)."""
+    surface = {"id": "rosenbrock", "params": {}}
+    run = {"optimizer": {"id": "Adam", "params": {"lr": 1e308}}, "scheduler": {"id": "OneCycleLR"}}
+    script = script_for(SurfaceSpec.model_validate(surface), STEPS, RunSpec.model_validate(run))
+    assert "max_lr=math.inf" in script
+    path = tmp_path / "optimlab_run.py"
+    path.write_text(script)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    spec = ExperimentSpec.model_validate({"surface": surface, "steps": STEPS, "runs": [run]})
+    [expected] = run_experiment(spec)["runs"]
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["x"] for r in rows] == expected["x"] == []

@@ -1,0 +1,90 @@
+"""Embedding in a real browser (design.md §11): a course page on an origin listed in
+OPTIMLAB_FRAME_ANCESTORS shows optimlab in an iframe; a page on any other origin gets Chromium's
+blocked-frame error instead. Two tiny host pages on their own ports (so their own origins) frame it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Browser, Frame
+
+from tests.conftest import start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+BLOCKED_FRAME_URL = "chrome-error://chromewebdata/"
+
+
+class CoursePage(BaseHTTPRequestHandler):
+    """A course page that frames optimlab's embed view and marks itself once the frame has loaded."""
+
+    embedded_url = ""
+
+    def do_GET(self) -> None:
+        html = (
+            "<!doctype html><title>ML 101</title>"
+            f'<iframe src="{self.embedded_url}" width="800" height="600" '
+            "onload=\"document.body.dataset.framed = 'yes'\"></iframe>"
+        )
+        body = html.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def course_sites() -> Iterator[dict[str, ThreadingHTTPServer]]:
+    """Two course sites on free loopback ports, not yet told what to frame."""
+    sites = {name: ThreadingHTTPServer(("127.0.0.1", 0), CoursePage) for name in ("allowed", "other")}
+    for site in sites.values():
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield sites
+    for site in sites.values():
+        site.shutdown()
+        site.server_close()
+
+
+def origin(site: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{site.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def optimlab_url(course_sites: dict[str, ThreadingHTTPServer]) -> Iterator[str]:
+    proc, url = start_server({"OPTIMLAB_FRAME_ANCESTORS": origin(course_sites["allowed"])})
+    CoursePage.embedded_url = f"{url}/?embed=1"
+    yield url
+    stop_server(proc)
+
+
+def framed_from(browser: Browser, site: ThreadingHTTPServer) -> Frame:
+    """Open the course page and return its iframe once it has loaded (or failed to)."""
+    page = browser.new_page()
+    page.goto(origin(site) + "/")
+    page.wait_for_selector("body[data-framed='yes']")
+    [frame] = [frame for frame in page.frames if frame is not page.main_frame]
+    return frame
+
+
+def test_a_configured_origin_frames_the_page(
+    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+) -> None:
+    frame = framed_from(browser, course_sites["allowed"])
+    assert frame.url.startswith(optimlab_url), frame.url
+    frame.wait_for_selector('[data-testid="contour-plot"]', state="attached")
+    frame.page.close()
+
+
+def test_any_other_origin_is_refused_the_frame(
+    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+) -> None:
+    frame = framed_from(browser, course_sites["other"])
+    assert frame.url == BLOCKED_FRAME_URL, f"framed from {origin(course_sites['other'])}: {frame.url}"
+    frame.page.close()
