@@ -18,6 +18,7 @@ import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
 import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
+import { createShortener, installShortLinkButton } from "./teach/short-link.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
 
@@ -120,7 +121,9 @@ async function main() {
   const { state } = store;
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
-  createPresenter({ store, lessons });
+  const shortener = createShortener();
+  installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
+  createPresenter({ store, lessons, shortener });
   createCodePanel({ store, catalog });
   const status = byId("run-status");
   const renderer = createRenderer({

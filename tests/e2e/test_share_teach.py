@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -64,6 +65,13 @@ SEED_BAND_JS = """() => {
 DEFAULT_LABELS: list[str | None] = [None] * 4  # the default comparison: labels made from the settings
 SERIES = ("x", "y", "loss", "lr")
 PNG_BUTTON = '.modebar-btn[data-title="Download plot as a PNG"]'
+
+
+def short_link_fragment(server_url: str, path: str) -> str:
+    """The state a short link (`/l/<id>`) redirects to, asked of the server itself."""
+    response = httpx.get(server_url + path)
+    assert response.status_code == 302, response.text
+    return urlsplit(response.headers["location"]).fragment
 
 
 def path_fingerprint(page: Page) -> str:
@@ -352,10 +360,12 @@ def test_presenter_mode_is_large_hides_controls_and_shows_a_qr_code_of_the_page(
     )
     assert sizes["text"] >= 24 and sizes["legend"] >= 24 and sizes["path"] >= 4
 
-    # The code holds the page's URL, pointed at an address a phone can reach; segno agrees module for module.
+    # The code holds the page's short link, pointed at an address a phone can reach; segno agrees module
+    # for module, and the link leads back to this very state.
     page.wait_for_function("() => document.querySelector('[data-testid=\"qr-code\"]').dataset.url")
     target, page_url = urlsplit(qr.get_attribute("data-url")), urlsplit(page.url)
-    assert (target.path, target.fragment, target.port) == (page_url.path, page_url.fragment, page_url.port)
+    assert target.path.startswith("/l/") and target.port == page_url.port, target
+    assert short_link_fragment(server_url, target.path) == page_url.fragment
     host = ipaddress.ip_address(target.hostname)
     assert target.hostname == page_url.hostname or (host.is_private and not host.is_loopback)
     assert dark_modules(svg.evaluate("s => s.outerHTML")) == segno_modules(target.geturl())
@@ -367,7 +377,7 @@ def test_presenter_mode_is_large_hides_controls_and_shows_a_qr_code_of_the_page(
     page.wait_for_function(
         "(url) => document.querySelector('[data-testid=\"qr-code\"]').dataset.url !== url", arg=target.geturl()
     )
-    assert urlsplit(qr.get_attribute("data-url")).fragment == urlsplit(page.url).fragment
+    assert short_link_fragment(server_url, urlsplit(qr.get_attribute("data-url")).path) == urlsplit(page.url).fragment
     page.keyboard.press("Escape")
     expect(page.locator(".controls")).to_be_visible()
     expect(qr).to_be_hidden()

@@ -28,6 +28,11 @@ async function request(url, { method = "GET", body, signal } = {}) {
   return response;
 }
 
+/** Store the page's URL state (the part after `#`) as a short link (design.md §11): {id, url: "/l/<id>"}. */
+export async function createShortLink(state, { signal } = {}) {
+  return (await request("/api/links", { method: "POST", body: { state }, signal })).json();
+}
+
 /** The catalog of surfaces, optimizers, schedulers and limits. */
 export async function getCatalog() {
   return (await request("/api/catalog")).json();
