@@ -15,6 +15,7 @@ import { createState, runLabel } from "./state/experiment.js";
 import { createStore } from "./state/store.js";
 import { createSweeps } from "./sweeps/panel.js";
 import { createCodePanel } from "./teach/code-panel.js";
+import { createDeckEditor } from "./teach/deck.js";
 import { installEmbed } from "./teach/embed.js";
 import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
@@ -125,6 +126,7 @@ async function main() {
   const { state } = store;
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
+  createDeckEditor({ store, catalog, lessons, notice: sharing.notice });
   const shortener = createShortener();
   installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
   createPresenter({ store, lessons, shortener });

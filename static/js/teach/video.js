@@ -1,6 +1,6 @@
 // Slides (design.md §11): the playback as a WebM video — the map over its loss plot, drawn frame by
-// frame into a canvas that the browser's MediaRecorder records — and the plots as projector-sized
-// PNGs. Each frame is the trail at one step (figures/trail.js), taken with Plotly.toImage.
+// frame into a canvas that the browser's MediaRecorder records — and the plot set as one
+// projector-sized PNG. Each frame is the trail at one step (figures/trail.js), taken with Plotly.toImage.
 
 import { download } from "./export.js";
 
@@ -10,7 +10,7 @@ const FRAME_MS = 100;
 /** The video's size: the map over the loss plot, 16:9 on its side for a projector's half. */
 const MAP_SIZE = { width: 720, height: 560 };
 const LOSS_SIZE = { width: 720, height: 200 };
-/** A projector's slide (PNG export of each plot). */
+/** A projector's slide: the plot set as one PNG. */
 const SLIDE = { width: 1920, height: 1080 };
 const WEBM = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"];
 
@@ -41,7 +41,7 @@ async function drawnUpTo(map, k) {
 
 /**
  * The export buttons: `export-video` records the trail playback as WebM; `export-slides` saves the map,
- * loss and LR plots as 1920×1080 PNGs. `getPlots()`: the page's plots (null before Plotly.js has come).
+ * loss and LR plots as one 1920×1080 PNG. `getPlots()`: the page's plots (null before Plotly.js has come).
  */
 export function installSlideExports({ store, getPlots, elements, notice }) {
   const { state } = store;
@@ -98,14 +98,22 @@ export function installSlideExports({ store, getPlots, elements, notice }) {
     download("optimlab-playback.webm", "video/webm", new Blob(chunks, { type: mimeType }));
   }
 
-  async function saveSlides() {
+  /** One 1920×1080 slide: the map on the left, the loss plot over the LR plot on the right. */
+  async function saveSlide() {
     const plots = getPlots();
-    if (!plots) return;
-    for (const [name, element] of [["map", map], ["loss", loss], ["lr", lr]]) {
-      if (element.data) await plots.Plotly.downloadImage(element, { format: "png", ...SLIDE, filename: `optimlab-${name}` });
-    }
+    if (!plots || !map.data) return;
+    const side = { width: SLIDE.width - SLIDE.height, height: SLIDE.height / 2 };
+    const canvas = Object.assign(document.createElement("canvas"), SLIDE);
+    const context = canvas.getContext("2d");
+    context.fillStyle = getComputedStyle(document.body).backgroundColor;
+    context.fillRect(0, 0, SLIDE.width, SLIDE.height);
+    context.drawImage(await imageOf(plots.Plotly, map, { width: SLIDE.height, height: SLIDE.height }), 0, 0);
+    context.drawImage(await imageOf(plots.Plotly, loss, side), SLIDE.height, 0);
+    context.drawImage(await imageOf(plots.Plotly, lr, side), SLIDE.height, side.height);
+    const png = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    download("optimlab-slide.png", "image/png", png);
   }
 
   videoButton.addEventListener("click", () => recordVideo().catch((error) => notice(`No video: ${error.message}`)));
-  slidesButton.addEventListener("click", () => saveSlides().catch((error) => notice(`No slides: ${error.message}`)));
+  slidesButton.addEventListener("click", () => saveSlide().catch((error) => notice(`No slide: ${error.message}`)));
 }
