@@ -12,8 +12,9 @@ from playwright.sync_api import Page
 pytestmark = pytest.mark.e2e
 
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-SEGMENT, CLUSTER, SIMPLE_BLOCK, DOC_TYPE = 0x18538067, 0x1F43B675, 0xA3, 0x4282
-MASTERS = {0x1A45DFA3, SEGMENT, CLUSTER}  # entered rather than skipped (MediaRecorder leaves their sizes unknown)
+SEGMENT, CLUSTER, DOC_TYPE = 0x18538067, 0x1F43B675, 0x4282
+FRAMES = {0xA3, 0xA0}  # a SimpleBlock or a BlockGroup (Chromium writes the latter): one frame each
+MASTERS = {0x1A45DFA3, SEGMENT, CLUSTER}  # entered rather than skipped (MediaRecorder may leave their sizes unknown)
 SETTLED_JS = "() => document.querySelector('.stage').getAttribute('aria-busy') === 'false' && location.hash"
 
 
@@ -29,7 +30,7 @@ def _vint(data: bytes, pos: int, keep_marker: bool) -> tuple[int, int, bool]:
 
 
 def webm_blocks(data: bytes) -> tuple[str, int]:
-    """The file's DocType and how many SimpleBlocks (video frames) its clusters hold."""
+    """The file's DocType and how many blocks (video frames) its clusters hold."""
     pos, blocks, doc_type = 0, 0, ""
     while pos < len(data):
         element, pos, _ = _vint(data, pos, keep_marker=True)
@@ -39,7 +40,7 @@ def webm_blocks(data: bytes) -> tuple[str, int]:
         assert not unknown, f"element {element:x} of unknown size"
         if element == DOC_TYPE:
             doc_type = data[pos : pos + size].decode()
-        blocks += element == SIMPLE_BLOCK
+        blocks += element in FRAMES
         pos += size
     return doc_type, blocks
 
