@@ -23,7 +23,8 @@ function lessonId(title, taken) {
 
 /** The current experiment as a lesson in lessons.json's shape. */
 function lessonOf(state, catalog, { title, text, look_for }, taken) {
-  const lesson = { id: lessonId(title, taken), title, text, look_for, experiment: toRequest(state.experiment, catalog) };
+  const experiment = toRequest(state.experiment, catalog);
+  const lesson = { id: lessonId(title, taken), title, text, look_for, experiment };
   if (state.view.mode !== "overlay") lesson.view = state.view.mode;
   return lesson;
 }
@@ -47,8 +48,8 @@ export function parseDeck(text) {
 }
 
 /**
- * The deck dialog and its buttons; `lessons` is the lesson picker (teach/lessons.js), `shortener`-like
- * sharing goes through `POST /api/decks`. A page opened as `/?deck=<id>` loads that deck at once.
+ * The deck dialog and its buttons; `lessons` is the lesson picker (teach/lessons.js). A page opened
+ * as `/?deck=<id>` (a shared deck's link) puts that deck in the picker at once.
  */
 export function createDeckEditor({ store, catalog, lessons, notice }) {
   const { state } = store;
