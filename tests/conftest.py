@@ -18,7 +18,9 @@ __all__ = ["ROOT", "start_server", "stop_server"]  # the test modules import the
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of one real server shared by the whole test session (its link store in a temporary folder)."""
-    proc, url = start_server({"OPTIMLAB_DATA_DIR": str(tmp_path_factory.mktemp("store"))})
+    # Many pages on one client: presenter mode stores a short link per lesson for its QR code.
+    env = {"OPTIMLAB_DATA_DIR": str(tmp_path_factory.mktemp("store")), "OPTIMLAB_SHARE_RATE_LIMIT": "1000/minute"}
+    proc, url = start_server(env)
     yield url
     stop_server(proc)
 

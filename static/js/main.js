@@ -10,14 +10,19 @@ import { createExperimentRunner } from "./page/stream.js";
 import { createInspector } from "./playback/inspector.js";
 import { createPlayback } from "./playback/playback.js";
 import { createStartMover } from "./playback/starts.js";
+import { createTrail } from "./playback/trail.js";
 import { createState, runLabel } from "./state/experiment.js";
 import { createStore } from "./state/store.js";
 import { createSweeps } from "./sweeps/panel.js";
 import { createCodePanel } from "./teach/code-panel.js";
+import { createDeckEditor } from "./teach/deck.js";
+import { installEmbed } from "./teach/embed.js";
 import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
 import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
+import { createShortener, installShortLinkButton } from "./teach/short-link.js";
+import { installSlideExports } from "./teach/video.js";
 import { onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
@@ -116,11 +121,15 @@ function wireButtons({ store, refresh }) {
 async function main() {
   const catalog = await loadCatalog();
   if (!catalog) return;
+  installEmbed(document.querySelector(".stage"));
   const { store, sharing } = createPageState(catalog);
   const { state } = store;
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
-  createPresenter({ store, catalog, lessons });
+  createDeckEditor({ store, catalog, lessons, notice: sharing.notice });
+  const shortener = createShortener();
+  installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
+  createPresenter({ store, catalog, lessons, shortener });
   createCodePanel({ store, catalog });
   const status = byId("run-status");
   const renderer = createRenderer({
@@ -130,6 +139,14 @@ async function main() {
       stage: document.querySelector(".stage"), charts: document.querySelector(".charts"), status,
       viewSelect: byId("view-select"), summary: byId("summary-table"), legend: byId("legend"),
       exportJson: byId("export-json"), exportCsv: byId("export-csv"),
+    },
+  });
+  createTrail({ store, button: byTestId("trail-toggle"), requestRender: renderer.schedule });
+  installSlideExports({
+    store, getPlots: () => renderer.plots, notice: sharing.notice,
+    elements: {
+      videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides"),
+      map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
     },
   });
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, Frame
+from playwright.sync_api import Browser, Frame, expect
 
 from tests.conftest import start_server, stop_server
 
@@ -79,6 +79,26 @@ def test_a_configured_origin_frames_the_page(
     frame = framed_from(browser, course_sites["allowed"])
     assert frame.url.startswith(optimlab_url), frame.url
     frame.wait_for_selector('[data-testid="contour-plot"]', state="attached")
+    frame.page.close()
+
+
+def test_embed_mode_shows_the_map_playback_and_legend_only(
+    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+) -> None:
+    frame = framed_from(browser, course_sites["allowed"])
+    frame.wait_for_function("() => document.querySelector('.stage').getAttribute('aria-busy') === 'false'")
+    for shown in ('[data-testid="contour-plot"]', '[data-testid="play-button"]', "#legend li"):
+        expect(frame.locator(shown).first).to_be_visible()
+    for hidden in (".topbar", ".controls", ".charts", "#map-tools"):
+        expect(frame.locator(hidden)).to_be_hidden()
+    # The map takes the frame; the link opens the same experiment in optimlab, in a new tab.
+    assert frame.locator('[data-testid="contour-plot"]').bounding_box()["height"] > 400
+    link = frame.get_by_test_id("open-in-optimlab")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("target", "_blank")
+    frame.wait_for_function("() => location.hash.startsWith('#v')")
+    href = link.get_attribute("href")
+    assert href == "/" + frame.evaluate("location.hash"), href
     frame.page.close()
 
 

@@ -14,9 +14,11 @@ import ipaddress
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -64,6 +66,31 @@ SEED_BAND_JS = """() => {
 DEFAULT_LABELS: list[str | None] = [None] * 4  # the default comparison: labels made from the settings
 SERIES = ("x", "y", "loss", "lr")
 PNG_BUTTON = '.modebar-btn[data-title="Download plot as a PNG"]'
+
+
+def short_link_fragment(server_url: str, path: str) -> str:
+    """The state a short link (`/l/<id>`) redirects to, asked of the server itself."""
+    response = httpx.get(server_url + path)
+    assert response.status_code == 302, response.text
+    return urlsplit(response.headers["location"]).fragment
+
+
+def wait_qr_holds_the_page(page: Page, server_url: str, timeout: float = 20.0) -> None:
+    """Wait until the QR code's short link leads to the page's state as it is now (a lesson's trail
+    plays by itself in presenter mode, and the URL takes the step where it stops)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown, held_url = page.url, page.get_by_test_id("qr-code").get_attribute("data-url")
+        held = short_link_fragment(server_url, urlsplit(held_url).path)
+        if held == urlsplit(shown).fragment:
+            return
+        assert time.monotonic() < deadline, f"the QR code holds {held}, the page shows {shown}"
+        # They differ: the QR code is about to follow the URL (or the URL moved on again).
+        page.wait_for_function(
+            "([held, shown]) => document.querySelector('[data-testid=\"qr-code\"]').dataset.url !== held"
+            " || location.href !== shown",
+            arg=[held_url, shown],
+        )
 
 
 def path_fingerprint(page: Page) -> str:
@@ -352,10 +379,12 @@ def test_presenter_mode_is_large_hides_controls_and_shows_a_qr_code_of_the_page(
     )
     assert sizes["text"] >= 24 and sizes["legend"] >= 24 and sizes["path"] >= 4
 
-    # The code holds the page's URL, pointed at an address a phone can reach; segno agrees module for module.
+    # The code holds the page's short link, pointed at an address a phone can reach; segno agrees module
+    # for module, and the link leads back to this very state.
     page.wait_for_function("() => document.querySelector('[data-testid=\"qr-code\"]').dataset.url")
+    wait_qr_holds_the_page(page, server_url)
     target, page_url = urlsplit(qr.get_attribute("data-url")), urlsplit(page.url)
-    assert (target.path, target.fragment, target.port) == (page_url.path, page_url.fragment, page_url.port)
+    assert target.path.startswith("/l/") and target.port == page_url.port, target
     host = ipaddress.ip_address(target.hostname)
     assert target.hostname == page_url.hostname or (host.is_private and not host.is_loopback)
     assert dark_modules(svg.evaluate("s => s.outerHTML")) == segno_modules(target.geturl())
@@ -367,7 +396,7 @@ def test_presenter_mode_is_large_hides_controls_and_shows_a_qr_code_of_the_page(
     page.wait_for_function(
         "(url) => document.querySelector('[data-testid=\"qr-code\"]').dataset.url !== url", arg=target.geturl()
     )
-    assert urlsplit(qr.get_attribute("data-url")).fragment == urlsplit(page.url).fragment
+    wait_qr_holds_the_page(page, server_url)
     page.keyboard.press("Escape")
     expect(page.locator(".controls")).to_be_visible()
     expect(qr).to_be_hidden()

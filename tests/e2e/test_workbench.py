@@ -266,6 +266,13 @@ def test_every_control_is_labelled_and_the_hooks_are_present(page: Page, server_
         "export-json",
         "export-csv",
         "theme-toggle",
+        # the classroom's (design.md §11)
+        "trail-toggle",
+        "short-link",
+        "save-lesson",
+        "deck-export",
+        "deck-import",
+        "export-video",
     ]:  # formula-input appears with the custom surface: see test_a_bad_formula_shows_its_position
         expect(page.get_by_test_id(hook)).to_have_count(1)
     assert page.get_by_test_id("view-select").locator("option").evaluate_all("os => os.map(o => o.value)") == [

@@ -28,6 +28,21 @@ async function request(url, { method = "GET", body, signal } = {}) {
   return response;
 }
 
+/** Store the page's URL state (the part after `#`) as a short link (design.md §11): {id, url: "/l/<id>"}. */
+export async function createShortLink(state, { signal } = {}) {
+  return (await request("/api/links", { method: "POST", body: { state }, signal })).json();
+}
+
+/** Store a lesson deck (lessons.json's shape): {id, url: "/?deck=<id>"}. */
+export async function createDeck(deck, { signal } = {}) {
+  return (await request("/api/decks", { method: "POST", body: deck, signal })).json();
+}
+
+/** A stored lesson deck. */
+export async function getDeck(id, { signal } = {}) {
+  return (await request(`/api/decks/${encodeURIComponent(id)}`, { signal })).json();
+}
+
 /** The catalog of surfaces, optimizers, schedulers and limits. */
 export async function getCatalog() {
   return (await request("/api/catalog")).json();

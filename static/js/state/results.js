@@ -31,7 +31,7 @@ export function startResults(event, { request, colors, sentAt }) {
   };
 }
 
-const SERIES = ["x", "y", "loss", "lr"];
+export const SERIES = ["x", "y", "loss", "lr"];
 
 /** Fold one stream event into `results`; returns whether anything changed. */
 export function applyEvent(results, event) {

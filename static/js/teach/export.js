@@ -1,9 +1,10 @@
 // Downloads of the shown results, made in the browser from the streamed arrays.
 
-const SERIES = ["x", "y", "loss", "lr"];
+import { SERIES } from "../state/results.js";
 
-function download(filename, type, text) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Save `data` (text or a Blob) as a file named `filename`. */
+export function download(filename, type, data) {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const link = Object.assign(document.createElement("a"), { href: url, download: filename });
   link.click();
   URL.revokeObjectURL(url);

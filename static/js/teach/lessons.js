@@ -124,12 +124,19 @@ export function createLessons({ store, catalog, notice }) {
     if (change.lesson || change.fromUrl) render();
   });
 
-  fetchLessons().then((list) => {
+  let ownDeck = false; // a deck (teach/deck.js) replaced the built-in lessons
+
+  /** Offer `list` in the picker (lessons on a surface this version lacks are left out). */
+  function offer(list) {
     lessons = list.filter((lesson) => findEntry(catalog.surfaces, lesson.experiment.surface.id));
     select.replaceChildren(
       h("option", { value: "" }, "Free exploration"),
       ...lessons.map((lesson, index) => h("option", { value: lesson.id }, `${index + 1}. ${lesson.title}`)));
     select.disabled = false;
+  }
+
+  fetchLessons().then((list) => {
+    if (!ownDeck) offer(list);
     if (state.view.lesson && !current()) {
       notice(`This link names a lesson this version does not have (“${state.view.lesson}”); ` +
         "its experiment was loaded.");
@@ -138,5 +145,12 @@ export function createLessons({ store, catalog, notice }) {
     render();
   }).catch((error) => notice(error.message));
 
-  return { current, load, step, get lessons() { return lessons; } };
+  /** Step through a deck's lessons instead of the built-in ones, from its first. */
+  function useDeck(list) {
+    ownDeck = true;
+    offer(list);
+    load(lessons[0]?.id ?? null);
+  }
+
+  return { current, load, step, useDeck, get lessons() { return lessons; } };
 }

@@ -12,8 +12,12 @@ const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
 /** The most of the screen's height the lesson banner may take before its text folds away. */
 const BANNER_SHARE = 0.3;
 
-/** The QR code of the current URL, from the server (`GET /api/qr`), inserted as inline SVG. */
-function createQrCode(box, maxUrlLength) {
+/**
+ * The QR code of the current page, from the server (`GET /api/qr`), inserted as inline SVG. It encodes
+ * the page's short link (teach/short-link.js), so it stays small enough to scan from the back of a
+ * room; the full URL only when no short link can be stored.
+ */
+function createQrCode(box, shortener, maxUrlLength) {
   let controller = null;
   let timer = null;
   let shownFor = null;
@@ -22,15 +26,20 @@ function createQrCode(box, maxUrlLength) {
     const url = location.href;
     if (url === shownFor) return;
     controller?.abort();
-    if (url.length > maxUrlLength) {
-      shownFor = url;
-      box.replaceChildren(h("p", { class: "qr-caption" },
-        "This experiment's link is too long for a QR code: share it with the Share button."));
-      return;
-    }
     controller = new AbortController();
+    const { signal } = controller;
     try {
-      const response = await fetch(`/api/qr?url=${encodeURIComponent(url)}`, { signal: controller.signal });
+      const encoded = await shortener.shorten({ signal }).catch((error) => {
+        if (error.name === "AbortError") throw error;
+        return url; // no store (or it is down): the full URL, if a QR code can hold it
+      });
+      if (encoded.length > maxUrlLength) {
+        shownFor = url;
+        box.replaceChildren(h("p", { class: "qr-caption" },
+          "This experiment's link is too long for a QR code: share it with the Share button."));
+        return;
+      }
+      const response = await fetch(`/api/qr?url=${encodeURIComponent(encoded)}`, { signal });
       if (!response.ok) throw new Error(`The QR code could not be made (${response.status}).`);
       const target = response.headers.get("X-QR-URL") ?? url;
       const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
@@ -61,13 +70,13 @@ function createQrCode(box, maxUrlLength) {
 }
 
 /** The presenter button and mode; `lessons` moves between lessons (see teach/lessons.js). */
-export function createPresenter({ store, catalog, lessons }) {
+export function createPresenter({ store, catalog, lessons, shortener }) {
   const { state } = store;
   const button = document.querySelector('[data-testid="presenter-button"]');
   const box = document.querySelector('[data-testid="qr-code"]');
   const banner = document.getElementById("lesson-banner");
   const charts = document.querySelector(".charts");
-  const qr = createQrCode(box, limitOf(catalog, "max_qr_url_length"));
+  const qr = createQrCode(box, shortener, limitOf(catalog, "max_qr_url_length"));
   let exitButton = null;
   let bannerHome = null;
   const boxHome = { parent: box.parentElement, next: box.nextSibling };

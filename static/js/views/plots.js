@@ -7,6 +7,7 @@ import { lossCurvesFigure, lrCurvesFigure } from "../figures/curves.js";
 import { contourTrace, overlayFigure } from "../figures/map.js";
 import { multiplesFigure } from "../figures/multiples.js";
 import { surfaceFigure } from "../figures/surface3d.js";
+import { trailResults } from "../figures/trail.js";
 import { CONFIG } from "../plot/kit.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { plotFontSize, readTheme } from "../plot/theme.js";
@@ -129,8 +130,9 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     /** `overlays`: extra traces {map, loss} (seed bands), drawn in the overlay view. */
     render({ grid, surface, results, view = { mode: "overlay", cursor: null }, overlays = null }) {
       if (arrivedFull) handOverToFullBuild();
-      renderMap(grid, surface, results, view, overlays);
-      renderCurves(results, view, overlays);
+      const shown = trailResults(results, view); // in trail playback, only the steps played so far
+      renderMap(grid, surface, shown, view, overlays);
+      renderCurves(shown, view, overlays);
     },
     /** Move the shared cursor alone (playback frames, hover, the scrubber): cheap. */
     moveCursor({ results, view }) {
