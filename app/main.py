@@ -23,14 +23,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each run works on tiny tensors: intra-op threads only add overhead and contention.
     torch.set_num_threads(1)
     build_catalog()  # probe the optimizers once, at start-up, not on the first request
+    pool = ComputePool(settings.workers, settings.max_pending, settings.max_seconds, settings.worker_memory_bytes)
     app = FastAPI(
+        lifespan=pool.running,  # the worker processes, warm before the first request
         title="optimlab",
         version=__version__,
         description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces.",
         default_response_class=StrictJSONResponse,
     )
     app.state.settings = settings
-    app.state.pool = ComputePool(settings.workers, settings.max_pending)
+    app.state.pool = pool
     app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
     install_error_handlers(app)
     for module in (health, catalog, experiments, sweeps, code, qr, pages):

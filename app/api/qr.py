@@ -23,7 +23,9 @@ import segno
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
 
-from app.api.deps import get_settings
+from app.api.deps import get_pool, get_settings
+from app.api.pool import ComputePool
+from app.engine.errors import SpecError
 from app.settings import Settings
 
 router = APIRouter(tags=["share"])
@@ -113,6 +115,14 @@ def validate_url(url: str) -> str:
     return url
 
 
+def qr_for(url: str, public_url: str | None) -> tuple[str, bytes]:
+    """The URL the code holds and the code as SVG (see qr_target and qr_svg)."""
+    target = qr_target(url, public_url)
+    if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
+        raise SpecError(("url",), f"the URL is longer than {MAX_URL_LENGTH} characters")
+    return target, qr_svg(target)
+
+
 def qr_svg(text: str) -> bytes:
     """`text` as a QR code: dark modules on a white square with the standard 4-module quiet zone.
 
@@ -133,16 +143,20 @@ def qr_svg(text: str) -> bytes:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code; `X-QR-URL` holds the encoded URL"}},
 )
-def qr_code(
+async def qr_code(
     url: Annotated[str, Query(min_length=1, max_length=MAX_URL_LENGTH, description="the page's URL")],
     settings: Annotated[Settings, Depends(get_settings)],
+    pool: Annotated[ComputePool, Depends(get_pool)],
 ) -> Response:
-    """The page's URL as an SVG QR code, pointed at an address the class can reach."""
-    target = qr_target(validate_url(url), settings.public_url)
-    if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
-        raise _invalid(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    """The page's URL as an SVG QR code, pointed at an address the class can reach. Made in a worker
+    process (a long URL's code is ~100 ms of CPU), where the bounded pool keeps a flood of them from
+    slowing everything else (design.md §12)."""
+    try:
+        target, svg = await pool.run(qr_for, validate_url(url), settings.public_url)
+    except SpecError as err:
+        raise _invalid(err.msg) from None
     return Response(
-        qr_svg(target),
+        svg,
         media_type="image/svg+xml",
         headers={"X-QR-URL": target, "Cache-Control": "no-store"},
     )
