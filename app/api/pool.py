@@ -17,6 +17,8 @@ import asyncio
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.forkserver
+import os
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -34,9 +36,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("optimlab")
 
+# Set in the fork server's environment: its import of app.main must not start another fork server.
+IN_FORK_SERVER = "OPTIMLAB_IN_FORK_SERVER"
+
 # How long a worker may run on past its job's deadline, or after a Cancel, before the server ends it. The
-# worker's own alarm (app/workers/child.py) stops Python code at the deadline; this catches the rest.
-GRACE_SECONDS = 0.5
+# worker's own alarm (app/workers/child.py) stops Python code 0.2 s after the deadline; this catches the rest.
+GRACE_SECONDS = 0.6
+
+
+def start_fork_server() -> None:
+    """Start the fork server now (once per process), so its import of app.main (torch, the catalog
+    probe: seconds of CPU) runs alongside this process's own start-up rather than after it."""
+    if os.environ.get(IN_FORK_SERVER):
+        return
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["app.main"])
+    os.environ[IN_FORK_SERVER] = "1"  # inherited by the fork server alone: removed again at once
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        del os.environ[IN_FORK_SERVER]
 
 
 class Overloaded(Exception):
@@ -122,8 +140,8 @@ class ComputePool:
     async def running(self, _: Any = None) -> AsyncIterator[None]:
         """The workers, started and warm before the server takes its first request (a FastAPI lifespan)."""
         self.loop = asyncio.get_running_loop()
+        start_fork_server()  # a no-op when create_app() has started it
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["app.main"])
         self._all_ready = asyncio.Event()
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         await self._all_ready.wait()
@@ -204,9 +222,9 @@ class ComputePool:
             code = worker.process.exitcode
             log.warning("worker %s ended (exit code %s) during job %s", worker.process.pid, code, job.number)
             detail = f"the worker computing this ended (exit code {code}: killed or out of memory); retry"
-            job.replies.put_nowait(Failed(job.number, detail))
-            self._finish(job)
-        self._retire(worker)
+            self._end(worker, job, Failed(job.number, detail))
+        else:
+            self._retire(worker)
 
     def _stop(self, job: Job, detail: str, limit: str | None) -> None:
         """The server ends a job its worker has not ended: the worker is ended too, and replaced."""
@@ -214,9 +232,13 @@ class ComputePool:
         if job.over or worker is None:
             return
         log.warning("ending worker %s: job %s %s", worker.process.pid, job.number, limit or "was cancelled")
-        job.replies.put_nowait(Failed(job.number, detail, limit))
-        self._finish(job)
+        self._end(worker, job, Failed(job.number, detail, limit))
+
+    def _end(self, worker: WorkerProcess, job: Job, failure: Failed) -> None:
+        """Fail the job, then retire its worker before the next job could be given to it."""
+        job.replies.put_nowait(failure)
         self._retire(worker)
+        self._finish(job)
 
     def cancel(self, job: Job) -> None:
         """Nobody wants this job's result any more: ask its worker to stop, and end it if it does not."""

@@ -22,8 +22,10 @@ from app.engine.errors import SpecError
 from app.engine.runs import ComputeBudgetExceeded
 from app.workers.messages import Call, Cancel, Compute, Emitted, Ended, Failed, Invalid, Ready, Returned
 
-# After the deadline the alarm repeats this often, so a second stuck step (another run of the same
-# experiment) is interrupted too.
+# The alarm rings this long after the job's deadline, so the engine's own check between steps (which
+# ends the runs `failed`, design.md §2) comes first wherever it can; then it repeats this often, so a
+# second stuck step (another run of the same experiment) is interrupted too.
+ALARM_GRACE_SECONDS = 0.2
 ALARM_REPEAT_SECONDS = 0.1
 
 
@@ -48,7 +50,7 @@ class Deadline:
     def running(self, seconds: float) -> Iterator[None]:
         """The job's time, from now; the alarm is off again when the job ends, however it ends."""
         self.seconds = seconds
-        signal.setitimer(signal.ITIMER_REAL, seconds, ALARM_REPEAT_SECONDS)
+        signal.setitimer(signal.ITIMER_REAL, seconds + ALARM_GRACE_SECONDS, ALARM_REPEAT_SECONDS)
         try:
             yield
         finally:
