@@ -115,6 +115,14 @@ class WorkerProcess:
             if message is None:
                 return
 
+    def send(self, message: Any) -> bool:
+        """Whether the message went; not when the worker has just ended (its reader will say so)."""
+        try:
+            self.conn.send(message)
+        except OSError:  # BrokenPipeError and friends
+            return False
+        return True
+
     def end(self) -> None:
         self.process.kill()
         self.conn.close()
@@ -192,7 +200,9 @@ class ComputePool:
 
     def _assign(self, worker: WorkerProcess, job: Job) -> None:
         worker.job, job.worker = job, worker
-        worker.conn.send(job.message)
+        if not worker.send(job.message):
+            self._died(worker)
+            return
         detail = f"ComputeBudgetExceeded: the computation ran longer than the server's limit of {job.seconds:g} s"
         self.loop.call_later(job.seconds + GRACE_SECONDS, self._stop, job, detail, "max_seconds")
 
@@ -250,7 +260,7 @@ class ComputePool:
             job.over = True
             self.admitted -= 1
             return
-        job.worker.conn.send(Cancel(job.number))
+        job.worker.send(Cancel(job.number))
         self.loop.call_later(GRACE_SECONDS, self._stop, job, "the client went away", None)
 
     # --- what the routes use -----------------------------------------------------------------------

@@ -198,7 +198,7 @@ def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
 
     async def flood() -> list[int]:
         limits = httpx.Limits(max_connections=50)
-        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=TIMEOUT, limits=limits) as flooder:
+        async with httpx.AsyncClient(base_url=str(client.base_url), timeout=300, limits=limits) as flooder:
             answers = await asyncio.gather(*(flooder.get("/api/qr", params={"url": url}) for _ in range(200)))
         return [answer.status_code for answer in answers]
 
@@ -206,7 +206,8 @@ def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
         time.sleep(1.0)
     with HealthProbe(str(client.base_url)) as loud:
         statuses = asyncio.run(flood())
-    assert set(statuses) <= {200, 503} and 200 in statuses
+    # 503 once the queue is full; 422 (limit.max_seconds) where a busy machine made one outlast the budget.
+    assert set(statuses) <= {200, 422, 503} and 200 in statuses
     quiet_median, loud_median = statistics.median(quiet.seconds), statistics.median(loud.seconds)
     assert loud_median < max(3 * quiet_median, quiet_median + 0.03), (quiet_median, loud_median)
 
