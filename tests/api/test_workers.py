@@ -49,9 +49,9 @@ def long_experiment(lr: float, steps: int) -> dict:
 
 
 def lr_sweep(first: float) -> dict:
-    """Sixteen runs of one optimizer, a second or so of a core, with a small result; distinct by `first`."""
+    """Sixteen runs of one optimizer, under a second of a core, with a small result; distinct by `first`."""
     values = [first * (1 + i / 16) for i in range(16)]
-    return {"surface": {"id": "rosenbrock"}, "steps": 1000, "run": {"optimizer": {"id": "Adam"}},
+    return {"surface": {"id": "rosenbrock"}, "steps": 300, "run": {"optimizer": {"id": "Adam"}},
             "vary": {"kind": "param", "name": "lr", "values": values}}  # fmt: skip
 
 
@@ -209,7 +209,9 @@ def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
     # 503 once the queue is full; 422 (limit.max_seconds) where a busy machine made one outlast the budget.
     assert set(statuses) <= {200, 422, 503} and 200 in statuses
     quiet_median, loud_median = statistics.median(quiet.seconds), statistics.median(loud.seconds)
-    assert loud_median < max(3 * quiet_median, quiet_median + 0.03), (quiet_median, loud_median)
+    # Before worker processes the flood pushed health's median to a second; now it stays within the
+    # classroom goal (100 ms), however busy the machine's other tenants make the quiet baseline.
+    assert loud_median < max(3 * quiet_median, 0.1), (quiet_median, loud_median)
 
 
 def test_two_distinct_long_computations_take_about_the_time_of_one(client: httpx.Client) -> None:
