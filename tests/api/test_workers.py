@@ -57,7 +57,7 @@ def lr_sweep(first: float) -> dict:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[subprocess.Popen, str]]:
-    proc, url = start_server(ENV, timeout=300)  # two processes import torch: slow on a busy machine
+    proc, url = start_server(ENV)
     yield proc, url
     stop_server(proc)
 
