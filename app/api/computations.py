@@ -62,9 +62,11 @@ def add_computation_routes(
         flights: Annotated[FlightCache, Depends(get_flights)],
     ) -> Events:
         """The events, computed once for identical requests (see flights.py), in a worker process."""
-        document = spec.model_dump(mode="json")
-        key = request_key({name: document, "limits": asdict(settings.limits)})
-        return await flights.start(key, lambda: pool.events(name, document, settings))
+        try:
+            key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
+        except ValueError:  # nested too deep to write down (a hostile request): the worker's validation answers it
+            key = None
+        return await flights.start(key, lambda: pool.events(name, spec, settings))
 
     async def run(request: Request, events: Annotated[Events, Depends(start)]) -> Response:
         collected = await events_while_connected(request, events)

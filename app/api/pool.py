@@ -31,6 +31,8 @@ from app.workers import child
 from app.workers.messages import Call, Cancel, Compute, Emitted, Ended, Failed, Final, Invalid, Ready
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from app.api.streaming import Encoded
     from app.settings import Settings
 
@@ -275,9 +277,9 @@ class ComputePool:
         raise_for(reply)
         return reply.value
 
-    async def events(self, name: str, spec: dict[str, Any], settings: Settings) -> AsyncIterator[Encoded]:
-        """The registered computation `name` on `spec` (app/workers/registry.py), event by event as its
-        worker computes them. Stopping early cancels it."""
+    async def events(self, name: str, spec: BaseModel, settings: Settings) -> AsyncIterator[Encoded]:
+        """The registered computation `name` on `spec`, its validated request (app/workers/registry.py),
+        event by event as its worker computes them. Stopping early cancels it."""
         job = self._submit(lambda number: Compute(number, name, spec, settings), settings.max_seconds)
         try:
             while True:

@@ -124,7 +124,7 @@ class Worker:
         with self.deadline.running(settings.max_seconds):
             try:
                 with self.deadline.interruptible():
-                    prepared = computation.prepare(computation.spec_model.model_validate(job.spec), settings.limits)
+                    prepared = computation.prepare(job.spec, settings.limits)
                 events = encoded(computation.iterate(prepared, settings))
                 while True:
                     with self.deadline.interruptible():

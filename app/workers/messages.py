@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from app.api.streaming import Encoded
     from app.settings import Settings
 
@@ -19,11 +21,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Compute:
-    """Run the registered computation `name` (app/workers/registry.py) on `spec`, a JSON request."""
+    """Run the registered computation `name` (app/workers/registry.py) on `spec`, its validated request."""
 
     job: int
     name: str
-    spec: dict[str, Any]
+    spec: BaseModel
     settings: Settings
 
 

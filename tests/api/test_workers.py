@@ -51,7 +51,7 @@ def long_experiment(lr: float, steps: int) -> dict:
 def lr_sweep(first: float) -> dict:
     """Sixteen runs of one optimizer, under a second of a core, with a small result; distinct by `first`."""
     values = [first * (1 + i / 16) for i in range(16)]
-    return {"surface": {"id": "rosenbrock"}, "steps": 300, "run": {"optimizer": {"id": "Adam"}},
+    return {"surface": {"id": "rosenbrock"}, "steps": 100, "run": {"optimizer": {"id": "Adam"}},
             "vary": {"kind": "param", "name": "lr", "values": values}}  # fmt: skip
 
 
