@@ -22,6 +22,7 @@ from app.api.jsonio import dumps_in_pieces
 from app.api.pool import ComputePool
 from app.api.schemas import COMPUTATION_ERRORS
 from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.engine.errors import SpecError
 from app.engine.runs import Limits
 from app.settings import Settings
 from app.workers.registry import Computation, register
@@ -64,8 +65,9 @@ def add_computation_routes(
         """The events, computed once for identical requests (see flights.py), in a worker process."""
         try:
             key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
-        except ValueError:  # nested too deep to write down (a hostile request): the worker's validation answers it
-            key = None
+        except ValueError:  # nested too deep to write down, or to send a worker: the engine says where
+            prepare(spec, settings.limits)  # raises the SpecError naming the field (a 422)
+            raise SpecError((), "the request is nested too deeply", "value_error") from None
         return await flights.start(key, lambda: pool.events(name, spec, settings))
 
     async def run(request: Request, events: Annotated[Events, Depends(start)]) -> Response:

@@ -90,24 +90,21 @@ class FlightCache:
         self.computed = 0  # computations started
         self.shared = 0  # requests served by another request's computation, running or finished
 
-    async def start(self, key: str | None, computation: Callable[[], AsyncIterator[Encoded]]) -> AsyncIterator[Encoded]:
-        """The events for `key` (None: a request that cannot be keyed, computed alone): replayed, followed,
-        or from a new computation. Returns once the first event is there (design.md §6: it comes before
-        any computation), so a refused request (503), a bad one (the worker's SpecError, 422) or one that
-        failed at once raises here, before any response."""
+    async def start(self, key: str, computation: Callable[[], AsyncIterator[Encoded]]) -> AsyncIterator[Encoded]:
+        """The events for `key`: replayed, followed, or from a new computation. Returns once the first
+        event is there (design.md §6: it comes before any computation), so a refused request (503), a bad
+        one (the worker's SpecError, 422) or one that failed at once raises here, before any response."""
         if key in self.completed:
             self.completed.move_to_end(key)
             self.shared += 1
             return self._replay(self.completed[key][0])
-        flight = self.flights.get(key) if key is not None else None
+        flight = self.flights.get(key)
         if flight is not None:
             self.shared += 1
         else:
             self.pool.check()
             self.computed += 1
-            flight = Flight()
-            if key is not None:
-                self.flights[key] = flight
+            flight = self.flights[key] = Flight()
             flight.task = asyncio.get_running_loop().create_task(self._produce(key, flight, computation()))
         follower = Follower(flight)
         try:
@@ -123,7 +120,7 @@ class FlightCache:
         for event in events:
             yield event
 
-    async def _produce(self, key: str | None, flight: Flight, events: AsyncIterator[Encoded]) -> None:
+    async def _produce(self, key: str, flight: Flight, events: AsyncIterator[Encoded]) -> None:
         try:
             async with aclosing(events):  # type: ignore[type-var]
                 async for event in events:
@@ -131,15 +128,13 @@ class FlightCache:
                         flight.events.append(event)
                         flight.changed.notify_all()
                     flight.began.set()
-            if key is not None:
-                self._keep(key, flight.events)
+            self._keep(key, flight.events)
         except asyncio.CancelledError:
             pass
         except Exception as err:  # reaches every follower, which ends its stream with an error event
             flight.error = err
         finally:
-            if key is not None:
-                self.flights.pop(key, None)
+            self.flights.pop(key, None)
             async with flight.changed:
                 flight.finished = True
                 flight.changed.notify_all()
