@@ -13,7 +13,7 @@ from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import HeadMiddleware, RequestBodyMiddleware, SecurityHeadersMiddleware
-from app.api.pool import ComputePool
+from app.api.pool import ComputePool, start_fork_server
 from app.api.sharing import CreationLimit
 from app.engine.catalog import catalog as build_catalog
 from app.settings import Settings
@@ -24,8 +24,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Each run works on tiny tensors: intra-op threads only add overhead and contention.
     torch.set_num_threads(1)
+    start_fork_server()  # the workers' warm-up runs alongside this process's catalog probe
     build_catalog()  # probe the optimizers once, at start-up, not on the first request
+    pool = ComputePool(settings.workers, settings.max_pending, settings.max_seconds, settings.worker_memory_bytes)
     app = FastAPI(
+        lifespan=pool.running,  # the worker processes, warm before the first request
         title="optimlab",
         version=__version__,
         description="Real torch.optim optimizers and LR schedulers on 2-D loss surfaces.",
@@ -34,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.pool = ComputePool(settings.workers, settings.max_pending)
+    app.state.pool = pool
     app.state.flights = FlightCache(app.state.pool, settings.result_cache_bytes)
     app.state.store = Store(settings.store_url, settings.store_connections)
     app.state.creation_limit = CreationLimit(settings.share_rate_limit)

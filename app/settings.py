@@ -33,7 +33,10 @@ class Settings(BaseSettings, LimitSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
-    workers: int = Field(default=os.cpu_count() or 1, ge=1, description="computations running at once")
+    workers: int = Field(default=os.cpu_count() or 1, ge=1, description="worker processes: computations at once")
+    worker_memory_bytes: int | None = Field(
+        default=2 * 2**30, ge=2**20, description="address space a warm worker may add; beyond it allocations fail"
+    )
     max_pending: int = Field(default=64, ge=0, description="computations waiting; beyond this, 503")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="finished results kept to replay")
     chunk_seconds: float = Field(default=0.05, gt=0, description="stream flush interval")

@@ -2,7 +2,8 @@
 
     python -m bench [--repeat 3] [--only a,c] [--profile]
 
-Prints one table row per scenario (bench/engine_bench.py) with the ratio and its target. When
+Prints one table row per scenario (bench/engine_bench.py, then bench/http_bench.py through a real
+server) with the ratio and its target. When
 scenario (a) misses its target, or with --profile, it also prints where the lockstep loop spends its
 time. Exits 1 if a target is missed.
 """
@@ -14,6 +15,7 @@ import sys
 
 import torch
 
+from bench import http_bench
 from bench.engine_bench import HEADER, SCENARIOS, profile_lockstep, row, warm_up
 from bench.train_bench import TRAIN_SCENARIOS, warm_up_training
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {f"({letter.strip()})" for letter in args.only.split(",") if letter.strip()}
     print(HEADER + "\n" + "-" * len(HEADER), flush=True)
     rows = []
-    for scenario in SCENARIOS + TRAIN_SCENARIOS:
+    for scenario in SCENARIOS + TRAIN_SCENARIOS + http_bench.SCENARIOS:  # the engine in-process, then through HTTP
         if wanted and scenario.name.split()[0] not in wanted:
             continue
         rows.append((scenario.name, scenario.measure(args.repeat)))

@@ -1,14 +1,16 @@
 """Load check: many clients streaming the page's default comparison while /api/health is probed.
 
-    python -m bench.load [--clients 30] [--rounds 3] [--distinct] [--url http://127.0.0.1:8000]
+    python -m bench.load [--clients 30] [--rounds 3] [--distinct] [--workers N] [--url http://127.0.0.1:8000]
 
 Starts its own server on a free loopback port (unless --url names a running one), runs `clients`
 concurrent clients that each stream the default comparison `rounds` times, one after another, and
 probes /api/health every 50 ms meanwhile, from a process of its own (so its timings are the server's,
 not those of this process's event loop, busy reading ninety streams). Identical requests share one
 computation (app/api/flights.py), as a class opening the same lesson does; `--distinct` gives every
-stream its own learning rates, so each is computed. Prints the success count, the p50/p95 stream
-latency and the health latency; exits 1 if any stream or probe failed or the goal was missed.
+stream its own learning rates, so each is computed, and `--workers` sets the server's worker processes
+(OPTIMLAB_WORKERS; run it with 1 and with the core count to see the scaling). Prints the success count,
+the throughput, the p50/p95 stream latency and the health latency; exits 1 if any stream or probe
+failed or the goal was missed.
 Only loopback traffic, bounded in count and in time (--deadline).
 """
 
@@ -152,6 +154,7 @@ def report(tally: Tally, clients: int, rounds: int, elapsed: float) -> None:
     ms = 1000.0
     total = clients * rounds
     print(f"streams:  {len(tally.stream_seconds)}/{total} succeeded in {elapsed:.1f} s")
+    print(f"throughput: {len(tally.stream_seconds) / elapsed:.1f} streams/s")
     if tally.stream_seconds:
         p50, p95 = percentile(tally.stream_seconds, 50), percentile(tally.stream_seconds, 95)
         print(f"latency:  p50 {p50:.2f} s, p95 {p95:.2f} s, max {max(tally.stream_seconds):.2f} s (request to `done`)")
@@ -176,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="streams per client, one after another (default 3)")
     parser.add_argument("--distinct", action="store_true", help="a different request per stream: no sharing")
     parser.add_argument("--deadline", type=float, default=600.0, help="give up after this many seconds")
+    parser.add_argument("--workers", type=int, help="OPTIMLAB_WORKERS of the server started (default: its own)")
     parser.add_argument("--url", help="a running server on this machine (default: start one)")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 200 or not 1 <= args.rounds <= 20:
@@ -186,10 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         url = args.url.rstrip("/")
     else:
-        proc, url = start_server()
+        proc, url = start_server({"OPTIMLAB_WORKERS": str(args.workers)} if args.workers else None)
     try:
         what = "distinct variants of the default comparison" if args.distinct else "the default comparison"
-        print(f"load: {args.clients} clients × {args.rounds} streams of {what} on {url}")
+        workers = f" ({args.workers} workers)" if args.workers and not args.url else ""
+        print(f"load: {args.clients} clients × {args.rounds} streams of {what} on {url}{workers}")
         tally, elapsed = asyncio.run(load(url, args.clients, args.rounds, args.distinct, args.deadline))
     finally:
         if proc is not None:

@@ -20,8 +20,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str] | None = None, timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
-    """Start the server as `optimlab serve` does (app/serving.py) on 127.0.0.1; wait until /api/health answers."""
+def start_server(env: dict[str, str] | None = None, timeout: float = 300.0) -> tuple[subprocess.Popen, str]:
+    """Start the server as `optimlab serve` does (app/serving.py) on 127.0.0.1 and wait until /api/health
+    answers (once its worker processes are warm: the server and its fork server each import torch and
+    probe the catalog, which takes minutes on a machine whose two cores are shared by many test runs)."""
     port = free_port()
     command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "OPTIMLAB_LOG_LEVEL": "warning", **(env or {})}

@@ -2,7 +2,8 @@
 
 Experiments and sweeps differ only in their data (the request model and its examples, the engine's
 prepare / iterate / collect functions, the docs), so add_computation_routes() registers both routes
-for either. No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
+for either, and the computation itself by name (app/workers/registry.py), which is how a worker
+process finds it. No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
 which name the request model held in a closure variable, when the routes are registered.
 """
 
@@ -21,8 +22,10 @@ from app.api.jsonio import dumps_in_pieces
 from app.api.pool import ComputePool
 from app.api.schemas import COMPUTATION_ERRORS
 from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.engine.errors import SpecError
 from app.engine.runs import Limits
 from app.settings import Settings
+from app.workers.registry import Computation, register
 
 Spec = TypeVar("Spec", bound=BaseModel)
 Prepared = TypeVar("Prepared")
@@ -45,11 +48,12 @@ def add_computation_routes(
 ) -> None:
     """Register `run_<name>` at POST `path` and `stream_<name>` at POST `path`/stream.
 
-    `prepare` validates the request on a worker (so a bad one fails before any response begins),
-    `iterate` yields the engine's events, and `collect` turns every event into the whole document,
+    `prepare` validates the request in a worker process (so a bad one fails before any response
+    begins), `iterate` yields the engine's events there, and `collect` turns every event into the whole document,
     which `result_model` describes in /openapi.json (documentation only: results can be megabytes, so
     they are sent as the engine made them, not re-validated).
     """
+    register(Computation(name, spec_model, prepare, iterate, collect))
     body = Annotated[spec_model, Body(examples=examples)]
 
     async def start(
@@ -58,10 +62,13 @@ def add_computation_routes(
         pool: Annotated[ComputePool, Depends(get_pool)],
         flights: Annotated[FlightCache, Depends(get_flights)],
     ) -> Events:
-        """The events, computed once for identical requests (see flights.py)."""
-        prepared = await pool.run(prepare, spec, settings.limits)
-        key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
-        return flights.start(key, lambda: iterate(prepared, settings))
+        """The events, computed once for identical requests (see flights.py), in a worker process."""
+        try:
+            key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
+        except ValueError:  # nested too deep to write down, or to send a worker: the engine says where
+            prepare(spec, settings.limits)  # raises the SpecError naming the field (a 422)
+            raise SpecError((), "the request is nested too deeply", "value_error") from None
+        return await flights.start(key, lambda: pool.events(name, spec, settings))
 
     async def run(request: Request, events: Annotated[Events, Depends(start)]) -> Response:
         collected = await events_while_connected(request, events)

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import UnexpectedErrorMiddleware
-from app.api.pool import Overloaded
+from app.api.pool import ComputationFailed, Overloaded
 from app.engine.errors import SpecError
 
 
@@ -88,6 +88,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return await http_exception_handler(request, err)
         detail = [{"loc": ["body"], "msg": f"JSON decode error: {reason}", "type": "json_invalid"}]
         return StrictJSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(ComputationFailed)
+    async def on_computation_failed(_: Request, err: ComputationFailed) -> JSONResponse:
+        """Before any response began: a server limit the request ran into is a 422 naming it; a lost
+        worker (killed, out of memory) is a 503, as the next try gets a fresh one."""
+        if err.limit is not None:
+            detail = [{"loc": ["body"], "msg": err.detail, "type": f"limit.{err.limit}"}]
+            return StrictJSONResponse({"detail": detail}, status_code=422)
+        return StrictJSONResponse({"detail": err.detail}, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Overloaded)
     async def on_overloaded(_: Request, __: Overloaded) -> JSONResponse:

@@ -12,12 +12,13 @@ import asyncio
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.pool import ComputePool
-from app.api.streaming import Encoded, encoded
+from app.api.streaming import Encoded
 from app.engine.runs import RunEnded
 from app.engine.sweeps import SweepResult
 
@@ -32,12 +33,51 @@ def request_key(document: Any) -> str:
 class Flight:
     """One computation in progress: its events so far, followed by every identical request."""
 
-    events: list[Encoded]
+    events: list[Encoded] = field(default_factory=list)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    began: asyncio.Event = field(default_factory=asyncio.Event)  # the first event came, or the end
     finished: bool = False
     error: BaseException | None = None
     followers: int = 0
     task: asyncio.Task | None = None
+
+
+class Follower:
+    """One request's view of a flight: its events from the first, then the flight's error if it had one.
+
+    A follower counts from the moment it exists, and `aclose()` always lets go of the flight (even when
+    it was never iterated), so a computation stops as soon as its last follower hangs up.
+    """
+
+    def __init__(self, flight: Flight) -> None:
+        self.flight = flight
+        self.seen = 0
+        self.closed = False
+        flight.followers += 1
+
+    def __aiter__(self) -> Follower:
+        return self
+
+    async def __anext__(self) -> Encoded:
+        flight = self.flight
+        if self.seen == len(flight.events) and not flight.finished:
+            async with flight.changed:
+                await flight.changed.wait_for(lambda: len(flight.events) > self.seen or flight.finished)
+        if self.seen < len(flight.events):
+            self.seen += 1
+            return flight.events[self.seen - 1]
+        if flight.error is not None:
+            raise flight.error
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        flight = self.flight
+        flight.followers -= 1
+        if flight.followers == 0 and not flight.finished and flight.task is not None:
+            flight.task.cancel()  # nobody is listening any more: stop computing
 
 
 class FlightCache:
@@ -50,9 +90,10 @@ class FlightCache:
         self.computed = 0  # computations started
         self.shared = 0  # requests served by another request's computation, running or finished
 
-    def start(self, key: str, computation: Callable[[], Iterator[Any]]) -> AsyncIterator[Encoded]:
-        """The events for `key` (with their lines): replayed, followed, or from a new computation (which
-        may be refused with 503 at once, before any response begins)."""
+    async def start(self, key: str, computation: Callable[[], AsyncIterator[Encoded]]) -> AsyncIterator[Encoded]:
+        """The events for `key`: replayed, followed, or from a new computation. Returns once the first
+        event is there (design.md §6: it comes before any computation), so a refused request (503), a bad
+        one (the worker's SpecError, 422) or one that failed at once raises here, before any response."""
         if key in self.completed:
             self.completed.move_to_end(key)
             self.shared += 1
@@ -63,43 +104,30 @@ class FlightCache:
         else:
             self.pool.check()
             self.computed += 1
-            events = encoded(computation())
-            # The first event costs nothing to make (design.md §6: it comes before any computation), so it
-            # is taken here, on the event loop, and reaches the client even while every worker is busy.
-            flight = Flight([next(events)])
-            self.flights[key] = flight
-            flight.task = asyncio.get_running_loop().create_task(self._produce(key, flight, events))
-        return self._follow(flight)
+            flight = self.flights[key] = Flight()
+            flight.task = asyncio.get_running_loop().create_task(self._produce(key, flight, computation()))
+        follower = Follower(flight)
+        try:
+            await flight.began.wait()
+            if not flight.events and flight.error is not None:
+                raise flight.error
+        except BaseException:
+            await follower.aclose()
+            raise
+        return follower
 
     async def _replay(self, events: list[Encoded]) -> AsyncIterator[Encoded]:
         for event in events:
             yield event
 
-    async def _follow(self, flight: Flight) -> AsyncIterator[Encoded]:
-        flight.followers += 1
+    async def _produce(self, key: str, flight: Flight, events: AsyncIterator[Encoded]) -> None:
         try:
-            seen = 0
-            while True:
-                async with flight.changed:
-                    await flight.changed.wait_for(lambda seen=seen: len(flight.events) > seen or flight.finished)
-                new, seen = flight.events[seen:], len(flight.events)
-                for event in new:
-                    yield event
-                if flight.finished and seen == len(flight.events):
-                    break
-            if flight.error is not None:
-                raise flight.error
-        finally:
-            flight.followers -= 1
-            if flight.followers == 0 and not flight.finished and flight.task is not None:
-                flight.task.cancel()  # nobody is listening any more: stop computing
-
-    async def _produce(self, key: str, flight: Flight, events: Iterator[Encoded]) -> None:
-        try:
-            async for event in self.pool.iterate(events):
-                async with flight.changed:
-                    flight.events.append(event)
-                    flight.changed.notify_all()
+            async with aclosing(events):  # type: ignore[type-var]
+                async for event in events:
+                    async with flight.changed:
+                        flight.events.append(event)
+                        flight.changed.notify_all()
+                    flight.began.set()
             self._keep(key, flight.events)
         except asyncio.CancelledError:
             pass
@@ -110,6 +138,7 @@ class FlightCache:
             async with flight.changed:
                 flight.finished = True
                 flight.changed.notify_all()
+            flight.began.set()
 
     def _keep(self, key: str, events: list[Encoded]) -> None:
         """Cache a finished computation, unless the server's budget cut it short or it is too large."""

@@ -29,5 +29,7 @@ async def health(
             "cancelled": pool.cancelled,
             "computed": flights.computed,
             "shared": flights.shared,
+            "workers": sum(worker.ready for worker in pool.workers),
+            "replaced": pool.replaced,
         },
     }

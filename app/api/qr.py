@@ -25,7 +25,9 @@ import segno
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from app.api.deps import get_settings
+from app.api.deps import get_pool, get_settings
+from app.api.pool import ComputePool
+from app.engine.errors import SpecError
 from app.engine.limits import DEFAULT_LIMITS
 from app.settings import Settings
 
@@ -138,6 +140,15 @@ def validate_url(url: str) -> str:
     return url
 
 
+def qr_for(url: str, public_url: str | None, local_client: bool) -> tuple[str, bytes]:
+    """The URL the code holds and the code as SVG (see qr_target and qr_svg); only a client on this
+    machine is given its LAN address."""
+    target = qr_target(url, public_url, lan_address if local_client else no_lan_address)
+    if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
+        raise SpecError(("url",), f"the URL is longer than {MAX_URL_LENGTH} characters")
+    return target, qr_svg(target)
+
+
 def qr_svg(text: str) -> bytes:
     """`text` as a QR code: dark modules on a white square with the standard 4-module quiet zone.
 
@@ -158,7 +169,7 @@ def qr_svg(text: str) -> bytes:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "the QR code; `X-QR-URL` holds the encoded URL"}},
 )
-def qr_code(
+async def qr_code(
     url: Annotated[
         str,
         # The pattern for /openapi.json only: validate_url checks it, with a message a teacher can read.
@@ -170,15 +181,18 @@ def qr_code(
         ),
     ],
     settings: Annotated[Settings, Depends(get_settings)],
+    pool: Annotated[ComputePool, Depends(get_pool)],
     request: Request,
 ) -> Response:
-    """The page's URL as an SVG QR code, pointed at an address the class can reach."""
-    find_lan_address = lan_address if from_this_machine(request) else no_lan_address
-    target = qr_target(validate_url(url), settings.public_url, find_lan_address)
-    if len(target) > MAX_URL_LENGTH:  # a long OPTIMLAB_PUBLIC_URL prefix can push it over
-        raise _invalid(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    """The page's URL as an SVG QR code, pointed at an address the class can reach. Made in a worker
+    process (a long URL's code is ~100 ms of CPU), where the bounded pool keeps a flood of them from
+    slowing everything else (design.md §12)."""
+    try:
+        target, svg = await pool.run(qr_for, validate_url(url), settings.public_url, from_this_machine(request))
+    except SpecError as err:
+        raise _invalid(err.msg) from None
     return Response(
-        qr_svg(target),
+        svg,
         media_type="image/svg+xml",
         headers={"X-QR-URL": target, "Cache-Control": "no-store"},
     )

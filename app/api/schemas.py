@@ -29,6 +29,8 @@ class Computations(BaseModel):
     cancelled: int = Field(description="computations stopped early because their client went away")
     computed: int = Field(description="computations started")
     shared: int = Field(description="requests served by another request's computation")
+    workers: int = Field(description="worker processes up and waiting or computing")
+    replaced: int = Field(description="worker processes ended (deadline, no answer to a cancel) or dead, and replaced")
 
 
 class Health(BaseModel):

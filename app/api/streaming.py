@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from app.api.jsonio import dumps
+from app.api.pool import ComputationFailed
 
 log = logging.getLogger("optimlab")
 
@@ -35,8 +36,10 @@ async def ndjson(items: AsyncIterator[Encoded]) -> AsyncIterator[str]:
             async for item in items:
                 yield item.line
     except Exception as err:
-        log.exception("stream failed")
-        yield dumps({"event": "error", "detail": f"{type(err).__name__}: {err}"}) + "\n"
+        detail = err.detail if isinstance(err, ComputationFailed) else f"{type(err).__name__}: {err}"
+        if not isinstance(err, ComputationFailed):  # a limit or a lost worker is logged where it happens
+            log.exception("stream failed")
+        yield dumps({"event": "error", "detail": detail}) + "\n"
 
 
 def ndjson_response(items: AsyncIterator[Encoded]) -> StreamingResponse:

@@ -29,6 +29,7 @@ class Limits:
     max_sweep_resolution: Annotated[int, Field(ge=2, description="points per axis of a basin map")] = 128
     max_sweep_values: Annotated[int, Field(ge=1, description="values of one swept hyperparameter")] = 256
     max_sweep_seeds: Annotated[int, Field(ge=1, description="seeds of a seed band")] = 256
+    max_result_bytes: Annotated[int, Field(ge=1024, description="bytes of one request's result")] = 64 * 2**20
     # The request schema's other caps that the page also checks (a setting may lower them only).
     max_label_length: Annotated[int, Field(ge=1, description="characters of a run's label")] = 100
     max_qr_url_length: Annotated[int, Field(ge=16, description="characters of a URL drawn as a QR code")] = 2048

@@ -99,7 +99,7 @@ def test_health_reports_ok_and_versions(client: httpx.Client) -> None:
     assert body["status"] == "ok"
     assert isinstance(body["version"], str) and body["version"]
     assert isinstance(body["torch"], str) and body["torch"][0].isdigit()
-    assert set(body["computations"]) == {"active", "cancelled", "computed", "shared"}
+    assert set(body["computations"]) == {"active", "cancelled", "computed", "shared", "workers", "replaced"}
 
 
 def test_catalog_lists_spec_surfaces_optimizers_schedulers_and_limits(catalog: dict) -> None:

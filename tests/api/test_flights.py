@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 
 from app.api.flights import FlightCache
 from app.api.pool import ComputePool
+from app.api.streaming import Encoded, encoded
 from app.engine.runs import Limits
 from app.engine.spec import SweepSpec
 from app.engine.sweeps import iterate_sweep, prepare_sweep
@@ -66,11 +68,15 @@ def test_a_sweep_cut_short_by_the_server_budget_is_not_kept_but_a_whole_one_is()
         "vary": {"kind": "param", "name": "lr", "values": [0.1, 0.5]},
     })  # fmt: skip
 
+    async def computed(limits: Limits) -> AsyncIterator[Encoded]:  # what a worker would send, made here
+        for item in encoded(iterate_sweep(prepare_sweep(spec, limits))):
+            yield item
+
     async def twice(limits: Limits) -> tuple[FlightCache, list[dict]]:
-        cache = FlightCache(ComputePool(workers=1, max_pending=4), max_bytes=1 << 20)
+        cache = FlightCache(ComputePool(workers=1, max_pending=4, max_seconds=120), max_bytes=1 << 20)
         results = []
         for _ in range(2):
-            events = [e.event async for e in cache.start("key", lambda: iterate_sweep(prepare_sweep(spec, limits)))]
+            events = [e.event async for e in await cache.start("key", lambda: computed(limits))]
             results.append(events[-1].to_dict())
         return cache, results
 
