@@ -34,11 +34,12 @@ function renderTable(table, { caption, head, rows }) {
       h("tr", {}, h("th", { scope: "row" }, first), rest.map((text) => h("td", {}, text))))));
 }
 
-/** A plot's hidden description and table, placed after it; the plot is described by the first. */
+/** A plot's description and table, visually hidden after it; the plot is described by the first. */
 function attachText(plot) {
-  const description = h("div", { class: "visually-hidden", id: `${plot.id}-text`, dataset: { testid: `${plot.id}-text` } });
-  const table = h("table", { class: "visually-hidden", dataset: { testid: `${plot.id}-table` } });
-  plot.after(description, table);
+  const description = h("div", { id: `${plot.id}-text`, dataset: { testid: `${plot.id}-text` } });
+  const table = h("table", { dataset: { testid: `${plot.id}-table` } });
+  // The box hides them: a table grows to its content whatever width it is given.
+  plot.after(h("div", { class: "visually-hidden" }, description, table));
   plot.setAttribute("aria-describedby", description.id);
   return { description, table };
 }
