@@ -243,12 +243,9 @@ def test_reduced_motion_stops_transitions_and_nothing_plays_by_itself(page: Page
     page.emulate_media(reduced_motion="reduce")
     page.goto(server_url)
     wait_settled(page)
-    durations = page.evaluate(
-        """() => [document.querySelector(".run-card > summary"), document.querySelector(".plot")]
-             .filter(Boolean).map(el => getComputedStyle(el, el.matches("summary") ? "::after" : null)
-             .transitionDuration)"""
-    )
-    assert durations and all(d == "0s" for d in durations)
+    # A run card's chevron turns in 0.15 s (css/controls.css): not for this reader.
+    summary = page.locator(".run-card > summary").first
+    assert summary.evaluate("el => getComputedStyle(el, '::after').transitionDuration") == "0s"
     # A lesson in presenter mode waits for Play.
     page.get_by_test_id("presenter-button").click()
     page.keyboard.press("ArrowRight")
