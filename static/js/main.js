@@ -3,6 +3,7 @@
 // experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
 
 import { createPlotText } from "./a11y/plot-text.js";
+import { wireSkipLinks } from "./a11y/skip-link.js";
 import { getCatalog } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
@@ -105,9 +106,10 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
   return { cancelDebounce: () => clearTimeout(debounce) };
 }
 
-/** The page's own buttons: run, theme, view mode and the exports. */
+/** The page's own buttons: run, theme, view mode, the exports and the skip link. */
 function wireButtons({ store, refresh }) {
   const { state } = store;
+  wireSkipLinks();
   byId("run-button").addEventListener("click", refresh);
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));

@@ -134,12 +134,15 @@ def test_a_lesson_plays_scrubs_moves_a_start_and_opens_the_inspector_by_keyboard
     assert focus_ring(page) not in ("none", "")
     page.keyboard.press("ArrowDown")
     expect(page.get_by_test_id("lesson-banner")).to_be_visible()
+    expect(page.get_by_test_id("scrubber")).to_have_attribute("max", "200", timeout=30_000)  # the lesson's steps
     wait_settled(page)
 
     # The skip link takes the focus past the controls, to the plots.
     tab_to(page, ".skip-link", backwards=True)
+    url = page.url
     page.keyboard.press("Enter")
     expect(page.locator("#plots")).to_be_focused()
+    assert page.url == url  # the hash holds the experiment: the link leaves it alone
 
     # Play, then pause, from the play button.
     tab_to(page, '[data-testid="play-button"]')
