@@ -2,6 +2,8 @@
 // the plots (views/), playback, the sweep panel, sharing and teaching. A change re-runs the
 // experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
 
+import { createPlotText } from "./a11y/plot-text.js";
+import { wireSkipLinks } from "./a11y/skip-link.js";
 import { getCatalog } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
@@ -57,7 +59,7 @@ function createPageState(catalog) {
   return { store, sharing };
 }
 
-/** What follows the cursor and the results at every frame: playback, the inspector, the start mover. */
+/** What follows the cursor and the results at every frame: playback, the inspector, the start mover, the plots' words. */
 function createPlaybackParts({ store, catalog, getPlots }) {
   const getResults = () => store.state.shown.results;
   const playback = createPlayback({
@@ -73,7 +75,11 @@ function createPlaybackParts({ store, catalog, getPlots }) {
     store, getPlots, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
     labelOf: (run) => runLabel(run, catalog),
   });
-  return [playback, inspector, startMover];
+  const plotText = createPlotText({
+    store, getResults, announcer: byId("step-announcer"),
+    plots: { map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot") },
+  });
+  return [playback, inspector, startMover, plotText];
 }
 
 /** Keep the page in step with the store: controls, errors, re-runs, the theme and redraws. */
@@ -105,9 +111,10 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
   return { cancelDebounce: () => clearTimeout(debounce) };
 }
 
-/** The page's own buttons: run, theme, view mode and the exports. */
+/** The page's own buttons: run, theme, view mode, the exports and the skip link. */
 function wireButtons({ store, refresh }) {
   const { state } = store;
+  wireSkipLinks();
   byId("run-button").addEventListener("click", refresh);
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));

@@ -345,17 +345,21 @@ def test_small_multiples_and_3d_views(page: Page, server_url: str) -> None:
             axes: paths.map(t => [t.xaxis || "x", t.yaxis || "y"]),
             subplots: [...map.querySelectorAll('.nsewdrag')].map(e => e.getAttribute('data-subplot')).sort(),
             matches: [2, 3, 4].map(i => map.layout['xaxis' + i].matches),
-            colors: paths.map(t => t.line.color),
+            colors: paths.map(t => {{  // as the browser resolves it, like the swatches' colours below
+              const probe = document.body.appendChild(document.createElement("span"));
+              probe.style.color = t.line.color;
+              const color = getComputedStyle(probe).color;
+              probe.remove();
+              return color;
+            }}),
           }};
         }}"""
     )
     assert figure["axes"] == [["x", "y"], ["x2", "y2"], ["x3", "y3"], ["x4", "y4"]]
     assert figure["subplots"] == ["x2y2", "x3y3", "x4y4", "xy"]
     assert figure["matches"] == ["x", "x", "x"]  # shared axes
-    legend = page.locator("#legend .run-swatch").evaluate_all(
-        "ss => ss.map(s => s.style.getPropertyValue('--run-color'))"
-    )
-    assert [c.lower() for c in figure["colors"]] == [c.lower() for c in legend]
+    legend = page.locator("#legend .run-swatch").evaluate_all("ss => ss.map(s => getComputedStyle(s).backgroundColor)")
+    assert figure["colors"] == legend
 
     # The cursor works here too: one dot per subplot, on its run's path.
     page.keyboard.press("Home")

@@ -1,12 +1,18 @@
 // Direct manipulation of start points on the map (2-D views): a click moves the start of every run
 // (or of the run chosen in the map tools) to the clicked point, and a start ring can be dragged.
 // Either way the experiment re-runs at once. Points come from Plotly's drag layer (one
-// `.nsewdrag` rectangle per subplot) and its axis ranges: a linear map.
+// `.nsewdrag` rectangle per subplot) and its axis ranges: a linear map. Without a mouse, the
+// focused map's arrow keys move the same chosen starts (design.md §7).
 
 /** How close (px) the pointer must be to a start ring to grab it instead of zooming. */
 const GRAB_RADIUS = 11;
 /** A press that moves less than this (px) is a click. */
 const CLICK_SLOP = 5;
+/** An arrow key moves a start by this share of the map's width (with Shift, five times as far). */
+const KEY_SHARE = 1 / 50;
+/** After the last arrow key, the moved starts count as one change (a history entry) after this (ms). */
+const KEY_SETTLE_MS = 600;
+const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
 /** The subplot under a pointer event: its rectangle and axis ranges, or null outside any. */
 function subplotAt(map, target) {
@@ -77,6 +83,40 @@ export function createStartMover({ store, getPlots, map, target, hint, labelOf }
     getPlots()?.Plotly.react(map, data, map.layout);
   }
 
+  /** The runs the map tools' list chooses: all, or one. */
+  function chosenKeys() {
+    const chosen = state.view.startTarget;
+    const all = chosen === "all" || !runs().some((run) => String(run.key) === chosen);
+    return new Set(runs().filter((run) => all || String(run.key) === chosen).map((run) => run.key));
+  }
+
+  let settle = null;
+
+  /** Move the chosen starts one key's step: a share of the map's x range, rounded to a clean grain. */
+  function nudge([dx, dy], far) {
+    const range = map.layout?.xaxis?.range ?? map._fullLayout?.xaxis?.range;
+    if (!range) return;
+    const step = Math.abs(range[1] - range[0]) * KEY_SHARE * (far ? 5 : 1);
+    const grain = 10 ** Math.floor(Math.log10(step / 10));
+    const keys = chosenKeys();
+    store.update((s) => {
+      for (const run of s.experiment.runs) {
+        if (keys.has(run.key)) run.start = [round(run.start[0] + dx * step, grain), round(run.start[1] + dy * step, grain)];
+      }
+    }, { experiment: true });
+    showStarts();
+    clearTimeout(settle);
+    settle = setTimeout(() => store.update(() => {}, { controls: true }), KEY_SETTLE_MS);
+  }
+
+  map.addEventListener("keydown", (event) => {
+    const direction = KEY_DIRECTIONS[event.key];
+    if (!direction || event.target !== map || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (state.view.mode === "3d") return; // the 3-D view has no start rings to move
+    event.preventDefault(); // the page's ←/→ step playback everywhere else
+    nudge(direction, event.shiftKey);
+  });
+
   let press = null; // {subplot, x, y, keys (grabbed runs) | null}
 
   map.addEventListener("pointerdown", (event) => {
@@ -129,10 +169,7 @@ export function createStartMover({ store, getPlots, map, target, hint, labelOf }
       if (still) return; // a click on a ring: nothing to move
       setStarts(keys, point, { controls: true });
     } else if (still) {
-      const chosen = state.view.startTarget;
-      const all = chosen === "all" || !runs().some((run) => String(run.key) === chosen);
-      setStarts(new Set(runs().filter((run) => all || String(run.key) === chosen).map((run) => run.key)), point,
-        { controls: true });
+      setStarts(chosenKeys(), point, { controls: true });
     }
   }, { capture: true });
 

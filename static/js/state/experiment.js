@@ -9,8 +9,11 @@ import { limitOf } from "./limits.js";
 /** Okabe–Ito colours, ordered for contrast on the light map (yellow and black last). */
 export const RUN_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
 
-/** Run colours that vanish on one theme's background, and the token (css/theme.css) drawn in their place. */
-const THEMED_RUN_COLORS = { "#000000": "--run-black" };
+/** Run colours under 3:1 on one theme's plots, and the token (css/theme.css) drawn in their place. */
+const THEMED_RUN_COLORS = {
+  "#000000": "--run-black", "#e69f00": "--run-orange", "#56b4e9": "--run-sky-blue", "#f0e442": "--run-yellow",
+  "#cc79a7": "--run-reddish-purple",
+};
 
 /** A run's colour as CSS: the colour itself, or a token that follows the theme (the state keeps the colour). */
 export function runColorCss(color) {

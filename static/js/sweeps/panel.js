@@ -159,12 +159,14 @@ function createLrTab({ store, catalog, theme }) {
         note = `best lr ${formatNumber(best.value)} → final loss ${formatNumber(best.final_loss)} · now ${formatNumber(lr)}` +
           (edge ? " · at the edge of the range: sweep again to look further" : "") + (fresh ? "" : " · out of date");
       }
+      // The spoken name starts with the visible words (WCAG 2.5.3), then says which lr and run.
+      const text = best && best.value === lr ? "In use" : "Use best";
       const use = h("button", {
         type: "button", class: "button", id: `lr-use-${run.key}`, dataset: { testid: "use-best-lr" },
         disabled: !best || best.value === lr,
-        "aria-label": best ? `Use lr ${formatNumber(best.value)} for ${runLabel(run, catalog)}` : "Use the best lr",
+        "aria-label": best ? `${text}: lr ${formatNumber(best.value)} for ${runLabel(run, catalog)}` : `${text} lr`,
         onclick: () => useBest(run.key),
-      }, best && best.value === lr ? "In use" : "Use best");
+      }, text);
       return h("li", { class: "sweep-run", dataset: { runKey: String(run.key), best: best ? String(best.value) : "" } },
         h("span", { class: "sweep-run-head" }, swatch(run.color), h("span", { class: "sweep-run-name" }, runLabel(run, catalog))),
         h("span", { class: "sweep-run-note" }, note), use);

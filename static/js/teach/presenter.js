@@ -104,9 +104,10 @@ export function createPresenter({ store, catalog, lessons, shortener }) {
       charts.append(box); // beside the LR plot (css/teach.css)
       fitBanner();
       qr.update();
+      // Its spoken name starts with its visible word (WCAG 2.5.3).
       exitButton ??= h("button", {
         type: "button", class: "button presenter-exit",
-        "aria-label": "Leave presenter mode", title: "Leave presenter mode (Esc)",
+        "aria-label": "Exit presenter mode", title: "Leave presenter mode (Esc)",
         onclick: () => set(false),
       }, "Exit ✕");
       document.body.append(exitButton);
