@@ -22,9 +22,10 @@ from typing import Any
 import torch
 
 from app.engine.catalog import TORCH_RNG
+from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
-from app.engine.spec import ExperimentSpec, NoiseSpec, RunSpec
+from app.engine.spec import ClipSpec, ExperimentSpec, NoiseSpec, RunSpec
 from app.engine.surfaces import Surface, resolve_surface
 
 DIVERGENCE_BOUND = 1e6
@@ -52,6 +53,7 @@ class PreparedRun:
     optimizer: ResolvedOptimizer
     scheduler: ResolvedScheduler | None
     noise: NoiseSpec | None
+    clip: ClipSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def prepare_run(run: RunSpec, index: int, surface: Surface, steps: int, limits: 
         except SpecError as err:
             raise err.within("scheduler") from None
     start = run.start if run.start is not None else surface.definition.start
-    return PreparedRun(index, run.label or default_label(run), start, optimizer, scheduler, run.noise)
+    return PreparedRun(index, run.label or default_label(run), start, optimizer, scheduler, run.noise, run.clip)
 
 
 def prepare_experiment(spec: ExperimentSpec, limits: Limits = DEFAULT_LIMITS) -> PreparedExperiment:
@@ -132,11 +134,12 @@ class Points:
     y: list[float]
     loss: list[float]
     lr: list[float]
+    momentum: list[float | None] | None = None  # design.md §11; None for an optimizer without momentum or betas
     extra: dict[str, Any] = field(default_factory=dict)  # record_state: state, grad, evaluations, ...
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": "points", "run": self.run, "start": self.start, "x": self.x, "y": self.y,
-                "loss": self.loss, "lr": self.lr, **self.extra}  # fmt: skip
+                "loss": self.loss, "lr": self.lr, "momentum": self.momentum, **self.extra}  # fmt: skip
 
 
 @dataclass
@@ -211,6 +214,19 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
+def momentum_of(group: dict[str, Any]) -> float | None:
+    """design.md §11's momentum record: a param group's `momentum`, else the first of its `betas` (what
+    OneCycleLR and CyclicLR cycle); None for an optimizer with neither, or with a value that is not a number."""
+    if "momentum" in group:
+        value = group["momentum"]
+    elif "betas" in group and isinstance(group["betas"], tuple | list) and group["betas"]:
+        value = group["betas"][0]
+    else:
+        return None
+    plain = _state_value(value)
+    return float(plain) if isinstance(plain, int | float) else None
+
+
 PLATEAU_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter")
 
 
@@ -266,6 +282,9 @@ class LiveRun:
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
         self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
         self.lr: list[float] = [float(self.optimizer.param_groups[0]["lr"])]
+        momentum = momentum_of(self.optimizer.param_groups[0])
+        self.momentum: list[float | None] | None = None if momentum is None else [momentum]
+        self.clip = prepared.clip
         self.plateau_window: list[float] = []
         self.length: int | None = None  # set when the run stops early: records 0..length-1 are kept
         self.status = "completed"
@@ -291,11 +310,13 @@ class LiveRun:
     def stopped(self) -> bool:
         return self.length is not None
 
-    def add_noise(self) -> None:
-        """One noise draw per closure call, added to the gradient (simulated minibatch noise)."""
+    def finish_gradient(self) -> None:
+        """After backward(): one noise draw per closure call added to the gradient (simulated minibatch
+        noise), then the clipping a training would apply to that minibatch gradient (design.md §11)."""
         if self.generator is not None:
             assert self.p.grad is not None
             self.p.grad.add_(self.noise_std * torch.randn(2, generator=self.generator, dtype=torch.float64))
+        clip_gradients_([self.p], self.clip)
 
     def closure(self) -> torch.Tensor:
         """The design.md §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
@@ -303,7 +324,7 @@ class LiveRun:
         self.optimizer.zero_grad()
         loss = self.surface(self.p)
         loss.backward()
-        self.add_noise()
+        self.finish_gradient()
         if self.record_state:
             self._current_evaluations.append([float(v) for v in self.p.detach()])
         return loss
@@ -320,6 +341,8 @@ class LiveRun:
                 self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)
         self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        if self.momentum is not None:
+            self.momentum.append(momentum_of(self.optimizer.param_groups[0]))
         if self.record_state:
             self._record_state()
         return step_loss
@@ -519,7 +542,7 @@ class Lockstep:
         loss = self.surface(torch.stack([run.p for run in shared]))
         loss.sum().backward()
         for run in shared:
-            run.add_noise()
+            run.finish_gradient()
         return loss
 
     def record_start(self) -> None:
@@ -568,6 +591,7 @@ class Lockstep:
                 xy[:, 1].tolist(),
                 rec.losses[run.index, start:stop].tolist(),
                 run.lr[start:stop],
+                None if run.momentum is None else _finite_or_none(run.momentum[start:stop]),
                 run.state_slice(start, stop),
             )
 
@@ -620,11 +644,14 @@ def collect(events: Iterator[Event]) -> dict[str, Any]:
     for event in events:
         if isinstance(event, ExperimentStarted):
             result = {"surface": event.surface, "steps": event.steps}
-            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in event.runs]
+            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None} for r in event.runs]
         elif isinstance(event, Points):
             run = runs[event.run]
             for key in ("x", "y", "loss", "lr"):
                 run[key].extend(getattr(event, key))
+            if event.momentum is not None:
+                run["momentum"] = run["momentum"] or []
+                run["momentum"].extend(event.momentum)
             _extend_extra(run, event.extra)
         elif isinstance(event, RunEnded):
             run = runs[event.run]

@@ -92,9 +92,9 @@ def engine_runs(surface: str, runs: list[dict], steps: int) -> list[dict]:
 
 
 def assert_same(run: dict, expected: Trajectory) -> None:
-    x, y, loss, lr, status = expected
+    x, y, loss, lr, momentum, status = expected
     assert run["status"] == status, run.get("error")
-    assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr)
+    assert (run["x"], run["y"], run["loss"], run["lr"], run["momentum"]) == (x, y, loss, lr, momentum)
 
 
 @pytest.mark.parametrize("surface", list(REFERENCE_SURFACES))
