@@ -129,6 +129,10 @@ class RunResult(BaseModel):
     y: list[float]
     loss: list[float]
     lr: list[float]
+    momentum: list[float | None] | None = Field(
+        description="per record, as `lr`: `param_groups[0]['momentum']`, or `betas[0]` (OneCycleLR and CyclicLR "
+        "cycle it); null for an optimizer with neither (design.md §11)"
+    )
     state: dict[str, list[Any]] | None = Field(
         default=None, description="with record_state: the optimizer's state tensors per step (null before step 1)"
     )
