@@ -7,22 +7,26 @@ sweep's (B, 2) gradient, each exactly as `clip_gradients_` clips a lone run's (2
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 
 from app.engine.spec import ClipSpec
 
 
+def torch_clipping(clip: ClipSpec) -> tuple[Callable[..., object], float]:
+    """The torch.nn.utils function a clip calls and its bound; exported scripts print the same call."""
+    if clip.norm is not None:
+        return torch.nn.utils.clip_grad_norm_, clip.norm
+    assert clip.value is not None
+    return torch.nn.utils.clip_grad_value_, clip.value
+
+
 def clip_gradients_(parameters: Iterable[torch.Tensor], clip: ClipSpec | None) -> None:
     """Clip the parameters' gradients in place, as a training script would; nothing when `clip` is None."""
-    if clip is None:
-        return
-    if clip.norm is not None:
-        torch.nn.utils.clip_grad_norm_(parameters, clip.norm)
-    else:
-        assert clip.value is not None
-        torch.nn.utils.clip_grad_value_(parameters, clip.value)
+    if clip is not None:
+        function, bound = torch_clipping(clip)
+        function(parameters, bound)
 
 
 @torch.no_grad()
