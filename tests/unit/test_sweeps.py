@@ -240,6 +240,28 @@ def test_batched_noise_equals_lone_runs() -> None:
     assert_map_equals_lone_runs(body, sweep(body, batched=True))
 
 
+@pytest.mark.parametrize("clip", [{"norm": 1.0}, {"norm": 0.1}, {"value": 0.5}], ids=str)
+def test_clipped_sweeps_equal_lone_clipped_runs(clip: dict) -> None:
+    """design.md §11: batched basin maps, LR sweeps, 2-parameter maps and seed bands clip as each run alone."""
+    run = {"optimizer": {"id": "SGD", "params": {"lr": 0.01, "momentum": 0.9}}, "clip": clip}
+    noisy = {**run, "noise": {"std": 3.0, "seed": 1}}
+    body = sweep_body("rosenbrock", 30, noisy, {"kind": "start", "resolution": 4}, tolerance=0.5)
+    assert_map_equals_lone_runs(body, sweep(body, batched=True))
+    body = sweep_body("rosenbrock", 30, run, {"kind": "param", "values": [1e-3, 0.01, 0.1, 1.0]})
+    assert_param_equals_lone_runs(body, sweep(body, batched=True))
+    grid2 = {"kind": "grid2", "x": {"name": "lr", "values": [0.01, 0.1]}, "y": {"name": "momentum", "values": [0, 0.9]}}
+    result = sweep(sweep_body("himmelblau", 30, noisy, grid2), batched=True)
+    for j, momentum in enumerate(grid2["y"]["values"]):
+        for i, lr in enumerate(grid2["x"]["values"]):
+            lone = lone_run(sweep_body("himmelblau", 30, noisy, grid2), with_param(noisy, lr=lr, momentum=momentum))
+            assert (result["final_x"][j][i], result["final_y"][j][i]) == (lone["x"][-1], lone["y"][-1])
+    body = sweep_body("booth", 30, noisy, {"kind": "seed", "seeds": [1, 2, 3]})
+    result = sweep(body, batched=True)
+    for s, seed in enumerate(body["vary"]["seeds"]):
+        lone = lone_run(body, {**noisy, "noise": {"std": 3.0, "seed": seed}})
+        assert (result["x"][s], result["y"][s], result["loss"][s]) == (lone["x"], lone["y"], lone["loss"])
+
+
 @pytest.mark.parametrize(
     "surface",
     [{"id": "six_hump_camel"}, {"id": "expression", "params": {"expression": "sinh(x + y)**2/10 + cosh(x - y)"}}],
