@@ -27,6 +27,7 @@ from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_o
 from app.engine.errors import SpecError
 from app.engine.spec import ClipSpec, ExperimentSpec, NoiseSpec, RunSpec
 from app.engine.surfaces import Surface, resolve_surface
+from app.engine.theory import heavy_ball_rate, is_heavy_ball, measured_rate
 
 DIVERGENCE_BOUND = 1e6
 
@@ -430,24 +431,42 @@ class Recorder:
 
 
 def summarize(surface: Surface, tolerance: float, x: list[float], y: list[float], loss: list[float]) -> dict[str, Any]:
-    """final loss, best loss, steps to tolerance and distance to the nearest minimum (design.md §6)."""
+    """final loss, best loss, steps to tolerance and distance to the nearest minimum (design.md §6), and
+    the measured rate of approach to that minimum (design.md §11, app/engine/theory.py)."""
     if not loss:
         return {
             "final_loss": None,
             "best_loss": None,
             "steps_to_tolerance": None,
             "distance_to_minimum": None,
+            "measured_rate": None,
         }
     f_min = surface.min_value
     steps_to_tolerance = None
     if f_min is not None:
         steps_to_tolerance = next((k for k, v in enumerate(loss) if v - f_min <= tolerance), None)
+    nearest = surface.nearest_minimum((x[-1], y[-1]))
     return {
         "final_loss": loss[-1],
         "best_loss": min(loss),
         "steps_to_tolerance": steps_to_tolerance,
         "distance_to_minimum": surface.distance_to_minimum((x[-1], y[-1])),
+        "measured_rate": None if nearest is None else measured_rate(x, y, nearest.point),
     }
+
+
+def theory_rate(surface: Surface, run: PreparedRun) -> float | None:
+    """The rate theory predicts for this run (design.md §11): on a surface with a theory, for a plain heavy
+    ball (torch's SGD at a constant lr) whose gradient is exact (no noise, no clipping); else None."""
+    theory = surface.theory
+    entry = run.optimizer.entry
+    exact = (run.noise is None or run.noise.std == 0) and run.clip is None
+    if theory is None or not exact or entry.source != "torch":
+        return None
+    group = run.optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]
+    if not is_heavy_ball(entry.name, group, run.scheduler is not None):
+        return None
+    return heavy_ball_rate(theory["curvatures"], float(group["lr"]), float(group["momentum"]))
 
 
 class Lockstep:
@@ -603,6 +622,7 @@ class Lockstep:
             self.surface, self.experiment.tolerance, xy[:, 0].tolist(), xy[:, 1].tolist(),
             rec.losses[run.index, :n].tolist(),
         )  # fmt: skip
+        summary["theory_rate"] = theory_rate(self.surface, run.prepared)
         diverged_at = run.length if run.status == "diverged" else None
         return RunEnded(run.index, run.status, diverged_at, run.failed_at, run.error, summary)
 

@@ -75,7 +75,7 @@ DERIVED = {
     ("MultiStepLR", "milestones"),
 }
 RUN_KEYS = {"label", "status", "diverged_at", "failed_at", "error", "x", "y", "loss", "lr", "momentum", "summary"}
-SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum"}
+SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum", "measured_rate", "theory_rate"}
 
 
 def assert_422(response: httpx.Response, loc: list) -> dict:
