@@ -116,21 +116,28 @@ class StartVary(StrictModel):
     resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION, strict=True)
 
 
+SWEEP_NAME_DOC = (
+    "What to vary (app/engine/hyperparameters.py): a number the optimizer takes (`lr`, `momentum`, `eps`), one "
+    "side of a pair (`betas[0]`, `betas[1]`) or a number the run's scheduler takes (`scheduler.gamma`, "
+    "`scheduler.step_size`)."
+)
+
+
 class ParamVary(StrictModel):
-    """The run repeated with one float optimizer hyperparameter set to each value."""
+    """The run repeated with one hyperparameter set to each value."""
 
     kind: Literal["param"]
-    name: str = Field(default="lr", max_length=64)
+    name: str = Field(default="lr", max_length=64, description=SWEEP_NAME_DOC, examples=["lr", "betas[0]"])
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
 
 
 class SweepAxis(StrictModel):
-    name: str = Field(max_length=64, examples=["lr"])
+    name: str = Field(max_length=64, description=SWEEP_NAME_DOC, examples=["lr", "scheduler.gamma"])
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
 
 
 class Grid2Vary(StrictModel):
-    """Two optimizer hyperparameters at once: every pair of values."""
+    """Two hyperparameters at once: every pair of values."""
 
     kind: Literal["grid2"]
     x: SweepAxis
