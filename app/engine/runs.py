@@ -224,6 +224,8 @@ def momentum_of(group: dict[str, Any]) -> float | None:
         value = group["betas"][0]
     else:
         return None
+    if isinstance(value, float):  # the common case, recorded every step: no tensor checks
+        return value
     plain = _state_value(value)
     return float(plain) if isinstance(plain, int | float) else None
 
