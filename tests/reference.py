@@ -186,8 +186,10 @@ def reference_training(
     params: dict[str, Any],
     scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
     interval: str = "epoch",
+    clip: dict[str, float] | None = None,
 ) -> TrainingTrajectory:
-    """design.md §10 line by line: float32, torch's default init, seeded minibatch order.
+    """design.md §10 line by line: float32, torch's default init, seeded minibatch order; §11's clipping
+    (`clip` is the request's `{"norm"}` or `{"value"}`) on all the model's parameters after backward().
 
     `data` has x_train, y_train, x_val, y_val (the tensors GET /api/datasets/{id} gives). A run ends at
     step k when step k raises or gives a non-finite loss, lr or weights, or when the evaluation or the
@@ -247,6 +249,10 @@ def reference_training(
                 opt.zero_grad()
                 loss = torch.nn.functional.cross_entropy(model(x_train[b]), y_train[b])
                 loss.backward()
+                if clip is not None and "norm" in clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip["norm"])
+                if clip is not None and "value" in clip:
+                    torch.nn.utils.clip_grad_value_(model.parameters(), clip["value"])
                 return loss
 
             try:
