@@ -161,10 +161,15 @@ def _number_leaves(annotation: Any) -> set[Any]:
 def _arrays_of(shape: type[BaseModel]) -> dict[str, tuple[type, bool]]:
     """The fields of a result shape that hold numbers, always present: name → (numpy dtype, ragged).
 
-    Whole numbers become int64; with nulls among them, float64 (a null is NaN)."""
+    Whole numbers become int64; with nulls among them, float64 (a null is NaN). A list that may itself be
+    null (a run's momentum record, design.md §11) becomes an array when it is there and stays None when not."""
     arrays = {}
     for name, field in shape.model_fields.items():
-        leaves = _number_leaves(field.annotation)
+        annotation = field.annotation
+        if isinstance(annotation, types.UnionType):
+            members = [member for member in typing.get_args(annotation) if member is not type(None)]
+            annotation = members[0] if len(members) == 1 else annotation
+        leaves = _number_leaves(annotation)
         if field.is_required() and leaves and leaves <= {float, int, type(None)}:
             dtype = np.int64 if leaves == {int} else np.float64
             arrays[name] = (dtype, any(isinstance(mark, Ragged) for mark in field.metadata))
@@ -175,6 +180,8 @@ def _with_arrays(document: dict[str, Any], shape: type[BaseModel]) -> None:
     """Numbers to numpy, in place; a ragged list of lists (a seed band's paths) becomes a list of arrays."""
     for name, (dtype, ragged) in _arrays_of(shape).items():
         value = document[name]
+        if value is None:
+            continue
         document[name] = [np.asarray(row, dtype=dtype) for row in value] if ragged else np.asarray(value, dtype=dtype)
 
 

@@ -66,14 +66,16 @@ def training_request(dataset: str, optimizers: list[tuple[str, dict[str, Any]]],
     }  # fmt: skip
 
 
-def reference_for(dataset: str, optimizer: str, params: dict[str, Any], scheduler: dict | None) -> TrainingTrajectory:
+def reference_for(
+    dataset: str, optimizer: str, params: dict[str, Any], scheduler: dict | None, clip: dict | None = None
+) -> TrainingTrajectory:
     data_params, hidden, activation, batch_size, epochs = DATASETS[dataset]
     data = load_dataset(dataset, data_params)
     steps = epochs * math.ceil(data.n_train / batch_size)
     interval = scheduler.get("interval", "epoch") if scheduler else "epoch"
     return reference_training(
         data, hidden, activation, 7, epochs, batch_size, 11, optimizer, params,
-        reference_scheduler(scheduler, steps), interval,
+        reference_scheduler(scheduler, steps), interval, clip,
     )  # fmt: skip
 
 
@@ -132,3 +134,17 @@ def test_a_scheduler_that_refuses_a_step_fails_its_run_there() -> None:
     assert (run["status"], run["failed_at"], len(run["steps"]["loss"])) == ("failed", 6, 5)
     assert run["error"].startswith("ValueError: Tried to step")
     assert len(run["epochs"]["val_loss"]) == 2  # epoch 0 and the first epoch of 4 steps
+
+
+def test_clipped_runs_equal_the_plain_loop_clipping_after_backward() -> None:
+    """design.md §11: a run's `clip` clips all the model's parameters' gradients in its closure, after backward()."""
+    clips = [{"norm": 0.05}, {"value": 0.01}, {"norm": 0.05}, None]
+    optimizers = [("SGD", {"lr": 0.5, "momentum": 0.9}), ("Adam", {"lr": 0.01}), ("LBFGS", {"lr": 0.5}),
+                  ("SGD", {"lr": 0.5, "momentum": 0.9})]  # fmt: skip
+    request = training_request("moons", optimizers, [None] * 4)
+    for run, clip in zip(request["runs"], clips, strict=True):
+        run["clip"] = clip
+    result = run_training(TrainingSpec.model_validate(request))
+    for run, (optimizer, params), clip in zip(result["runs"], optimizers, clips, strict=True):
+        assert_run_equals(run, reference_for("moons", optimizer, params, None, clip))
+    assert result["runs"][0]["steps"]["loss"] != result["runs"][3]["steps"]["loss"]  # the clip bites

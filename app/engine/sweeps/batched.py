@@ -20,6 +20,9 @@ only where batching provably changes no bit:
   `randn(2)` per step, and each row gets its seed's draw. They are drawn seven steps at a time:
   torch's CPU `randn` makes fewer than 16 numbers one by one, so `randn(14)` is seven `randn(2)` in a
   row (tests/unit/test_sweeps.py holds torch to it), at a seventh of the calls.
+- Gradient clipping (design.md §11), after the noise, row by row: `clipping.clip_rows_` takes, per row,
+  the steps torch's clip_grad_norm_ / clip_grad_value_ take on a lone (2,) gradient (held to them by
+  tests/unit/test_clipping.py); every cell clips alike, as they all come from one run.
 - A scheduler (not loss-driven, from torch itself) is built once on the batched optimizer when every
   cell's resolved scheduler is the same: torch schedulers update each param group from that group's
   own values, so each group follows exactly its lone run's schedule.
@@ -43,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from app.engine.catalog import TORCH_RNG, LambdaFormula
+from app.engine.clipping import clip_rows_
 from app.engine.construct import ResolvedScheduler
 from app.engine.runs import PreparedRun
 from app.engine.sweeps.tracking import Outcomes, Tracker
@@ -161,6 +165,7 @@ class BatchedCells:
         self.schedule = first.scheduler
         self.scheduler = first.scheduler.build(self.optimizer) if first.scheduler is not None else None
         self.noise_std = _noise_std(first)
+        self.clip = first.clip
         seeds = [cells[c].noise.seed for c in self.order] if self.noise_std else []  # type: ignore[union-attr]
         distinct = list(dict.fromkeys(seeds))
         self.generators = [torch.Generator().manual_seed(seed) for seed in distinct]
@@ -217,8 +222,10 @@ class BatchedCells:
 
     def set_step_gradients(self, grads: torch.Tensor) -> None:
         """Hand each leaf its rows of the gradient as a lone run's closure leaves it: the surface's gradient,
-        then the noise (design.md §2). Whatever a run's closure does to its gradient belongs here, row by row."""
+        then the noise (design.md §2), then the clipping (§11). Whatever a run's closure does to its gradient
+        belongs here, row by row."""
         self.add_noise(grads)
+        clip_rows_(grads, self.clip)
         offset = 0
         for leaf, size in zip(self.leaves, self.sizes, strict=True):
             leaf.grad = grads[offset : offset + size]

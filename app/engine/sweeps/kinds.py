@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar
 import torch
 
 from app.engine.errors import SpecError
+from app.engine.hyperparameters import Hyperparameter, hyperparameter
 from app.engine.limits import Limits
 from app.engine.runs import PreparedRun, prepare_run
 from app.engine.spec import Grid2Vary, ParamVary, SeedVary, StartVary, SweepSpec
@@ -38,23 +39,22 @@ class SweepBase:
     run: PreparedRun
     limits: Limits
 
-    def with_params(self, values: dict[str, float], index: int, loc: tuple[str | int, ...]) -> PreparedRun:
-        """The run with some hyperparameters set; a value torch refuses is blamed on its place in `vary`."""
+    def with_params(
+        self, values: dict[str, tuple[Hyperparameter, float]], index: int, loc: tuple[str | int, ...]
+    ) -> PreparedRun:
+        """The run with some hyperparameters (by sweep name) set; a value refused is blamed on its place in `vary`."""
         run = self.spec.run
-        optimizer = run.optimizer.model_copy(update={"params": {**run.optimizer.params, **values}})
-        changed = run.model_copy(update={"optimizer": optimizer})
         try:
-            return prepare_run(changed, index, self.surface, self.spec.steps, self.limits)
+            for swept, value in values.values():
+                run = swept.set(run, value)
+            return prepare_run(run, index, self.surface, self.spec.steps, self.limits)
         except SpecError as err:
-            setting = ", ".join(f"{name}={value!r}" for name, value in values.items())
+            setting = ", ".join(f"{name}={value!r}" for name, (_, value) in values.items())
             raise SpecError(loc, f"with {setting}: {err.msg}", err.type) from None
 
-    def check_float_param(self, name: str, loc: tuple[str, ...]) -> None:
-        entry = self.run.optimizer.entry
-        param = entry.param(name)
-        if param is None or param.kind != "float":
-            floats = ", ".join(p.name for p in entry.params if p.kind == "float")
-            raise SpecError(loc, f"{entry.id} has no float hyperparameter {name!r}; float ones: {floats}")
+    def hyperparameter(self, name: str, loc: tuple[str, ...]) -> Hyperparameter:
+        """A sweep name (`lr`, `betas[0]`, `scheduler.gamma`) checked against the run's optimizer and scheduler."""
+        return hyperparameter(self.spec.run, name, loc)
 
 
 class Bounded(NamedTuple):
@@ -172,7 +172,7 @@ class StartSweepKind(_MapKind[StartVary]):
 
 
 class Grid2SweepKind(_MapKind[Grid2Vary]):
-    """Two optimizer hyperparameters at once: a map of every pair of values."""
+    """Two hyperparameters at once (design.md §6 sweep names): a map of every pair of values."""
 
     name = "grid2"
 
@@ -194,20 +194,20 @@ class Grid2SweepKind(_MapKind[Grid2Vary]):
         x, y = self.vary.x, self.vary.y
         if x.name == y.name:
             raise SpecError(("vary", "y", "name"), "the two hyperparameters must differ")
+        swept = {name: base.hyperparameter(axis.name, ("vary", name, "name")) for name, axis in (("x", x), ("y", y))}
         for axis_name, axis in (("x", x), ("y", y)):
-            base.check_float_param(axis.name, ("vary", axis_name, "name"))
             for i, value in enumerate(axis.values):  # blame a bad value on its own axis first
-                base.with_params({axis.name: value}, 0, ("vary", axis_name, "values", i))
+                base.with_params({axis.name: (swept[axis_name], value)}, 0, ("vary", axis_name, "values", i))
         xs, ys = axes["x"], axes["y"]
         return [
-            base.with_params({x.name: xv, y.name: yv}, j * len(xs) + i, ("vary",))
+            base.with_params({x.name: (swept["x"], xv), y.name: (swept["y"], yv)}, j * len(xs) + i, ("vary",))
             for j, yv in enumerate(ys)
             for i, xv in enumerate(xs)
         ]
 
 
 class ParamSweepKind(SweepKind[ParamVary]):
-    """The run repeated with one float optimizer hyperparameter set to each value."""
+    """The run repeated with one hyperparameter (a sweep name, app/engine/hyperparameters.py) at each value."""
 
     name = "param"
 
@@ -222,8 +222,11 @@ class ParamSweepKind(SweepKind[ParamVary]):
 
     def cells(self, base: SweepBase, axes: dict[str, Any]) -> list[PreparedRun]:
         name = self.vary.name
-        base.check_float_param(name, ("vary", "name"))
-        return [base.with_params({name: value}, i, ("vary", "values", i)) for i, value in enumerate(self.vary.values)]
+        swept = base.hyperparameter(name, ("vary", "name"))
+        return [
+            base.with_params({name: (swept, value)}, i, ("vary", "values", i))
+            for i, value in enumerate(self.vary.values)
+        ]
 
     def result(self, head: dict[str, Any], axes: dict[str, Any], surface: Surface, out: Outcomes) -> dict[str, Any]:
         final_loss = _reported_losses(out)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from app.engine.catalog import TORCH_RNG, RngStream
+from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError, located
 from app.engine.limits import DEFAULT_LIMITS, Limits
@@ -37,7 +38,7 @@ from app.engine.runs import (
     _unwrapped_step,
     default_label,
 )
-from app.engine.spec import SchedulerSpec
+from app.engine.spec import ClipSpec, SchedulerSpec
 from app.engine.train.boundaries import BoundaryGrid, boundary_grid
 from app.engine.train.datasets import Dataset, load_dataset
 from app.engine.train.landscape import Landscape, Plane, landscape_of, random_plane
@@ -58,6 +59,7 @@ class PreparedTrainingRun:
     optimizer: ResolvedOptimizer
     scheduler: ResolvedScheduler | None
     interval: str  # when the scheduler steps: "epoch" or "step"
+    clip: ClipSpec | None = None  # design.md §11: on all the model's parameters after backward()
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def prepare_training_run(
                 "ReduceLROnPlateau steps once per epoch, on the validation loss",
                 "literal_error",
             )
-    return PreparedTrainingRun(index, run.label or default_label(run), optimizer, scheduler, interval)  # type: ignore[arg-type]
+    label = run.label or default_label(run)  # type: ignore[arg-type]
+    return PreparedTrainingRun(index, label, optimizer, scheduler, interval, run.clip)
 
 
 def check_work(runs: int, epochs: int, task: PreparedTask, limits: Limits, loc: tuple[str, ...]) -> None:
@@ -322,6 +325,7 @@ class LiveTrainingRun:
             self.zero_grad()
             loss = F.cross_entropy(self.model(x), y)
             loss.backward()
+            clip_gradients_(self.parameters, self.prepared.clip)
             return loss
 
         return closure

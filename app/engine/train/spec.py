@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.engine.spec import FiniteFloat, OptimizerSpec, ParamVary, StrictModel
+from app.engine.spec import ClipSpec, FiniteFloat, OptimizerSpec, ParamVary, StrictModel
 
 MAX_LANDSCAPE_RESOLUTION = 61
 MAX_LR_FINDER_STEPS = 1_000
@@ -55,6 +55,9 @@ class TrainingRunSpec(StrictModel):
     label: str | None = Field(default=None, max_length=100)
     optimizer: OptimizerSpec
     scheduler: TrainingSchedulerSpec | None = None
+    clip: ClipSpec | None = Field(
+        default=None, description="gradient clipping on all the model's parameters after backward() (design.md §11)"
+    )
 
 
 class LandscapeSpec(StrictModel):
