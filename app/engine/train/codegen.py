@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.engine.clipping import torch_clipping
 from app.engine.codegen import _arguments, _comment_safe, _kwargs, _qualified, _scheduler_lines, _scheduler_sources
 from app.engine.errors import SpecError
 from app.engine.runs import DEFAULT_LIMITS, Limits
@@ -89,7 +90,7 @@ for epoch in range(1, EPOCHS + 1):
             opt.zero_grad()
             loss = F.cross_entropy(model(x_train[b]), y_train[b])
             loss.backward()
-            return loss
+{clip}            return loss
 
         step_loss = opt.step(closure)  # the loss before the update
 {step_scheduler}        if not finite_step(step_loss):
@@ -201,9 +202,18 @@ def render_training_script(training: PreparedTraining) -> str:
             train_mode="    opt.train()\n" if modes else "",
             step_scheduler=step_scheduler,
             epoch_scheduler=epoch_scheduler,
+            clip=_clip_line(run),
         )
     )
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _clip_line(run: PreparedTrainingRun) -> str:
+    """The closure's clipping call (design.md §11), the same torch function the engine calls."""
+    if run.clip is None:
+        return ""
+    function, bound = torch_clipping(run.clip)
+    return f"            torch.nn.utils.{function.__name__}(model.parameters(), {bound!r})\n"
 
 
 class TrainingScriptSpec(TrainingBase):
