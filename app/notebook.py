@@ -26,7 +26,7 @@ from app.engine.spec import ExperimentSpec, SweepSpec
 from app.engine.surfaces import resolve_surface
 from app.engine.sweeps import run_sweep
 
-ARRAY_KEYS = ("x", "y", "loss", "lr")
+ARRAY_KEYS = ("x", "y", "loss", "lr", "momentum")  # momentum stays None for an optimizer without one
 # A sweep's numeric fields; grids (rows = y values, columns = x values) become 2-D arrays.
 SWEEP_ARRAY_KEYS = ("x", "y", "values", "seeds", "final_loss", "best_loss", "steps_to_tolerance",
                     "final_x", "final_y", "minimum_index", "loss_p10", "loss_p50", "loss_p90")  # fmt: skip
@@ -141,7 +141,8 @@ def _as_arrays(document: dict[str, Any]) -> ExperimentResult:
     result = ExperimentResult(document)
     for run in result["runs"]:
         for key in ARRAY_KEYS:
-            run[key] = np.asarray(run[key], dtype=np.float64)
+            if run[key] is not None:
+                run[key] = np.asarray(run[key], dtype=np.float64)
     return result
 
 

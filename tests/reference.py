@@ -38,12 +38,16 @@ REFERENCE_SURFACES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tenso
 
 
 class Trajectory(NamedTuple):
-    """One run's records and how it ended (`"completed"`, `"diverged"` or `"failed"`)."""
+    """One run's records and how it ended (`"completed"`, `"diverged"` or `"failed"`).
+
+    `momentum` is design.md §11's record: None for an optimizer with neither `momentum` nor `betas`.
+    """
 
     x: list[float]
     y: list[float]
     loss: list[float]
     lr: list[float]
+    momentum: list[float] | None
     status: str
 
 
@@ -62,11 +66,12 @@ def reference_run(
     scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
     steps_per_epoch: int = 1,
     noise: dict[str, Any] | None = None,
+    clip: dict[str, float] | None = None,
 ) -> Trajectory:
-    """design.md §2 line by line, with §4's seeding and eval-mode records.
+    """design.md §2 line by line, with §4's seeding and eval-mode records and §11's clipping and momentum.
 
     `scheduler` builds the scheduler on the optimizer (None: no scheduler); it is called every
-    `steps_per_epoch` steps. `noise` is the request's `{"std", "seed"}`.
+    `steps_per_epoch` steps. `noise` is the request's `{"std", "seed"}`, `clip` its `{"norm"}` or `{"value"}`.
     """
     f_xy = REFERENCE_SURFACES[surface]
 
@@ -85,6 +90,9 @@ def reference_run(
     ys: list[float] = []
     losses: list[float] = []
     lrs: list[float] = []
+    group = opt.param_groups[0]
+    has_momentum = "momentum" in group or "betas" in group
+    momenta: list[float] = []
 
     def record() -> bool:
         if modes:
@@ -97,7 +105,13 @@ def reference_run(
         if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > 1e6:
             return False
         xs.append(x), ys.append(y), losses.append(loss), lrs.append(lr)
+        if has_momentum:
+            group = opt.param_groups[0]
+            momenta.append(group["momentum"] if "momentum" in group else group["betas"][0])
         return True
+
+    def ended(status: str) -> Trajectory:
+        return Trajectory(xs, ys, losses, lrs, momenta if has_momentum else None, status)
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
@@ -105,10 +119,14 @@ def reference_run(
         loss.backward()
         if noisy:
             p.grad.add_(noise["std"] * torch.randn(2, generator=gen, dtype=torch.float64))  # type: ignore[index, union-attr]
+        if clip is not None and "norm" in clip:
+            torch.nn.utils.clip_grad_norm_([p], clip["norm"])
+        if clip is not None and "value" in clip:
+            torch.nn.utils.clip_grad_value_([p], clip["value"])
         return loss
 
     if not record():
-        return Trajectory(xs, ys, losses, lrs, "diverged")
+        return ended("diverged")
     window: list[float] = []  # ReduceLROnPlateau's step losses since its previous call
     for k in range(1, steps + 1):
         try:
@@ -123,7 +141,7 @@ def reference_run(
                     else:
                         sched.step()
         except Exception:
-            return Trajectory(xs, ys, losses, lrs, "failed")
+            return ended("failed")
         if not record():
-            return Trajectory(xs, ys, losses, lrs, "diverged")
-    return Trajectory(xs, ys, losses, lrs, "completed")
+            return ended("diverged")
+    return ended("completed")

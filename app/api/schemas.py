@@ -47,6 +47,36 @@ class Minimum(BaseModel):
     value: float
 
 
+class GradientDescentTheory(BaseModel):
+    max_lr: float = Field(description="stable for lr < 2 / max(a, b)")
+    best_lr: float = Field(description="2 / (a + b)")
+    best_rate: float = Field(description="(κ − 1) / (κ + 1): the distance to the minimum shrinks by it per step")
+
+
+class StabilityBoundary(BaseModel):
+    """lr < (2 + 2·momentum) / max(a, b) is a straight line: its ends at momentum 0 and 1."""
+
+    momentum: list[float]
+    lr: list[float]
+
+
+class HeavyBallTheory(BaseModel):
+    stability_boundary: StabilityBoundary
+    best_lr: float = Field(description="α* = (2 / (√a + √b))²")
+    best_momentum: float = Field(description="β* = ((√κ − 1) / (√κ + 1))²")
+    best_rate: float = Field(description="√β*")
+
+
+class QuadraticTheory(BaseModel):
+    """What theory predicts on the quadratic with curvatures a, b > 0 (design.md §11)."""
+
+    source: str
+    curvatures: Point = Field(description="[min(a, b), max(a, b)]")
+    condition_number: float = Field(description="κ = max(a, b) / min(a, b)")
+    gradient_descent: GradientDescentTheory
+    heavy_ball: HeavyBallTheory = Field(description="SGD with momentum (no dampening, Nesterov or weight decay)")
+
+
 class ResolvedSurface(BaseModel):
     """A surface with its parameters bound, as results echo it."""
 
@@ -58,6 +88,7 @@ class ResolvedSurface(BaseModel):
     start: Point
     minima: list[Minimum]
     min_value: float | None = Field(description="the known minimum value, null when unknown")
+    theory: QuadraticTheory | None = Field(description="the quadratic's theory (a, b > 0); null for other surfaces")
 
 
 class CatalogSurface(ResolvedSurface):
@@ -119,6 +150,16 @@ class Summary(BaseModel):
     best_loss: float | None
     steps_to_tolerance: int | None
     distance_to_minimum: float | None
+    measured_rate: float | None = Field(
+        description="geometric mean of the per-step contraction of the distance to the minimum nearest the last "
+        "point, over the last half of the records: (d[n] / d[n // 2]) ** (1 / (n - n // 2)); null with no known "
+        "minimum, fewer than two records or d[n // 2] = 0"
+    )
+    theory_rate: float | None = Field(
+        description="on a surface with a theory, for SGD at a constant lr without nesterov, dampening, weight "
+        "decay, noise or clipping: the predicted contraction per step (the larger root modulus of "
+        "z² − (1 + momentum − lr·λ)·z + momentum over the curvatures λ); null otherwise"
+    )
 
 
 class RunResult(BaseModel):
@@ -129,6 +170,10 @@ class RunResult(BaseModel):
     y: list[float]
     loss: list[float]
     lr: list[float]
+    momentum: list[float | None] | None = Field(
+        description="per record, as `lr`: `param_groups[0]['momentum']`, or `betas[0]` (OneCycleLR and CyclicLR "
+        "cycle it); null for an optimizer with neither (design.md §11)"
+    )
     state: dict[str, list[Any]] | None = Field(
         default=None, description="with record_state: the optimizer's state tensors per step (null before step 1)"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.engine.catalog import Entry, LambdaFormula
+from app.engine.clipping import torch_clipping
 from app.engine.construct import ResolvedScheduler
 from app.engine.runs import DEFAULT_LIMITS, DIVERGENCE_BOUND, Limits, PreparedRun, prepare_run
 from app.engine.spec import RunSpec, SurfaceSpec
@@ -169,6 +170,9 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
     if noisy:
         assert run.noise is not None
         lines.append(f"    p.grad.add_({run.noise.std!r} * torch.randn(2, generator=gen, dtype=torch.float64))")
+    if run.clip is not None:
+        function, bound = torch_clipping(run.clip)
+        lines.append(f"    torch.nn.utils.{function.__name__}([p], {bound!r})  # clipped as a training step would be")
     lines.append("    return loss")
     prelude, scheduler_step = _scheduler_step(run.scheduler)
     modes = optimizer.entry.records_eval_point

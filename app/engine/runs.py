@@ -22,10 +22,12 @@ from typing import Any
 import torch
 
 from app.engine.catalog import TORCH_RNG
+from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
-from app.engine.spec import ExperimentSpec, NoiseSpec, RunSpec
+from app.engine.spec import ClipSpec, ExperimentSpec, NoiseSpec, RunSpec
 from app.engine.surfaces import Surface, resolve_surface
+from app.engine.theory import heavy_ball_rate, is_heavy_ball, measured_rate
 
 DIVERGENCE_BOUND = 1e6
 
@@ -52,6 +54,7 @@ class PreparedRun:
     optimizer: ResolvedOptimizer
     scheduler: ResolvedScheduler | None
     noise: NoiseSpec | None
+    clip: ClipSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def prepare_run(run: RunSpec, index: int, surface: Surface, steps: int, limits: 
         except SpecError as err:
             raise err.within("scheduler") from None
     start = run.start if run.start is not None else surface.definition.start
-    return PreparedRun(index, run.label or default_label(run), start, optimizer, scheduler, run.noise)
+    return PreparedRun(index, run.label or default_label(run), start, optimizer, scheduler, run.noise, run.clip)
 
 
 def prepare_experiment(spec: ExperimentSpec, limits: Limits = DEFAULT_LIMITS) -> PreparedExperiment:
@@ -132,11 +135,12 @@ class Points:
     y: list[float]
     loss: list[float]
     lr: list[float]
+    momentum: list[float | None] | None = None  # design.md §11; None for an optimizer without momentum or betas
     extra: dict[str, Any] = field(default_factory=dict)  # record_state: state, grad, evaluations, ...
 
     def to_dict(self) -> dict[str, Any]:
         return {"event": "points", "run": self.run, "start": self.start, "x": self.x, "y": self.y,
-                "loss": self.loss, "lr": self.lr, **self.extra}  # fmt: skip
+                "loss": self.loss, "lr": self.lr, "momentum": self.momentum, **self.extra}  # fmt: skip
 
 
 @dataclass
@@ -211,6 +215,21 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
+def momentum_of(group: dict[str, Any]) -> float | None:
+    """design.md §11's momentum record: a param group's `momentum`, else the first of its `betas` (what
+    OneCycleLR and CyclicLR cycle); None for an optimizer with neither, or with a value that is not a number."""
+    if "momentum" in group:
+        value = group["momentum"]
+    elif "betas" in group and isinstance(group["betas"], tuple | list) and group["betas"]:
+        value = group["betas"][0]
+    else:
+        return None
+    if isinstance(value, float):  # the common case, recorded every step: no tensor checks
+        return value
+    plain = _state_value(value)
+    return float(plain) if isinstance(plain, int | float) else None
+
+
 PLATEAU_COUNTERS = ("best", "num_bad_epochs", "cooldown_counter")
 
 
@@ -266,6 +285,9 @@ class LiveRun:
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
         self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
         self.lr: list[float] = [float(self.optimizer.param_groups[0]["lr"])]
+        momentum = momentum_of(self.optimizer.param_groups[0])
+        self.momentum: list[float | None] | None = None if momentum is None else [momentum]
+        self.clip = prepared.clip
         self.plateau_window: list[float] = []
         self.length: int | None = None  # set when the run stops early: records 0..length-1 are kept
         self.status = "completed"
@@ -291,11 +313,13 @@ class LiveRun:
     def stopped(self) -> bool:
         return self.length is not None
 
-    def add_noise(self) -> None:
-        """One noise draw per closure call, added to the gradient (simulated minibatch noise)."""
+    def finish_gradient(self) -> None:
+        """After backward(): one noise draw per closure call added to the gradient (simulated minibatch
+        noise), then the clipping a training would apply to that minibatch gradient (design.md §11)."""
         if self.generator is not None:
             assert self.p.grad is not None
             self.p.grad.add_(self.noise_std * torch.randn(2, generator=self.generator, dtype=torch.float64))
+        clip_gradients_([self.p], self.clip)
 
     def closure(self) -> torch.Tensor:
         """The design.md §2 closure, for optimizers that evaluate it themselves (LBFGS and the like)."""
@@ -303,7 +327,7 @@ class LiveRun:
         self.optimizer.zero_grad()
         loss = self.surface(self.p)
         loss.backward()
-        self.add_noise()
+        self.finish_gradient()
         if self.record_state:
             self._current_evaluations.append([float(v) for v in self.p.detach()])
         return loss
@@ -320,6 +344,8 @@ class LiveRun:
                 self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)
         self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
+        if self.momentum is not None:
+            self.momentum.append(momentum_of(self.optimizer.param_groups[0]))
         if self.record_state:
             self._record_state()
         return step_loss
@@ -407,24 +433,42 @@ class Recorder:
 
 
 def summarize(surface: Surface, tolerance: float, x: list[float], y: list[float], loss: list[float]) -> dict[str, Any]:
-    """final loss, best loss, steps to tolerance and distance to the nearest minimum (design.md §6)."""
+    """final loss, best loss, steps to tolerance and distance to the nearest minimum (design.md §6), and
+    the measured rate of approach to that minimum (design.md §11, app/engine/theory.py)."""
     if not loss:
         return {
             "final_loss": None,
             "best_loss": None,
             "steps_to_tolerance": None,
             "distance_to_minimum": None,
+            "measured_rate": None,
         }
     f_min = surface.min_value
     steps_to_tolerance = None
     if f_min is not None:
         steps_to_tolerance = next((k for k, v in enumerate(loss) if v - f_min <= tolerance), None)
+    nearest = surface.nearest_minimum((x[-1], y[-1]))
     return {
         "final_loss": loss[-1],
         "best_loss": min(loss),
         "steps_to_tolerance": steps_to_tolerance,
         "distance_to_minimum": surface.distance_to_minimum((x[-1], y[-1])),
+        "measured_rate": None if nearest is None else measured_rate(x, y, nearest.point),
     }
+
+
+def theory_rate(surface: Surface, run: PreparedRun) -> float | None:
+    """The rate theory predicts for this run (design.md §11): on a surface with a theory, for a plain heavy
+    ball (torch's SGD at a constant lr) whose gradient is exact (no noise, no clipping); else None."""
+    theory = surface.theory
+    entry = run.optimizer.entry
+    exact = (run.noise is None or run.noise.std == 0) and run.clip is None
+    if theory is None or not exact or entry.source != "torch":
+        return None
+    group = run.optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]
+    if not is_heavy_ball(entry.name, group, run.scheduler is not None):
+        return None
+    return heavy_ball_rate(theory["curvatures"], float(group["lr"]), float(group["momentum"]))
 
 
 class Lockstep:
@@ -519,7 +563,7 @@ class Lockstep:
         loss = self.surface(torch.stack([run.p for run in shared]))
         loss.sum().backward()
         for run in shared:
-            run.add_noise()
+            run.finish_gradient()
         return loss
 
     def record_start(self) -> None:
@@ -568,6 +612,7 @@ class Lockstep:
                 xy[:, 1].tolist(),
                 rec.losses[run.index, start:stop].tolist(),
                 run.lr[start:stop],
+                None if run.momentum is None else _finite_or_none(run.momentum[start:stop]),
                 run.state_slice(start, stop),
             )
 
@@ -579,6 +624,7 @@ class Lockstep:
             self.surface, self.experiment.tolerance, xy[:, 0].tolist(), xy[:, 1].tolist(),
             rec.losses[run.index, :n].tolist(),
         )  # fmt: skip
+        summary["theory_rate"] = theory_rate(self.surface, run.prepared)
         diverged_at = run.length if run.status == "diverged" else None
         return RunEnded(run.index, run.status, diverged_at, run.failed_at, run.error, summary)
 
@@ -620,11 +666,14 @@ def collect(events: Iterator[Event]) -> dict[str, Any]:
     for event in events:
         if isinstance(event, ExperimentStarted):
             result = {"surface": event.surface, "steps": event.steps}
-            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in event.runs]
+            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None} for r in event.runs]
         elif isinstance(event, Points):
             run = runs[event.run]
             for key in ("x", "y", "loss", "lr"):
                 run[key].extend(getattr(event, key))
+            if event.momentum is not None:
+                run["momentum"] = run["momentum"] or []
+                run["momentum"].extend(event.momentum)
             _extend_extra(run, event.extra)
         elif isinstance(event, RunEnded):
             run = runs[event.run]

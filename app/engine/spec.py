@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 # Strict: JSON `true` is not the number 1 and `"3"` is not 3 (ints are still accepted as floats).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
@@ -57,6 +57,26 @@ class NoiseSpec(StrictModel):
     seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True)
 
 
+PositiveFiniteFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False, strict=True)]
+
+
+class ClipSpec(StrictModel):
+    """Gradient clipping (design.md §11), as real training does it: by the gradient's norm or by value."""
+
+    norm: PositiveFiniteFloat | None = Field(
+        default=None, description="`torch.nn.utils.clip_grad_norm_(params, norm)`", examples=[1.0]
+    )
+    value: PositiveFiniteFloat | None = Field(
+        default=None, description="`torch.nn.utils.clip_grad_value_(params, value)`", examples=[0.5]
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClipSpec:
+        if (self.norm is None) == (self.value is None):
+            raise ValueError("give exactly one of `norm` and `value`")
+        return self
+
+
 class RunSpec(StrictModel):
     label: str | None = Field(default=None, max_length=100)
     start: tuple[FiniteFloat, FiniteFloat] | None = Field(
@@ -65,6 +85,9 @@ class RunSpec(StrictModel):
     optimizer: OptimizerSpec
     scheduler: SchedulerSpec | None = None
     noise: NoiseSpec | None = None
+    clip: ClipSpec | None = Field(
+        default=None, description="Clip the gradient after the noise is added, before the optimizer sees it."
+    )
 
 
 # The server's limits are settings (app/settings.py, OPTIMLAB_MAX_*), so the schema names them rather than
@@ -93,21 +116,28 @@ class StartVary(StrictModel):
     resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION, strict=True)
 
 
+SWEEP_NAME_DOC = (
+    "What to vary (app/engine/hyperparameters.py): a number the optimizer takes (`lr`, `momentum`, `eps`), one "
+    "side of a pair (`betas[0]`, `betas[1]`) or a number the run's scheduler takes (`scheduler.gamma`, "
+    "`scheduler.step_size`)."
+)
+
+
 class ParamVary(StrictModel):
-    """The run repeated with one float optimizer hyperparameter set to each value."""
+    """The run repeated with one hyperparameter set to each value."""
 
     kind: Literal["param"]
-    name: str = Field(default="lr", max_length=64)
+    name: str = Field(default="lr", max_length=64, description=SWEEP_NAME_DOC, examples=["lr", "betas[0]"])
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
 
 
 class SweepAxis(StrictModel):
-    name: str = Field(max_length=64, examples=["lr"])
+    name: str = Field(max_length=64, description=SWEEP_NAME_DOC, examples=["lr", "scheduler.gamma"])
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
 
 
 class Grid2Vary(StrictModel):
-    """Two optimizer hyperparameters at once: every pair of values."""
+    """Two hyperparameters at once: every pair of values."""
 
     kind: Literal["grid2"]
     x: SweepAxis

@@ -15,6 +15,7 @@ import torch
 
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
+from app.engine.theory import quadratic_theory
 
 Point = tuple[float, float]
 Params = Mapping[str, float | str]
@@ -39,6 +40,8 @@ class SurfaceDef:
     minima: Callable[[Mapping[str, float]], list[Minimum]] = lambda _: []
     description: str = ""
     unbounded: bool = False
+    # What theory predicts for optimizers on it, given its parameters (design.md §11); None: no theory.
+    theory: Callable[[Mapping[str, float | str]], dict | None] = lambda _: None
 
 
 def _static(*minima: tuple[float, float, float]) -> Callable[[Mapping[str, float]], list[Minimum]]:
@@ -65,6 +68,7 @@ SURFACES: dict[str, SurfaceDef] = {
             (-2.5, 2.0),
             _static((0.0, 0.0, 0.0)),
             "An elongated bowl: curvature a along one axis, b along the other, rotated by angle degrees.",
+            theory=quadratic_theory,
         ),
         SurfaceDef(
             "rosenbrock",
@@ -204,8 +208,16 @@ class Surface:
             z = self.formula.evaluate(x=xs.unsqueeze(0), y=ys.unsqueeze(1))
             return torch.broadcast_to(torch.as_tensor(z, dtype=torch.float64), (len(ys), len(xs)))
 
+    @cached_property
+    def theory(self) -> dict | None:
+        return self.definition.theory(self.params)
+
+    def nearest_minimum(self, point: Point) -> Minimum | None:
+        return min(self.minima, key=lambda m: math.dist(point, m.point), default=None)
+
     def distance_to_minimum(self, point: Point) -> float | None:
-        return min((math.dist(point, m.point) for m in self.minima), default=None)
+        nearest = self.nearest_minimum(point)
+        return None if nearest is None else math.dist(point, nearest.point)
 
     def describe(self) -> dict:
         """The resolved surface as the API and the page show it."""
@@ -219,6 +231,7 @@ class Surface:
             "start": list(d.start),
             "minima": [{"point": list(m.point), "value": m.value} for m in self.minima],
             "min_value": self.min_value,
+            "theory": self.theory,
         }
 
 

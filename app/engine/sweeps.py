@@ -20,6 +20,9 @@ only where batching provably changes no bit:
   `randn(2)` per step, and each row gets its seed's draw. They are drawn seven steps at a time:
   torch's CPU `randn` makes fewer than 16 numbers one by one, so `randn(14)` is seven `randn(2)` in a
   row (tests/unit/test_sweeps.py holds torch to it), at a seventh of the calls.
+- Gradient clipping (design.md §11), after the noise, row by row: `clipping.clip_rows_` takes, per row,
+  the steps torch's clip_grad_norm_ / clip_grad_value_ take on a lone (2,) gradient (held to them by
+  tests/unit/test_clipping.py); every cell clips alike, as they all come from one run.
 - A scheduler (not loss-driven, from torch itself) is built once on the batched optimizer when every
   cell's resolved scheduler is the same: torch schedulers update each param group from that group's
   own values, so each group follows exactly its lone run's schedule.
@@ -43,8 +46,10 @@ from typing import Any
 import torch
 
 from app.engine.catalog import TORCH_RNG, LambdaFormula
+from app.engine.clipping import clip_rows_
 from app.engine.construct import ResolvedScheduler
 from app.engine.errors import SpecError
+from app.engine.hyperparameters import Hyperparameter, hyperparameter
 from app.engine.runs import (
     DEFAULT_LIMITS,
     DIVERGENCE_BOUND,
@@ -168,33 +173,22 @@ def _axis_values(bounds: tuple[float, float] | None, domain: tuple[float, float]
     return torch.linspace(low, high, n, dtype=torch.float64).tolist()
 
 
-def _with_params(run: RunSpec, values: dict[str, float]) -> RunSpec:
-    optimizer = run.optimizer.model_copy(update={"params": {**run.optimizer.params, **values}})
-    return run.model_copy(update={"optimizer": optimizer})
-
-
-def _check_float_param(base: PreparedRun, name: str, loc: tuple[str, ...]) -> None:
-    entry = base.optimizer.entry
-    param = entry.param(name)
-    if param is None or param.kind != "float":
-        floats = ", ".join(p.name for p in entry.params if p.kind == "float")
-        raise SpecError(loc, f"{entry.id} has no float hyperparameter {name!r}; float ones: {floats}")
-
-
 def _prepare_value(
     run: RunSpec,
-    values: dict[str, float],
+    values: dict[str, tuple[Hyperparameter, float]],
     index: int,
     surface: Surface,
     steps: int,
     limits: Limits,
     loc: tuple[str | int, ...],
 ) -> PreparedRun:
-    """The run with some hyperparameters set; a value torch refuses is blamed on its place in `vary`."""
+    """The run with some hyperparameters (by sweep name) set; a value refused is blamed on its place in `vary`."""
     try:
-        return prepare_run(_with_params(run, values), index, surface, steps, limits)
+        for swept, value in values.values():
+            run = swept.set(run, value)
+        return prepare_run(run, index, surface, steps, limits)
     except SpecError as err:
-        setting = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        setting = ", ".join(f"{name}={value!r}" for name, (_, value) in values.items())
         raise SpecError(loc, f"with {setting}: {err.msg}", err.type) from None
 
 
@@ -237,25 +231,31 @@ def prepare_sweep(spec: SweepSpec, limits: Limits = DEFAULT_LIMITS) -> PreparedS
         ]
         axes = {"x": xs, "y": ys}
     elif isinstance(vary, ParamVary):
-        _check_float_param(base, vary.name, ("vary", "name"))
+        swept = hyperparameter(spec.run, vary.name, ("vary", "name"))
         prepared = [
-            _prepare_value(spec.run, {vary.name: value}, i, surface, spec.steps, limits, ("vary", "values", i))
+            _prepare_value(spec.run, {vary.name: (swept, value)}, i, surface, spec.steps, limits, ("vary", "values", i))
             for i, value in enumerate(vary.values)
         ]
         axes = {"name": vary.name, "values": list(vary.values)}
     elif isinstance(vary, Grid2Vary):
         if vary.x.name == vary.y.name:
             raise SpecError(("vary", "y", "name"), "the two hyperparameters must differ")
-        for axis_name, axis in (("x", vary.x), ("y", vary.y)):
-            _check_float_param(base, axis.name, ("vary", axis_name, "name"))
+        swept_x = hyperparameter(spec.run, vary.x.name, ("vary", "x", "name"))
+        swept_y = hyperparameter(spec.run, vary.y.name, ("vary", "y", "name"))
+        for axis_name, axis, swept in (("x", vary.x, swept_x), ("y", vary.y, swept_y)):
             for i, value in enumerate(axis.values):  # blame a bad value on its own axis first
-                _prepare_value(
-                    spec.run, {axis.name: value}, 0, surface, spec.steps, limits, ("vary", axis_name, "values", i)
-                )
+                _prepare_value(spec.run, {axis.name: (swept, value)}, 0, surface, spec.steps, limits,
+                               ("vary", axis_name, "values", i))  # fmt: skip
         xs, ys = list(vary.x.values), list(vary.y.values)
         prepared = [
             _prepare_value(
-                spec.run, {vary.x.name: x, vary.y.name: y}, j * len(xs) + i, surface, spec.steps, limits, ("vary",)
+                spec.run,
+                {vary.x.name: (swept_x, x), vary.y.name: (swept_y, y)},
+                j * len(xs) + i,
+                surface,
+                spec.steps,
+                limits,
+                ("vary",),
             )
             for j, y in enumerate(ys)
             for i, x in enumerate(xs)
@@ -446,6 +446,7 @@ class BatchedCells:
         self.schedule = first.scheduler
         self.scheduler = first.scheduler.build(self.optimizer) if first.scheduler is not None else None
         self.noise_std = _noise_std(first)
+        self.clip = first.clip
         seeds = [cells[c].noise.seed for c in self.order] if self.noise_std else []  # type: ignore[union-attr]
         distinct = list(dict.fromkeys(seeds))
         self.generators = [torch.Generator().manual_seed(seed) for seed in distinct]
@@ -523,6 +524,7 @@ class BatchedCells:
                 self.cut_short_by_the_server = True
                 return
             self.add_noise(grads)
+            clip_rows_(grads, self.clip)
             offset = 0
             for leaf, size in zip(self.leaves, self.sizes, strict=True):
                 leaf.grad = grads[offset : offset + size]

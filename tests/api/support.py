@@ -39,13 +39,17 @@ def stream_events(client: httpx.Client, body: dict[str, Any]) -> tuple[httpx.Res
 def result_from_events(events: list[dict]) -> dict[str, Any]:
     """The whole result document rebuilt from stream events, written from design.md §6 (not the engine)."""
     head = events[0]
-    runs: list[dict[str, Any]] = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": []} for r in head["runs"]]
+    runs: list[dict[str, Any]] = [
+        {"label": r["label"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None} for r in head["runs"]
+    ]
     for event in events[1:]:
         if event["event"] == "points":
             run = runs[event["run"]]
             assert event["start"] == len(run["x"]), "chunks of one run are contiguous by start"
             for key in ("x", "y", "loss", "lr"):
                 run[key].extend(event[key])
+            if event["momentum"] is not None:  # design.md §11: null for an optimizer without momentum or betas
+                run["momentum"] = (run["momentum"] or []) + event["momentum"]
         elif event["event"] == "run_end":
             fields = ("status", "diverged_at", "failed_at", "error", "summary")
             runs[event["run"]].update({key: event[key] for key in fields})

@@ -74,8 +74,8 @@ DERIVED = {
     ("StepLR", "step_size"),
     ("MultiStepLR", "milestones"),
 }
-RUN_KEYS = {"label", "status", "diverged_at", "failed_at", "error", "x", "y", "loss", "lr", "summary"}
-SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum"}
+RUN_KEYS = {"label", "status", "diverged_at", "failed_at", "error", "x", "y", "loss", "lr", "momentum", "summary"}
+SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum", "measured_rate", "theory_rate"}
 
 
 def assert_422(response: httpx.Response, loc: list) -> dict:
@@ -412,6 +412,19 @@ def test_scheduler_constructor_errors_are_422_at_the_field(client: httpx.Client)
     run = {"optimizer": {"id": "SGD"}, "scheduler": {"id": "LinearLR", "params": {"start_factor": 2}}}
     response = client.post("/api/experiments/stream", json=experiment("rosenbrock", 10, run))
     assert_422(response, ["body", "runs", 0, "scheduler", "params", "start_factor"])
+
+
+@pytest.mark.parametrize(
+    ("clip", "loc", "words"),
+    [({"norm": 1.0, "value": 0.5}, [], "exactly one"), ({}, [], "exactly one"), ({"norm": -1}, ["norm"], "greater"),
+     ({"value": "NaN"}, ["value"], "number")],
+    ids=["both", "neither", "negative", "nan"],
+)  # fmt: skip
+def test_a_bad_gradient_clip_is_422_at_the_field(client: httpx.Client, clip: dict, loc: list, words: str) -> None:
+    adam = {"optimizer": {"id": "Adam"}}
+    response = client.post("/api/experiments", json=experiment("rosenbrock", 10, adam, adam | {"clip": clip}))
+    error = assert_422(response, ["body", "runs", 1, "clip", *loc])
+    assert words in error["msg"]
 
 
 def test_bad_custom_formula_is_422_naming_the_position(client: httpx.Client) -> None:

@@ -18,8 +18,9 @@ EXPERIMENT = {
     "runs": [
         {"optimizer": {"id": "Adam", "params": {"lr": 0.05}}, "scheduler": {"id": "CosineAnnealingLR"}},
         {"start": [-1, 4], "optimizer": {"id": "SGD", "params": {"lr": 0.01, "momentum": 0.8}},
-         "noise": {"std": 0.5, "seed": 3}},
+         "noise": {"std": 0.5, "seed": 3}, "clip": {"norm": 2.0}},
         {"optimizer": {"id": "pytorch_optimizer.Lion", "params": {"lr": 0.01}}},
+        {"optimizer": {"id": "Adagrad", "params": {"lr": 0.5}}, "clip": {"value": 1.0}},
     ],
 }  # fmt: skip
 
@@ -29,6 +30,8 @@ def test_notebook_run_equals_the_api(server_url: str) -> None:
     result = run(EXPERIMENT)
     assert isinstance(result["runs"][0]["x"], np.ndarray)
     assert to_plain(result) == from_api
+    assert (result["runs"][1]["momentum"] == 0.8).all() and len(result["runs"][1]["momentum"]) == 81
+    assert result["runs"][3]["momentum"] is None  # Adagrad has neither momentum nor betas
 
 
 def test_notebook_takes_keyword_arguments_and_draws_a_figure() -> None:

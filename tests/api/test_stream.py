@@ -53,6 +53,22 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         {"optimizer": {"id": "SGD"}, "scheduler": {"id": "OneCycleLR", "params": {"total_steps": 10}}},
         ADAM,
     ),
+    "clipped-and-cycled": experiment(
+        "rosenbrock",
+        120,
+        {
+            "optimizer": {"id": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}},
+            "clip": {"norm": 1.0},
+            "scheduler": {"id": "OneCycleLR"},
+        },
+        {
+            "optimizer": {"id": "Adam", "params": {"lr": 0.05}},
+            "clip": {"value": 0.5},
+            "noise": {"std": 1.0, "seed": 2},
+            "scheduler": {"id": "CyclicLR"},
+        },
+        {"optimizer": {"id": "Adagrad", "params": {"lr": 0.3}}, "clip": {"norm": 0.1}},
+    ),
     "custom-formula": {
         "surface": {"id": "expression", "params": {"expression": "abs(x) + sin(3*y)**2 + 0.1*y**2"}},
         "steps": 120,

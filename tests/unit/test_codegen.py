@@ -30,6 +30,11 @@ CASES = {
     "adafactor-cyclic": ("booth", {}, {"optimizer": {"id": "Adafactor", "params": {"lr": 0.1}},
                                        "scheduler": {"id": "CyclicLR", "params": {"cycle_momentum": False}}}),
     "sgd-diverges": ("rosenbrock", {}, {"optimizer": {"id": "SGD", "params": {"lr": 0.05}}}),
+    "sgd-clip-norm-onecycle": ("rosenbrock", {}, {"start": [-2.0, 2.0], "clip": {"norm": 1.0},
+                               "optimizer": {"id": "SGD", "params": {"lr": 0.0856, "momentum": 0.73}},
+                               "scheduler": {"id": "OneCycleLR"}}),
+    "adam-clip-value-noise": ("himmelblau", {}, {"optimizer": {"id": "Adam", "params": {"lr": 0.1}},
+                              "clip": {"value": 0.25}, "noise": {"std": 3.0, "seed": 4}}),
 }  # fmt: skip
 
 

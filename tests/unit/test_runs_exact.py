@@ -92,9 +92,9 @@ def engine_runs(surface: str, runs: list[dict], steps: int) -> list[dict]:
 
 
 def assert_same(run: dict, expected: Trajectory) -> None:
-    x, y, loss, lr, status = expected
+    x, y, loss, lr, momentum, status = expected
     assert run["status"] == status, run.get("error")
-    assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr)
+    assert (run["x"], run["y"], run["loss"], run["lr"], run["momentum"]) == (x, y, loss, lr, momentum)
 
 
 @pytest.mark.parametrize("surface", list(REFERENCE_SURFACES))
@@ -256,3 +256,64 @@ def test_recorded_state_equals_the_plain_loops_optimizer_state(optimizer: str, p
     assert recorded["grad"] == plain["grad"]
     assert recorded.get("scheduler_state") == (plain["scheduler_state"] if plateau else None)
     assert recorded.get("evaluations") == (plain["evaluations"] if optimizer == "LBFGS" else None)
+
+
+# --- design.md §11: gradient clipping and the momentum record ---------------------------------------------
+
+CLIPS = [{"norm": 1.0}, {"norm": 0.05}, {"value": 0.5}, {"value": 3.0}]
+
+
+@pytest.mark.parametrize("noise", [None, {"std": 2.0, "seed": 5}], ids=["exact", "noisy"])
+def test_clipped_runs_together_equal_the_plain_loop_with_torchs_clipping(noise) -> None:
+    """Every optimizer with each clip, all in one experiment (shared forward pass, LBFGS by its own closure)."""
+    steps = 25
+    cases = [(oid, clip) for oid in optimizer_ids() for clip in CLIPS]
+    runs = [
+        {"start": [-1.5, 2.0], "optimizer": {"id": oid, "params": {"lr": LR.get(oid, 1e-2)}}, "noise": noise,
+         "clip": clip}
+        for oid, clip in cases
+    ]  # fmt: skip
+    results = [run for i in range(0, len(runs), 16) for run in engine_runs("rosenbrock", runs[i : i + 16], steps)]
+    unclipped = reference("rosenbrock", [-1.5, 2.0], "SGD", {"lr": 1e-2}, steps, noise=noise)
+    for (oid, clip), run in zip(cases, results, strict=True):
+        params = {"lr": LR.get(oid, 1e-2)}
+        expected = reference_run("rosenbrock", [-1.5, 2.0], oid, params, steps, noise=noise, clip=clip)
+        assert_same(run, expected)
+        if oid == "SGD":  # the clip did something: Rosenbrock's gradient at the start is far above these bounds
+            assert run["x"][1] != unclipped.x[1]
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "params"),
+    [("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 1e-2, "betas": [0.9, 0.99]}),
+     ("RMSprop", {"lr": 1e-3, "momentum": 0.5}), ("NAdam", {"lr": 1e-2})],
+    ids=["sgd-momentum", "adam-betas", "rmsprop-momentum", "nadam-betas"],
+)  # fmt: skip
+@pytest.mark.parametrize("scheduler", ["OneCycleLR", "CyclicLR"])
+def test_momentum_record_equals_param_groups_in_a_plain_loop(optimizer: str, params: dict, scheduler: str) -> None:
+    """OneCycleLR and CyclicLR cycle momentum (or betas[0]); the record follows param_groups[0] at every step."""
+    steps = 40
+    s = torch.optim.lr_scheduler
+
+    def build(opt: torch.optim.Optimizer) -> Any:
+        lr = opt.param_groups[0]["lr"]
+        if scheduler == "OneCycleLR":
+            return s.OneCycleLR(opt, max_lr=10 * lr, total_steps=steps)
+        return s.CyclicLR(opt, base_lr=lr / 10, max_lr=lr, step_size_up=steps // 4)
+
+    [run] = engine_runs(
+        "quadratic", [{"start": [-2.5, 2.0], "optimizer": {"id": optimizer, "params": params},
+                        "scheduler": {"id": scheduler}}], steps,
+    )  # fmt: skip
+    expected = reference_run("quadratic", [-2.5, 2.0], optimizer, params, steps, build)
+    assert_same(run, expected)
+    assert len(run["momentum"]) == steps + 1
+    assert len(set(run["momentum"])) > steps // 4, "the scheduler cycles it"
+
+
+def test_an_optimizer_without_momentum_records_none() -> None:
+    runs = [{"optimizer": {"id": "Adagrad"}}, {"optimizer": {"id": "SGD"}}, {"optimizer": {"id": "Adam"}}]
+    adagrad, sgd, adam = engine_runs("rosenbrock", runs, 5)
+    assert adagrad["momentum"] is None
+    assert sgd["momentum"] == [0.0] * 6  # SGD has a momentum hyperparameter, 0 by default
+    assert adam["momentum"] == [0.9] * 6

@@ -240,6 +240,110 @@ def test_batched_noise_equals_lone_runs() -> None:
     assert_map_equals_lone_runs(body, sweep(body, batched=True))
 
 
+@pytest.mark.parametrize("clip", [{"norm": 1.0}, {"norm": 0.1}, {"value": 0.5}], ids=str)
+def test_clipped_sweeps_equal_lone_clipped_runs(clip: dict) -> None:
+    """design.md §11: batched basin maps, LR sweeps, 2-parameter maps and seed bands clip as each run alone."""
+    run = {"optimizer": {"id": "SGD", "params": {"lr": 0.01, "momentum": 0.9}}, "clip": clip}
+    noisy = {**run, "noise": {"std": 3.0, "seed": 1}}
+    body = sweep_body("rosenbrock", 30, noisy, {"kind": "start", "resolution": 4}, tolerance=0.5)
+    assert_map_equals_lone_runs(body, sweep(body, batched=True))
+    body = sweep_body("rosenbrock", 30, run, {"kind": "param", "values": [1e-3, 0.01, 0.1, 1.0]})
+    assert_param_equals_lone_runs(body, sweep(body, batched=True))
+    grid2 = {"kind": "grid2", "x": {"name": "lr", "values": [0.01, 0.1]}, "y": {"name": "momentum", "values": [0, 0.9]}}
+    result = sweep(sweep_body("himmelblau", 30, noisy, grid2), batched=True)
+    for j, momentum in enumerate(grid2["y"]["values"]):
+        for i, lr in enumerate(grid2["x"]["values"]):
+            lone = lone_run(sweep_body("himmelblau", 30, noisy, grid2), with_param(noisy, lr=lr, momentum=momentum))
+            assert (result["final_x"][j][i], result["final_y"][j][i]) == (lone["x"][-1], lone["y"][-1])
+    body = sweep_body("booth", 30, noisy, {"kind": "seed", "seeds": [1, 2, 3]})
+    result = sweep(body, batched=True)
+    for s, seed in enumerate(body["vary"]["seeds"]):
+        lone = lone_run(body, {**noisy, "noise": {"std": 3.0, "seed": seed}})
+        assert (result["x"][s], result["y"][s], result["loss"][s]) == (lone["x"], lone["y"], lone["loss"])
+
+
+# --- issue 21 item 5: pair components and scheduler hyperparameters --------------------------------
+
+
+def test_beta1_sweep_equals_lone_runs_with_that_beta1() -> None:
+    run = {"optimizer": {"id": "Adam", "params": {"lr": 0.05, "betas": [0.9, 0.99]}}}
+    body = sweep_body("rosenbrock", 40, run, {"kind": "param", "name": "betas[0]", "values": [0.0, 0.5, 0.9, 0.99]})
+    result = sweep(body, batched=True)
+    for i, beta1 in enumerate(body["vary"]["values"]):
+        lone = lone_run(body, with_param(run, betas=[beta1, 0.99]))
+        assert (result["status"][i], result["final_loss"][i]) == (lone["status"], lone["summary"]["final_loss"])
+    assert len(set(result["final_loss"])) == 4
+
+
+def test_lr_by_beta1_map_equals_lone_runs_and_keeps_betas_default_beta2() -> None:
+    run = {"optimizer": {"id": "Adam", "params": {}}}
+    grid2 = {
+        "kind": "grid2",
+        "x": {"name": "lr", "values": [0.01, 0.1]},
+        "y": {"name": "betas[0]", "values": [0.5, 0.9]},
+    }
+    body = sweep_body("himmelblau", 30, run, grid2)
+    result = sweep(body, batched=True)
+    for j, beta1 in enumerate(grid2["y"]["values"]):
+        for i, lr in enumerate(grid2["x"]["values"]):
+            lone = lone_run(body, with_param(run, lr=lr, betas=[beta1, 0.999]))  # torch's default β₂
+            assert (result["final_x"][j][i], result["final_y"][j][i]) == (lone["x"][-1], lone["y"][-1])
+
+
+def test_beta1_by_beta2_map_sets_both_sides_of_the_pair() -> None:
+    run = {"optimizer": {"id": "Adam", "params": {"lr": 0.05}}}
+    grid2 = {"kind": "grid2", "x": {"name": "betas[0]", "values": [0.5, 0.9]},
+             "y": {"name": "betas[1]", "values": [0.9, 0.999]}}  # fmt: skip
+    body = sweep_body("booth", 30, run, grid2)
+    result = sweep(body, batched=True)
+    for j, beta2 in enumerate(grid2["y"]["values"]):
+        for i, beta1 in enumerate(grid2["x"]["values"]):
+            lone = lone_run(body, with_param(run, betas=[beta1, beta2]))
+            assert result["final_loss"][j][i] == lone["summary"]["final_loss"]
+
+
+def with_scheduler_param(run: dict, **params: float) -> dict:
+    return {**run, "scheduler": {**run["scheduler"], "params": {**run["scheduler"].get("params", {}), **params}}}
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "name", "values"),
+    [({"id": "StepLR", "params": {"step_size": 5}}, "gamma", [0.1, 0.5, 0.9]),
+     ({"id": "StepLR"}, "step_size", [2, 5, 10]),
+     ({"id": "CosineAnnealingLR"}, "T_max", [10, 40]),
+     ({"id": "ExponentialLR"}, "gamma", [0.9, 0.99])],
+    ids=["gamma", "step_size", "T_max", "exponential-gamma"],
+)  # fmt: skip
+def test_scheduler_hyperparameter_sweep_equals_lone_runs(scheduler: dict, name: str, values: list) -> None:
+    run = {"optimizer": {"id": "SGD", "params": {"lr": 0.05, "momentum": 0.5}}, "scheduler": scheduler}
+    body = sweep_body("quadratic", 30, run, {"kind": "param", "name": f"scheduler.{name}", "values": values})
+    result = sweep(body)
+    for i, value in enumerate(values):
+        lone = lone_run(body, with_scheduler_param(run, **{name: value}))
+        assert (result["status"][i], result["final_loss"][i]) == (lone["status"], lone["summary"]["final_loss"])
+    assert len(set(result["final_loss"])) == len(values)
+
+
+def test_lr_by_gamma_map_equals_lone_runs() -> None:
+    run = {"optimizer": {"id": "SGD", "params": {}}, "scheduler": {"id": "StepLR", "params": {"step_size": 4}}}
+    grid2 = {"kind": "grid2", "x": {"name": "lr", "values": [0.05, 0.15]},
+             "y": {"name": "scheduler.gamma", "values": [0.3, 0.9]}}  # fmt: skip
+    body = sweep_body("quadratic", 25, run, grid2)
+    result = sweep(body)
+    for j, gamma in enumerate(grid2["y"]["values"]):
+        for i, lr in enumerate(grid2["x"]["values"]):
+            lone = lone_run(body, with_scheduler_param(with_param(run, lr=lr), gamma=gamma))
+            assert result["final_loss"][j][i] == lone["summary"]["final_loss"]
+
+
+def test_a_whole_number_hyperparameter_refuses_a_fraction() -> None:
+    run = {"optimizer": {"id": "SGD"}, "scheduler": {"id": "StepLR"}}
+    body = sweep_body("quadratic", 10, run, {"kind": "param", "name": "scheduler.step_size", "values": [2, 2.5]})
+    with pytest.raises(SpecError) as caught:
+        prepare_sweep(SweepSpec.model_validate(body))
+    assert caught.value.loc == ("vary", "values", 1) and "whole" in caught.value.msg
+
+
 @pytest.mark.parametrize(
     "surface",
     [{"id": "six_hump_camel"}, {"id": "expression", "params": {"expression": "sinh(x + y)**2/10 + cosh(x - y)"}}],
@@ -492,8 +596,15 @@ def test_sizes_beyond_the_limits_are_refused(vary: dict) -> None:
          ("vary", "y", "values", 1)),
         ({"kind": "start", "x": [1.0, 1.0], "resolution": 2}, ("vary", "x")),
         ({"kind": "start", "y": [-1e308, 1e308], "resolution": 2}, ("vary", "y")),
+        ({"kind": "param", "name": "betas[2]", "values": [0.1]}, ("vary", "name")),
+        ({"kind": "param", "name": "lr[0]", "values": [0.1]}, ("vary", "name")),
+        ({"kind": "param", "name": "betas[0]", "values": [0.5, 1.5]}, ("vary", "values", 1)),
+        ({"kind": "param", "name": "scheduler.gamma", "values": [0.5]}, ("vary", "name")),
+        ({"kind": "grid2", "x": {"name": "lr", "values": [0.1]}, "y": {"name": "betas[1]", "values": [0.9, -0.1]}},
+         ("vary", "y", "values", 1)),
     ],
-    ids=["not-a-float", "unknown", "bad-value", "bad-grid2-value", "empty-range", "overflowing-range"],
+    ids=["not-a-float", "unknown", "bad-value", "bad-grid2-value", "empty-range", "overflowing-range", "no-component",
+         "not-a-pair", "bad-beta", "no-scheduler", "bad-grid2-beta"],
 )  # fmt: skip
 def test_bad_sweeps_name_the_field(vary: dict, loc: tuple) -> None:
     body = sweep_body("rosenbrock", 10, {"optimizer": {"id": "Adam"}}, vary)

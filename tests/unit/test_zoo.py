@@ -48,9 +48,10 @@ def test_every_zoo_optimizer_equals_the_plain_loop(chunk: int) -> None:
             for i in range(0, len(ids), 16)
         ]
         for optimizer_id, run in zip(ids, [r for batch in results for r in batch], strict=True):
-            x, y, loss, lr, status = reference_run("rosenbrock", (-1.5, 2.0), optimizer_id, {}, steps)
+            x, y, loss, lr, momentum, status = reference_run("rosenbrock", (-1.5, 2.0), optimizer_id, {}, steps)
             assert run["status"] == status, (optimizer_id, run["error"])
             assert (run["x"], run["y"], run["loss"], run["lr"]) == (x, y, loss, lr), optimizer_id
+            assert run["momentum"] == momentum, optimizer_id
 
 
 def test_random_zoo_optimizers_keep_their_own_random_stream() -> None:
