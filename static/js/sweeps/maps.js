@@ -9,6 +9,7 @@ import { formatNumber } from "../ui/format.js";
 import { findEntry, runLabel } from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
 import { availableModes, MAP_MODES, mapFigure } from "../figures/sweep-map.js";
+import { theoryApplies, theoryHint, theoryTraces } from "../figures/theory.js";
 import { createChannel, createProgress, createSelect, describeError, runOptions } from "./kit.js";
 import {
   BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, floatParams, formatWork,
@@ -42,8 +43,8 @@ export function selectedRun(state, view) {
  * What both map tabs share: picking the run and the colouring, the budget line, streaming the
  * sweep, the stale notice, drawing and clicks. `spec` supplies the kind's own parts:
  * {kind, role, testid, title, noun, lead, fields(), renderFields(run), plan(run, index) →
- *  {vary, omit, axes, cells, what, budget} | {problem}, marker(run, axes), hint(run, label),
- *  apply(result, i, j, index)}.
+ *  {vary, omit, axes, cells, what, budget} | {problem}, marker(run, axes), overlays?(result, run, axes, theme),
+ *  hint(run, label, shown), apply(result, i, j, index)}; `shown` is {result, axes} of the map on screen, or null.
  */
 function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
   const { state } = store;
@@ -133,7 +134,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
     budget.textContent = planned.problem ?? planned.budget;
     runButton.textContent = current && !isCurrent() ? `Update ${spec.noun}` : `Map ${spec.noun}`;
     runButton.disabled = Boolean(planned.problem);
-    hint.textContent = spec.hint(run, runLabel(run, catalog));
+    hint.textContent = spec.hint(run, runLabel(run, catalog), current && run.key === current.runKey ? current : null);
   }
 
   function render() {
@@ -148,6 +149,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
       result: current.result, mode: view.colorBy, theme: theme(), axes: current.axes, role: spec.role,
       grid: spec.kind === "basin" && fresh ? getGrid() : null,
       marker: onSameRun ? spec.marker(run, current.axes) : null,
+      overlays: onSameRun ? spec.overlays?.(current.result, run, current.axes, theme()) ?? [] : [],
     });
     drawFigure(plot, figure, onClick);
   }
@@ -369,7 +371,14 @@ export function createGrid2Tab(context) {
         const ok = (v, axis) => typeof v === "number" && (!axis.log || v > 0);
         return ok(x, axes.x) && ok(y, axes.y) ? { x, y, color: run.color } : null;
       },
-      hint: (run, label) => `Click a cell to give ${label} those two values. ○ its values now; red-tinted cells diverged.`,
+      overlays: (result, run, axes, theme) =>
+        theoryTraces({ theory: result.surface?.theory, optimizer: run.optimizer.id, axes, theme }),
+      hint(run, label, shown) {
+        const theory = shown?.result.surface?.theory;
+        const applies = shown && theoryApplies({ theory, optimizer: run.optimizer.id, axes: shown.axes });
+        return `Click a cell to give ${label} those two values. ○ its values now; red-tinted cells diverged.` +
+          (applies ? ` ${theoryHint(theory)}` : "");
+      },
       apply(result, i, j, index) {
         store.update((s) => {
           const params = s.experiment.runs[index].optimizer.params;
