@@ -1,0 +1,97 @@
+"""Showing the mechanics in Chromium against the real server (design.md §11): clipping from the run cards, and
+theory beside measurement on the quadratic (the summary's rates, the lr × momentum map's boundary and optimum)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_share_teach import (
+    DEFAULT_LABELS,
+    HASH_DOC_JS,
+    LESSONS,
+    drawn_paths,
+    hash_document,
+    load_lesson,
+    open_default,
+    open_lessons,
+    path_fingerprint,
+    wait_settled,
+)
+from tests.e2e.test_sweeps import capture, open_tab, wait_traces
+
+pytestmark = pytest.mark.e2e
+
+RATES_JS = """() => [...document.querySelectorAll('[data-testid="summary-table"] tbody tr')].map(row => {
+  const theory = row.querySelector('[data-testid="rate-theory"]');
+  return [row.querySelector('[data-testid="rate-measured"]').textContent,
+          theory ? theory.textContent.replace(/^theory /, "") : null];
+})"""
+
+OPTIMUM_JS = """() => {
+  const t = document.querySelector('[data-testid="grid2-plot"]').data
+    .find(t => t.meta && t.meta.role === "theory-optimum");
+  return [t.meta.lr, t.meta.momentum, t.x[0], t.y[0]];
+}"""
+
+
+def test_clipping_from_a_run_card_reaches_the_run_and_the_link(page: Page, server_url: str) -> None:
+    open_default(page, server_url)
+    bodies = capture(page, "/api/experiments/stream")
+    card = page.locator(".run-card").first
+    card.locator(".clipping > summary").click()
+    before = path_fingerprint(page)
+    card.get_by_test_id("clip-select").select_option(label="norm")
+    wait_settled(page, DEFAULT_LABELS, before)
+    assert bodies[-1]["runs"][0]["clip"] == {"norm": 1.0}
+    assert [run["clip"] for run in bodies[-1]["runs"][1:]] == [None] * 3
+    # The default SGD run starts where the gradient's norm is far above 1: clipped, its first step is lr long
+    # (torch divides by the norm + 1e-6, and the page draws what the stream sends).
+    [x, y] = drawn_paths(page)[0]
+    lr = bodies[-1]["runs"][0]["optimizer"]["params"]["lr"]
+    assert math.dist((x[0], y[0]), (x[1], y[1])) == pytest.approx(lr, rel=1e-6)
+
+    bound = card.locator("#f-runs-0-clip-norm")
+    bound.fill("0.5")
+    bound.press("Enter")
+    page.wait_for_function(f"() => String(({HASH_DOC_JS})().r[0].p) === 'norm,0.5'")
+    document = hash_document(page)
+    assert document is not None and document["r"][0]["p"] == ["norm", 0.5] and "p" not in document["r"][1]
+
+    # The link reopens clipped: the card shows it, and the run is requested clipped.
+    fresh = page.context.new_page()
+    try:
+        opened = capture(fresh, "/api/experiments/stream")
+        fresh.goto(page.url)
+        wait_settled(fresh, DEFAULT_LABELS)
+        expect(fresh.get_by_test_id("clip-select").first).to_have_value('"norm"')
+        expect(fresh.locator("#f-runs-0-clip-norm")).to_have_value("0.5")
+        assert opened[-1]["runs"][0]["clip"] == {"norm": 0.5}
+    finally:
+        fresh.close()
+
+
+def test_the_ravine_lesson_shows_theory_beside_measurement(page: Page, server_url: str) -> None:
+    lesson = next(entry for entry in LESSONS if entry["id"] == "best-momentum-ravine")
+    open_lessons(page, server_url)
+    load_lesson(page, lesson)
+    rates = page.evaluate(RATES_JS)
+    assert all(theory is not None for _, theory in rates)  # every run is plain SGD on the quadratic
+    best_rate = 9 / 11  # √β* for κ = 100
+    measured, theory = (float(text) for text in rates[1])  # the run at (α*, β*)
+    assert theory == pytest.approx(best_rate, abs=1e-4)
+    assert measured == pytest.approx(best_rate, rel=0.01)
+
+    # The lr × momentum map of the first run (SGD) draws the boundary and marks (α*, β*).
+    open_tab(page, "grid2")
+    expect(page.get_by_test_id("grid2-x-name")).to_have_value("lr")
+    expect(page.get_by_test_id("grid2-y-name")).to_have_value("momentum")
+    page.get_by_test_id("grid2-resolution").select_option("6")
+    wait_traces(page, "grid2-plot", "theory-optimum", "ts.length === 1")
+    lr, momentum, x, y = page.evaluate(OPTIMUM_JS)
+    assert (round(lr, 4), round(momentum, 3)) == (0.0331, 0.669)
+    assert (10**x, y) == (pytest.approx(lr), momentum)  # on the map's log lr axis
+    wait_traces(page, "grid2-plot", "theory-boundary", "ts.length === 1 && ts[0].x.length > 2")
+    expect(page.locator("#sweep-tabpanel-grid2 .sweep-hint")).to_contain_text("stability boundary")
