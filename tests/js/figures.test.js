@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
+import { lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
 import { contourTrace, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
@@ -305,5 +305,27 @@ describe("theory on the lr × momentum map", () => {
     const optimum = data.find((trace) => trace.meta?.role === "theory-optimum");
     assert.equal(optimum.x[0], Math.log10(4 / 121));
     assert.equal(optimum.y[0], 81 / 121);
+  });
+});
+
+describe("the momentum plot", () => {
+  const points = [[0, 0, 1, 0.1], [0, 0, 1, 0.2], [0, 0, 1, 0.1]];
+  const view = { mode: "overlay", cursor: { step: 1 } };
+
+  test("shows when a run's momentum varies, with a curve for every run that has one", () => {
+    const results = streamedResults([
+      streamedRun({ label: "SGD + OneCycleLR", points, momentum: [0.95, 0.85, 0.95] }),
+      streamedRun({ label: "RMSprop", points, momentum: null }),
+      streamedRun({ label: "Adam", points, momentum: [0.9, 0.9, 0.9] }),
+    ]);
+    const figure = momentumCurvesFigure({ results, view, theme: THEME });
+    assert.equal(figure.shown, true);
+    assert.deepEqual(figure.data.map((trace) => Array.from(trace.y)), [[0.95, 0.85, 0.95], [0.9, 0.9, 0.9]]);
+    assert.equal(figure.layout.shapes.length, lossCurvesFigure({ results, view, theme: THEME }).layout.shapes.length);
+  });
+
+  test("stays hidden while every momentum is constant", () => {
+    const results = streamedResults([streamedRun({ points, momentum: [0.9, 0.9, 0.9] }), streamedRun({ points, momentum: null })]);
+    assert.equal(momentumCurvesFigure({ results, view, theme: THEME }).shown, false);
   });
 });
