@@ -1,5 +1,6 @@
-"""Showing the mechanics in Chromium against the real server (design.md §11): clipping from the run cards, and
-theory beside measurement on the quadratic (the summary's rates, the lr × momentum map's boundary and optimum)."""
+"""Showing the mechanics in Chromium against the real server (design.md §11): clipping from the run cards, theory
+beside measurement on the quadratic (the summary's rates, the lr × momentum map's boundary and optimum), and the
+momentum plot."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.e2e.test_share_teach import (
     HASH_DOC_JS,
     LESSONS,
     drawn_paths,
+    encode_hash,
     hash_document,
     load_lesson,
     open_default,
@@ -95,3 +97,51 @@ def test_the_ravine_lesson_shows_theory_beside_measurement(page: Page, server_ur
     assert (10**x, y) == (pytest.approx(lr), momentum)  # on the map's log lr axis
     wait_traces(page, "grid2-plot", "theory-boundary", "ts.length === 1 && ts[0].x.length > 2")
     expect(page.locator("#sweep-tabpanel-grid2 .sweep-hint")).to_contain_text("stability boundary")
+
+
+CYCLED = {
+    "surface": {"id": "rosenbrock", "params": {}},
+    "steps": 40,
+    "runs": [
+        {
+            "label": "SGD + OneCycleLR",
+            "optimizer": {"id": "SGD", "params": {"lr": 0.001, "momentum": 0.9}},
+            "scheduler": {"id": "OneCycleLR", "params": {"max_lr": 0.001}},
+        },
+        {"label": "Adam", "optimizer": {"id": "Adam", "params": {"lr": 0.01}}},
+        {"label": "Adagrad", "optimizer": {"id": "Adagrad", "params": {"lr": 0.1}}},
+    ],
+}
+
+# The momentum plot's curves and the x of each plot's cursor line.
+MOMENTUM_JS = """() => {
+  const curves = document.querySelector('[data-testid="momentum-plot"]').data || [];
+  const line = (id) => ((document.querySelector(`[data-testid="${id}"]`).layout || {}).shapes || [])
+    .map(s => s.x0).filter(x => x !== undefined);
+  return { ys: curves.map(t => Array.from(t.y)), cursor: line("momentum-plot"), lossCursor: line("loss-plot") };
+}"""
+
+
+def test_the_momentum_plot_shows_what_the_scheduler_cycles_and_shares_the_cursor(page: Page, server_url: str) -> None:
+    open_default(page, server_url)
+    expect(page.locator("#momentum-chart")).to_be_hidden()  # nothing cycles momentum in the default comparison
+
+    document = {
+        "s": "rosenbrock",
+        "n": CYCLED["steps"],
+        "r": [{"o": [run["optimizer"]["id"], run["optimizer"]["params"]], "l": run["label"]} for run in CYCLED["runs"]],
+    }
+    document["r"][0]["s"] = ["OneCycleLR", {"max_lr": 0.001}]
+    page.goto(server_url + "/" + encode_hash(document))
+    wait_settled(page, [run["label"] for run in CYCLED["runs"]])
+    expect(page.get_by_test_id("momentum-plot")).to_be_visible()
+    response = page.request.post(server_url + "/api/experiments", data=CYCLED)
+    assert response.ok, response.text()
+    recorded = [run["momentum"] for run in response.json()["runs"] if run["momentum"] is not None]
+    assert len(recorded) == 2  # SGD's momentum and Adam's β₁; Adagrad has neither
+    assert page.evaluate(MOMENTUM_JS)["ys"] == recorded
+
+    page.get_by_test_id("scrubber").fill("12")
+    page.wait_for_function(f"() => {{ const m = ({MOMENTUM_JS})(); return m.cursor.includes(12); }}")
+    drawn = page.evaluate(MOMENTUM_JS)
+    assert drawn["cursor"] == drawn["lossCursor"]
