@@ -12,9 +12,10 @@ import { availableModes, MAP_MODES, mapFigure } from "../figures/sweep-map.js";
 import { theoryApplies, theoryHint, theoryTraces } from "../figures/theory.js";
 import { createChannel, createProgress, createSelect, describeError, runOptions } from "./kit.js";
 import {
-  BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, floatParams, formatWork,
-  GRID2_RESOLUTION, GRID2_RESOLUTIONS, paramValue, rangeProblem, rangeValues, sweepRequest,
+  BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, formatWork,
+  GRID2_RESOLUTION, GRID2_RESOLUTIONS, rangeProblem, rangeValues, sweepRequest,
 } from "./requests.js";
+import { setValue, sweepableNames, valueOf } from "./names.js";
 
 /** What the two map tabs say and are called: the sweep kind, the figure's role, test id and words. */
 const MAP_TABS = {
@@ -93,7 +94,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
       return;
     }
     const request = sweepRequest(state.experiment, catalog, planned.index, planned.vary);
-    const print = fingerprint(request, planned.omit);
+    const print = fingerprint(request, planned.omit, catalog);
     progress.error(null);
     progress.status("");
     try {
@@ -118,7 +119,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
     const planned = spec.plan(run, index);
     if (planned.problem) return false;
     const request = sweepRequest(state.experiment, catalog, index, planned.vary);
-    return fingerprint(request, planned.omit) === current.fingerprint && JSON.stringify(planned.vary) === current.vary;
+    return fingerprint(request, planned.omit, catalog) === current.fingerprint && JSON.stringify(planned.vary) === current.vary;
   }
 
   function renderControls() {
@@ -269,18 +270,21 @@ export function createGrid2Tab(context) {
   view.grid2 ??= { optimizer: null, x: null, y: null, resolution: GRID2_RESOLUTION };
   const settings = view.grid2;
 
-  /** Reset the axes to sensible defaults when the run's optimizer changed (or on first use). */
+  /**
+   * Reset the axes to sensible defaults when the run's optimizer changed, an axis is no longer the run's (its
+   * scheduler went), or on first use: lr × momentum, else lr × β₁ (Adam's kin), else the first two names.
+   */
   function axesFor(run) {
-    const floats = floatParams(run, catalog);
-    if (settings.optimizer !== run.optimizer.id || !floats.some((p) => p.name === settings.x?.name)) {
-      const names = floats.map((p) => p.name);
+    const names = sweepableNames(run, catalog);
+    const gone = (axis) => !names.includes(axis?.name);
+    if (settings.optimizer !== run.optimizer.id || gone(settings.x) || gone(settings.y)) {
       const xName = names.includes("lr") ? "lr" : names[0];
-      const yName = names.includes("momentum") ? "momentum" : names.find((n) => n !== xName);
+      const yName = ["momentum", "betas[0]"].find((n) => names.includes(n)) ?? names.find((n) => n !== xName);
       settings.optimizer = run.optimizer.id;
-      settings.x = xName ? { name: xName, ...defaultRange(xName, paramValue(run, catalog, xName)) } : null;
-      settings.y = yName ? { name: yName, ...defaultRange(yName, paramValue(run, catalog, yName)) } : null;
+      settings.x = xName ? { name: xName, ...defaultRange(xName, valueOf(run, catalog, xName)) } : null;
+      settings.y = yName ? { name: yName, ...defaultRange(yName, valueOf(run, catalog, yName)) } : null;
     }
-    return floats;
+    return names;
   }
 
   /** A change of the map's own settings: redraw the controls and make the map asked for. */
@@ -294,7 +298,7 @@ export function createGrid2Tab(context) {
       id: `grid2-${which}-name`, label: `${which.toUpperCase()} axis`, testid: `grid2-${which}-name`,
       onChange: (value) => update((s) => {
         const { run } = selectedRun(state, view);
-        s[which] = { name: value, ...defaultRange(value, paramValue(run, catalog, value)) };
+        s[which] = { name: value, ...defaultRange(value, valueOf(run, catalog, value)) };
       }),
     });
     const number = (bound) => h("input", {
@@ -315,8 +319,8 @@ export function createGrid2Tab(context) {
       h("label", { class: "sweep-check", for: log.id }, log, "log"));
     return {
       element,
-      fill(floats, axis, other) {
-        name.fill(floats.map((p) => ({ value: p.name, text: p.name, disabled: p.name === other?.name })), axis?.name ?? "");
+      fill(names, axis, other) {
+        name.fill(names.map((n) => ({ value: n, text: n, disabled: n === other?.name })), axis?.name ?? "");
         for (const [input, value] of [[min, axis?.min], [max, axis?.max]]) {
           if (document.activeElement !== input) input.value = value === undefined ? "" : String(value);
         }
@@ -342,9 +346,9 @@ export function createGrid2Tab(context) {
       ...MAP_TABS.grid2,
       fields: () => [xEditor.element, yEditor.element, resolution.element],
       renderFields(run) {
-        const floats = axesFor(run);
-        xEditor.fill(floats, settings.x, settings.y);
-        yEditor.fill(floats, settings.y, settings.x);
+        const names = axesFor(run);
+        xEditor.fill(names, settings.x, settings.y);
+        yEditor.fill(names, settings.y, settings.x);
         resolution.fill();
       },
       plan(run) {
@@ -366,8 +370,8 @@ export function createGrid2Tab(context) {
         };
       },
       marker(run, axes) {
-        const x = paramValue(run, catalog, axes.x.title);
-        const y = paramValue(run, catalog, axes.y.title);
+        const x = valueOf(run, catalog, axes.x.title);
+        const y = valueOf(run, catalog, axes.y.title);
         const ok = (v, axis) => typeof v === "number" && (!axis.log || v > 0);
         return ok(x, axes.x) && ok(y, axes.y) ? { x, y, color: run.color } : null;
       },
@@ -381,9 +385,9 @@ export function createGrid2Tab(context) {
       },
       apply(result, i, j, index) {
         store.update((s) => {
-          const params = s.experiment.runs[index].optimizer.params;
-          params[result.x_name] = result.x[i];
-          params[result.y_name] = result.y[j];
+          const run = s.experiment.runs[index];
+          setValue(run, catalog, result.x_name, result.x[i]);
+          setValue(run, catalog, result.y_name, result.y[j]);
         }, { experiment: true, controls: true });
       },
     },
