@@ -22,7 +22,7 @@ from tests.e2e.test_share_teach import (
     path_fingerprint,
     wait_settled,
 )
-from tests.e2e.test_sweeps import capture, open_tab, wait_traces
+from tests.e2e.test_sweeps import capture, click_cell, open_tab, traces, until, wait_traces
 
 pytestmark = pytest.mark.e2e
 
@@ -145,3 +145,29 @@ def test_the_momentum_plot_shows_what_the_scheduler_cycles_and_shares_the_cursor
     page.wait_for_function(f"() => {{ const m = ({MOMENTUM_JS})(); return m.cursor.includes(12); }}")
     drawn = page.evaluate(MOMENTUM_JS)
     assert drawn["cursor"] == drawn["lossCursor"]
+
+
+def test_adams_two_parameter_map_is_lr_by_beta1_and_a_cell_sets_beta1_alone(page: Page, server_url: str) -> None:
+    open_default(page, server_url)
+    sweeps = capture(page, "/api/sweeps/stream")
+    open_tab(page, "grid2")
+    page.get_by_test_id("grid2-run-select").select_option(index=1)  # the default comparison's Adam
+    expect(page.get_by_test_id("grid2-x-name")).to_have_value("lr")
+    expect(page.get_by_test_id("grid2-y-name")).to_have_value("betas[0]")
+    page.get_by_test_id("grid2-resolution").select_option("6")
+    wait_traces(page, "grid2-plot", "grid2-map", "ts.length === 1 && ts[0].y.length === 6 && ts[0].y[5] < 1")
+    vary = sweeps[-1]["vary"]
+    assert (vary["x"]["name"], vary["y"]["name"]) == ("lr", "betas[0]")
+    assert sweeps[-1]["run"]["optimizer"]["id"] == "Adam"
+    assert traces(page, "grid2-plot", "theory-optimum") == []  # theory speaks of SGD only
+
+    runs = capture(page, "/api/experiments/stream")
+    click_cell(page, "grid2-plot", 1, 4)
+    beta1 = page.locator("#f-runs-1-optimizer-params-betas")
+    expect(beta1).to_have_value(str(vary["y"]["values"][4]))
+    expect(page.locator("#f-runs-1-optimizer-params-betas-1")).to_have_value("0.999")
+    until(page, lambda: bool(runs))
+    assert runs[-1]["runs"][1]["optimizer"]["params"] == {
+        "lr": vary["x"]["values"][1],
+        "betas": [vary["y"]["values"][4], 0.999],
+    }
