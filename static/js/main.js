@@ -68,7 +68,7 @@ function createPlaybackParts({ store, catalog, getPlots }) {
       play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
       scrubber: byTestId("scrubber"), readout: byId("step-readout"), speed: byId("speed-select"),
     },
-    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot")],
+    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot")],
   });
   const inspector = createInspector({ store, root: byId("inspector"), getResults, onData: () => playback.redraw() });
   const startMover = createStartMover({
@@ -178,6 +178,7 @@ async function main() {
   runExperiment();
   const plotsReady = createPlots({
     map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
+    momentum: byId("momentum-plot"), momentumChart: byId("momentum-chart"),
     build: state.view.mode === "3d" ? "full" : "cartesian",
     requestRender: renderer.schedule,
     onError: (error) => sharing.notice(`The 3-D view could not be shown: ${error.message}`),

@@ -5,13 +5,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
+import { lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
 import { contourTrace, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
 import { lrFigure } from "../../static/js/figures/sweep-lr.js";
 import { availableModes, mapFigure } from "../../static/js/figures/sweep-map.js";
 import { surfaceFigure } from "../../static/js/figures/surface3d.js";
+import { theoryHint, theoryTraces } from "../../static/js/figures/theory.js";
 import {
   baseLayout, decadeTicks, escapeHtml, LOG_FLOOR, logLevels, LOSS_FLOOR, lossScale, withAlpha,
 } from "../../static/js/plot/kit.js";
@@ -260,5 +261,71 @@ describe("the sweep panel's figures", () => {
     const traces = lossBandTraces(band);
     assert.deepEqual(roles(traces), ["band-p90", "band-p10", "band-median"]);
     assert.deepEqual(traces[2].y, [2, 0.5]);
+  });
+});
+
+describe("theory on the lr × momentum map", () => {
+  // The API's theory for the quadratic with a = 1, b = 100 (app/engine/theory.py).
+  const theory = {
+    source: "Goh", curvatures: [1, 100], condition_number: 100,
+    heavy_ball: {
+      stability_boundary: { momentum: [0, 1], lr: [0.02, 0.04] },
+      best_lr: 4 / 121, best_momentum: 81 / 121, best_rate: 9 / 11,
+    },
+  };
+  const axes = (x, y, log = false) => ({ x: { title: x, log, format: String }, y: { title: y, log: false, format: String } });
+
+  test("draws lr < (2 + 2·momentum)/100 and marks (α*, β*), on either axis", () => {
+    const [boundary, optimum] = theoryTraces({ theory, optimizer: "SGD", axes: axes("lr", "momentum"), theme: THEME });
+    assert.deepEqual(roles([boundary, optimum]), ["theory-boundary", "theory-optimum"]);
+    boundary.x.forEach((lr, k) => assert.ok(Math.abs(lr - (2 + 2 * boundary.y[k]) / 100) < 1e-15));
+    assert.deepEqual([boundary.y[0], boundary.y.at(-1)], [0, 1]);
+    assert.deepEqual([optimum.x[0].toFixed(4), optimum.y[0].toFixed(3)], ["0.0331", "0.669"]);
+    const [, swapped] = theoryTraces({ theory, optimizer: "SGD", axes: axes("momentum", "lr"), theme: THEME });
+    assert.deepEqual([swapped.x, swapped.y], [optimum.y, optimum.x]);
+    assert.match(theoryHint(theory), /lr < \(2 \+ 2·momentum\)\/100.*α\* = 0\.03306.*β\* = 0\.6694/);
+  });
+
+  test("is drawn only for SGD's lr × momentum on a surface with a theory", () => {
+    const none = (args) => assert.deepEqual(theoryTraces({ theme: THEME, ...args }), []);
+    none({ theory, optimizer: "Adam", axes: axes("lr", "momentum") });
+    none({ theory, optimizer: "SGD", axes: axes("lr", "dampening") });
+    none({ theory: null, optimizer: "SGD", axes: axes("lr", "momentum") });
+  });
+
+  test("the map puts the overlay on its log lr axis", () => {
+    const result = {
+      x: [0.01, 0.1], y: [0, 0.9], final_loss: [[1, 2], [3, 4]], steps_to_tolerance: [[null, null], [null, null]],
+      status: [["completed", "completed"], ["completed", "diverged"]], surface: { min_value: 0, theory },
+      final_x: [[0, 0], [0, 0]], final_y: [[0, 0], [0, 0]],
+    };
+    const mapAxes = axes("lr", "momentum", true);
+    const overlays = theoryTraces({ theory, optimizer: "SGD", axes: mapAxes, theme: THEME });
+    const { data } = mapFigure({ result, mode: "final_loss", theme: THEME, role: "grid2-map", axes: mapAxes, overlays });
+    const optimum = data.find((trace) => trace.meta?.role === "theory-optimum");
+    assert.equal(optimum.x[0], Math.log10(4 / 121));
+    assert.equal(optimum.y[0], 81 / 121);
+  });
+});
+
+describe("the momentum plot", () => {
+  const points = [[0, 0, 1, 0.1], [0, 0, 1, 0.2], [0, 0, 1, 0.1]];
+  const view = { mode: "overlay", cursor: { step: 1 } };
+
+  test("shows when a run's momentum varies, with a curve for every run that has one", () => {
+    const results = streamedResults([
+      streamedRun({ label: "SGD + OneCycleLR", points, momentum: [0.95, 0.85, 0.95] }),
+      streamedRun({ label: "RMSprop", points, momentum: null }),
+      streamedRun({ label: "Adam", points, momentum: [0.9, 0.9, 0.9] }),
+    ]);
+    const figure = momentumCurvesFigure({ results, view, theme: THEME });
+    assert.equal(figure.shown, true);
+    assert.deepEqual(figure.data.map((trace) => Array.from(trace.y)), [[0.95, 0.85, 0.95], [0.9, 0.9, 0.9]]);
+    assert.equal(figure.layout.shapes.length, lossCurvesFigure({ results, view, theme: THEME }).layout.shapes.length);
+  });
+
+  test("stays hidden while every momentum is constant", () => {
+    const results = streamedResults([streamedRun({ points, momentum: [0.9, 0.9, 0.9] }), streamedRun({ points, momentum: null })]);
+    assert.equal(momentumCurvesFigure({ results, view, theme: THEME }).shown, false);
   });
 });

@@ -23,8 +23,10 @@ function richState() {
   sgd.label = "Nesterov, at last — ünïcödé ✓";
   sgd.scheduler = { id: "StepLR", params: { step_size: 7, gamma: 0.5 }, interval: "epoch", steps_per_epoch: 4 };
   sgd.noise = { std: 0.5, seed: 3 };
+  sgd.clip = { norm: 1 };
   experiment.runs.push(sgd);
   const adam = createRun(experiment, catalog, { id: "Adam", params: { betas: [0.8, null] } });
+  adam.clip = { value: 0.25 };
   adam.scheduler = { id: "MultiStepLR", params: { milestones: [10, 20, 30] }, interval: "step", steps_per_epoch: 1 };
   experiment.runs.push(adam);
   const lbfgs = createRun(experiment, catalog, { id: "LBFGS", params: { line_search_fn: "strong_wolfe" } });
@@ -47,7 +49,7 @@ describe("a link written from a state", () => {
     assert.deepEqual(compactState(decoded.state), compactState(state));
   });
 
-  test("keeps each run's optimizer, start, colour, label, scheduler and noise", () => {
+  test("keeps each run's optimizer, start, colour, label, scheduler, noise and clipping", () => {
     const state = richState();
     const { state: read } = decodeHash(encodeHash(state), catalog);
     const strip = ({ key, ...run }) => run; // keys are the page's own, fresh per run
@@ -131,6 +133,14 @@ describe("a damaged link", () => {
     assert.deepEqual(run.start, [-1.5, 2]); // the surface's
     assert.deepEqual(run.noise, { std: 0, seed: 0 });
     assert.equal(notes.length, 6);
+  });
+
+  test("drops a clipping it cannot read, keeping its run unclipped", () => {
+    const bad = [["norm", 0], ["norm", -1], ["max", 1], ["value", "1"], "norm", ["value"]];
+    const { state, notes } = readDocument({ r: bad.map((p) => ({ o: "SGD", p })) }, catalog);
+    assert.deepEqual(state.experiment.runs.map((run) => run.clip), bad.map(() => null));
+    assert.equal(notes.length, bad.length);
+    assert.ok(notes.every((note) => /clipping/.test(note)));
   });
 
   test("with no readable run falls back to the default runs", () => {

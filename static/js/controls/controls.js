@@ -5,7 +5,7 @@
 
 import { h } from "../ui/dom.js";
 import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
-import { createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
+import { CLIP_KINDS, clipOf, createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
 import { getIn, setIn } from "../state/store.js";
 
@@ -20,6 +20,9 @@ const INTERVAL = { name: "interval", kind: "choice", choices: ["step", "epoch"],
 const STEPS_PER_EPOCH = { name: "steps_per_epoch", kind: "int", default: 1 };
 const NOISE_STD = { name: "std", kind: "float", default: 0 };
 const NOISE_SEED = { name: "seed", kind: "int", default: 0 };
+// Clipping (design.md §11): off, or by norm or value with a bound (the pytorch-optimizer gallery's 1.0 first).
+const CLIP_BY = { name: "clip by", kind: "choice", choices: ["off", ...CLIP_KINDS], default: "off" };
+const CLIP_BOUND = 1.0;
 
 const ICON_PATHS = {
   duplicate: "M8 8h11v11H8z M5 16V5h11",
@@ -273,6 +276,16 @@ export function createControls({ store, catalog, root }) {
     const noise = h("div", { class: "fields" },
       settingField(NOISE_STD, [...base, "noise", "std"]), settingField(NOISE_SEED, [...base, "noise", "seed"]));
 
+    const clip = clipOf(run);
+    const clipping = h("div", { class: "fields" },
+      createField({
+        spec: CLIP_BY, path: [...base, "clip"], value: clip?.[0], testids: { input: "clip-select" },
+        onChange: (kind) => updateRun((r) => {
+          r.clip = kind ? { [kind]: clipOf(r)?.[1] ?? CLIP_BOUND } : null;
+        }, structural),
+      }),
+      clip ? settingField({ name: clip[0], kind: "float", default: CLIP_BOUND }, [...base, "clip", clip[0]]) : null);
+
     const card = h("details", {
       class: "run-card", open: !state.view.collapsedRuns.has(run.key),
       ontoggle: (event) => store.update((s) => {
@@ -288,7 +301,9 @@ export function createControls({ store, catalog, root }) {
         h("div", { class: "fields" }, start),
         h("div", { class: "subsection" }, optimizerPicker, paramFields(optimizer, [...base, "optimizer", "params"])),
         h("div", { class: "subsection" }, schedulerPicker, schedulerFields),
-        h("details", { class: "subsection noise" }, h("summary", { class: "section-label" }, "Gradient noise"), noise)),
+        h("details", { class: "subsection noise" }, h("summary", { class: "section-label" }, "Gradient noise"), noise),
+        h("details", { class: "subsection clipping", open: Boolean(clip) },
+          h("summary", { class: "section-label" }, "Gradient clipping"), clipping)),
     }));
     card.style.setProperty("--run-color", runColorCss(run.color));
     return h("li", {}, card);

@@ -1,5 +1,5 @@
-// The loss and LR plots (design.md §7): one curve per run against the step, the shared cursor as a
-// vertical line, the seed bands' loss traces after the runs' curves. Pure: {data, layout}.
+// The loss, LR and momentum plots (design.md §7, §11): one curve per run against the step, the shared
+// cursor as a vertical line, the seed bands' loss traces after the runs' curves. Pure: {data, layout}.
 
 import { aboveMinimum, axis, baseLayout } from "../plot/kit.js";
 import { minimumValue } from "../state/results.js";
@@ -84,6 +84,29 @@ export function lrCurvesFigure({ results, view, theme, revision }) {
     data: runs.map((run) => curve(run, run.lr, theme)),
     layout: {
       ...curveLayout(theme, results, log ? { type: "log", ...lrTicks(runs) } : { rangemode: "tozero" }, revision),
+      shapes: cursorShapes(results, view, theme),
+    },
+  };
+}
+
+/** Whether a run's momentum (or β₁) changes over its records, as OneCycleLR and CyclicLR make it. */
+export function momentumVaries(run) {
+  const values = (run.momentum ?? []).filter((v) => v !== null);
+  return values.some((v) => v !== values[0]);
+}
+
+/**
+ * The momentum plot (`momentum-plot`, design.md §11): `param_groups[0]["momentum"]` or `betas[0]` per step,
+ * for every run that has one, beside its learning rate. `shown`: whether any run's varies (only then does the
+ * page show the plot; a constant momentum is in the run card already).
+ */
+export function momentumCurvesFigure({ results, view, theme, revision }) {
+  const runs = (results?.runs ?? []).filter((run) => run.momentum);
+  return {
+    shown: runs.some(momentumVaries),
+    data: runs.map((run) => curve(run, run.momentum, theme)),
+    layout: {
+      ...curveLayout(theme, results, { title: { text: "momentum / β₁", standoff: 4 } }, revision),
       shapes: cursorShapes(results, view, theme),
     },
   };

@@ -92,9 +92,10 @@ function contourLines(grid) {
 
 /**
  * A map (basin or two-hyperparameter) as a heatmap: `axes.x/y` = {title, log, format(value)}.
- * `marker` = {x, y, color}: where the run is now (a ring). Diverged cells are tinted apart.
+ * `marker` = {x, y, color}: where the run is now (a ring). Diverged cells are tinted apart. `overlays`: scatter
+ * traces in the axes' own units (figures/theory.js), drawn under the ring.
  */
-export function mapFigure({ result, mode, theme, axes, marker = null, grid = null, role }) {
+export function mapFigure({ result, mode, theme, axes, marker = null, grid = null, role, overlays = [] }) {
   const tx = (v) => (axes.x.log ? Math.log10(v) : v);
   const ty = (v) => (axes.y.log ? Math.log10(v) : v);
   const x = result.x.map(tx);
@@ -120,6 +121,7 @@ export function mapFigure({ result, mode, theme, axes, marker = null, grid = nul
       hoverinfo: "skip", // the cell under it answers: every cell stays clickable
     });
   }
+  for (const trace of overlays) data.push({ ...trace, x: trace.x.map(tx), y: trace.y.map(ty) });
   if (marker) {
     data.push({
       type: "scatter", mode: "markers", x: [tx(marker.x)], y: [ty(marker.y)], meta: { role: "map-marker" },

@@ -65,6 +65,7 @@ export function createRun(experiment, catalog, optimizer) {
     optimizer: structuredClone(optimizer ?? { id: last?.optimizer.id ?? catalog.optimizers[0].id, params: {} }),
     scheduler: null,
     noise: { std: 0, seed: 0 },
+    clip: null, // {norm: x} | {value: x}: torch's clipping after backward() (design.md §11); off by default
   };
 }
 
@@ -112,6 +113,15 @@ export function createState(catalog) {
   };
 }
 
+/** The ways a run can clip its gradient, as the API names them (design.md §11). */
+export const CLIP_KINDS = ["norm", "value"];
+
+/** A run's clipping as [kind, bound], or null when it does not clip. */
+export function clipOf(run) {
+  const kind = CLIP_KINDS.find((name) => run.clip?.[name] != null);
+  return kind ? [kind, run.clip[kind]] : null;
+}
+
 /** Whether a run has gradient noise: only then can it show a seed band (sweeps/seed-bands.js). */
 export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
 
@@ -151,6 +161,7 @@ export function toRequest(experiment, catalog) {
       optimizer: run.optimizer,
       scheduler: run.scheduler,
       noise: run.noise,
+      clip: run.clip ?? null,
     })),
   };
 }

@@ -22,6 +22,7 @@ export function startResults(event, { request, colors, sentAt }) {
       y: [],
       loss: [],
       lr: [],
+      momentum: null, // design.md §11: momentum or betas[0] per record; null for an optimizer with neither
       status: "running",
       diverged_at: null,
       failed_at: null,
@@ -38,6 +39,7 @@ export function applyEvent(results, event) {
   if (event.event === "points") {
     const run = results.runs[event.run];
     for (const name of SERIES) for (const value of event[name]) run[name].push(value);
+    if (event.momentum) (run.momentum ??= []).push(...event.momentum);
   } else if (event.event === "run_end") {
     const { status, diverged_at, failed_at, error, summary } = event;
     Object.assign(results.runs[event.run], { status, diverged_at, failed_at, error, summary });

@@ -6,14 +6,15 @@
 //    "r": [{"o": "Adam" | ["Adam", {"lr": 0.1}],           each run: optimizer (with params if any),
 //           "x": [-1.5, 2], "c": "0072B2", "l": "label",   start, colour, label (if any),
 //           "s": ["StepLR", {...}, "epoch", 10],           scheduler: id, params, interval, steps per epoch
-//           "z": [0.5, 3]}],                               noise: std, seed (omitted when off)
+//           "z": [0.5, 3],                                 noise: std, seed (omitted when off)
+//           "p": ["norm", 1]}],                            gradient clipping: kind, bound (omitted when off)
 //    "b": [2],                                             runs showing a seed band: indices into "r" (if any)
 //    "m": "multiples", "k": 137, "e": "lesson-id"}         view mode, cursor step, lesson (if not default)
 //
 // Reading is forgiving: a link from another version, a hand-edited or a truncated one loads what it
 // can, field by field against the catalog, and lists what it dropped. Never a blank page.
 
-import { createRun, createState, findEntry, isNoisy } from "./experiment.js";
+import { CLIP_KINDS, clipOf, createRun, createState, findEntry, isNoisy } from "./experiment.js";
 import { limitOf } from "./limits.js";
 
 export const URL_VERSION = 1;
@@ -66,6 +67,8 @@ export function compactState(state) {
     if (run.label) entry.l = run.label;
     if (run.scheduler) entry.s = compactScheduler(run.scheduler);
     if (run.noise && (run.noise.std || run.noise.seed)) entry.z = [run.noise.std, run.noise.seed];
+    const clip = clipOf(run);
+    if (clip) entry.p = clip;
     return entry;
   });
   // A band shows while its run is noisy (sweeps/seed-bands.js): a run whose noise is off shows none.
@@ -191,6 +194,11 @@ function readRun(raw, index, experiment, catalog, notes) {
     const [std, seed] = Array.isArray(raw.z) ? raw.z : [];
     if (isFiniteNumber(std) && std >= 0 && Number.isInteger(seed) && seed >= 0) run.noise = { std, seed };
     else notes.push(`${where}: noise ${show(raw.z)}`);
+  }
+  if (raw.p !== undefined) {
+    const [kind, bound] = Array.isArray(raw.p) ? raw.p : [];
+    if (CLIP_KINDS.includes(kind) && isFiniteNumber(bound) && bound > 0) run.clip = { [kind]: bound };
+    else notes.push(`${where}: clipping ${show(raw.p)}`);
   }
   return run;
 }

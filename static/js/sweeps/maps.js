@@ -9,11 +9,13 @@ import { formatNumber } from "../ui/format.js";
 import { findEntry, runLabel } from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
 import { availableModes, MAP_MODES, mapFigure } from "../figures/sweep-map.js";
+import { theoryApplies, theoryHint, theoryTraces } from "../figures/theory.js";
 import { createChannel, createProgress, createSelect, describeError, runOptions } from "./kit.js";
 import {
-  BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, floatParams, formatWork,
-  GRID2_RESOLUTION, GRID2_RESOLUTIONS, paramValue, rangeProblem, rangeValues, sweepRequest,
+  BASIN_RESOLUTION, BASIN_RESOLUTIONS, defaultRange, fingerprint, fittingResolutions, formatWork,
+  GRID2_RESOLUTION, GRID2_RESOLUTIONS, rangeProblem, rangeValues, sweepRequest,
 } from "./requests.js";
+import { setValue, sweepableNames, valueOf } from "./names.js";
 
 /** What the two map tabs say and are called: the sweep kind, the figure's role, test id and words. */
 const MAP_TABS = {
@@ -42,8 +44,8 @@ export function selectedRun(state, view) {
  * What both map tabs share: picking the run and the colouring, the budget line, streaming the
  * sweep, the stale notice, drawing and clicks. `spec` supplies the kind's own parts:
  * {kind, role, testid, title, noun, lead, fields(), renderFields(run), plan(run, index) →
- *  {vary, omit, axes, cells, what, budget} | {problem}, marker(run, axes), hint(run, label),
- *  apply(result, i, j, index)}.
+ *  {vary, omit, axes, cells, what, budget} | {problem}, marker(run, axes), overlays?(result, run, axes, theme),
+ *  hint(run, label, shown), apply(result, i, j, index)}; `shown` is {result, axes} of the map on screen, or null.
  */
 function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
   const { state } = store;
@@ -92,7 +94,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
       return;
     }
     const request = sweepRequest(state.experiment, catalog, planned.index, planned.vary);
-    const print = fingerprint(request, planned.omit);
+    const print = fingerprint(request, planned.omit, catalog);
     progress.error(null);
     progress.status("");
     try {
@@ -117,7 +119,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
     const planned = spec.plan(run, index);
     if (planned.problem) return false;
     const request = sweepRequest(state.experiment, catalog, index, planned.vary);
-    return fingerprint(request, planned.omit) === current.fingerprint && JSON.stringify(planned.vary) === current.vary;
+    return fingerprint(request, planned.omit, catalog) === current.fingerprint && JSON.stringify(planned.vary) === current.vary;
   }
 
   function renderControls() {
@@ -133,7 +135,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
     budget.textContent = planned.problem ?? planned.budget;
     runButton.textContent = current && !isCurrent() ? `Update ${spec.noun}` : `Map ${spec.noun}`;
     runButton.disabled = Boolean(planned.problem);
-    hint.textContent = spec.hint(run, runLabel(run, catalog));
+    hint.textContent = spec.hint(run, runLabel(run, catalog), current && run.key === current.runKey ? current : null);
   }
 
   function render() {
@@ -148,6 +150,7 @@ function createMapTab({ store, catalog, view, theme, getGrid, spec }) {
       result: current.result, mode: view.colorBy, theme: theme(), axes: current.axes, role: spec.role,
       grid: spec.kind === "basin" && fresh ? getGrid() : null,
       marker: onSameRun ? spec.marker(run, current.axes) : null,
+      overlays: onSameRun ? spec.overlays?.(current.result, run, current.axes, theme()) ?? [] : [],
     });
     drawFigure(plot, figure, onClick);
   }
@@ -267,18 +270,21 @@ export function createGrid2Tab(context) {
   view.grid2 ??= { optimizer: null, x: null, y: null, resolution: GRID2_RESOLUTION };
   const settings = view.grid2;
 
-  /** Reset the axes to sensible defaults when the run's optimizer changed (or on first use). */
+  /**
+   * Reset the axes to sensible defaults when the run's optimizer changed, an axis is no longer the run's (its
+   * scheduler went), or on first use: lr × momentum, else lr × β₁ (Adam's kin), else the first two names.
+   */
   function axesFor(run) {
-    const floats = floatParams(run, catalog);
-    if (settings.optimizer !== run.optimizer.id || !floats.some((p) => p.name === settings.x?.name)) {
-      const names = floats.map((p) => p.name);
+    const names = sweepableNames(run, catalog);
+    const gone = (axis) => !names.includes(axis?.name);
+    if (settings.optimizer !== run.optimizer.id || gone(settings.x) || gone(settings.y)) {
       const xName = names.includes("lr") ? "lr" : names[0];
-      const yName = names.includes("momentum") ? "momentum" : names.find((n) => n !== xName);
+      const yName = ["momentum", "betas[0]"].find((n) => names.includes(n)) ?? names.find((n) => n !== xName);
       settings.optimizer = run.optimizer.id;
-      settings.x = xName ? { name: xName, ...defaultRange(xName, paramValue(run, catalog, xName)) } : null;
-      settings.y = yName ? { name: yName, ...defaultRange(yName, paramValue(run, catalog, yName)) } : null;
+      settings.x = xName ? { name: xName, ...defaultRange(xName, valueOf(run, catalog, xName)) } : null;
+      settings.y = yName ? { name: yName, ...defaultRange(yName, valueOf(run, catalog, yName)) } : null;
     }
-    return floats;
+    return names;
   }
 
   /** A change of the map's own settings: redraw the controls and make the map asked for. */
@@ -292,7 +298,7 @@ export function createGrid2Tab(context) {
       id: `grid2-${which}-name`, label: `${which.toUpperCase()} axis`, testid: `grid2-${which}-name`,
       onChange: (value) => update((s) => {
         const { run } = selectedRun(state, view);
-        s[which] = { name: value, ...defaultRange(value, paramValue(run, catalog, value)) };
+        s[which] = { name: value, ...defaultRange(value, valueOf(run, catalog, value)) };
       }),
     });
     const number = (bound) => h("input", {
@@ -313,8 +319,8 @@ export function createGrid2Tab(context) {
       h("label", { class: "sweep-check", for: log.id }, log, "log"));
     return {
       element,
-      fill(floats, axis, other) {
-        name.fill(floats.map((p) => ({ value: p.name, text: p.name, disabled: p.name === other?.name })), axis?.name ?? "");
+      fill(names, axis, other) {
+        name.fill(names.map((n) => ({ value: n, text: n, disabled: n === other?.name })), axis?.name ?? "");
         for (const [input, value] of [[min, axis?.min], [max, axis?.max]]) {
           if (document.activeElement !== input) input.value = value === undefined ? "" : String(value);
         }
@@ -340,9 +346,9 @@ export function createGrid2Tab(context) {
       ...MAP_TABS.grid2,
       fields: () => [xEditor.element, yEditor.element, resolution.element],
       renderFields(run) {
-        const floats = axesFor(run);
-        xEditor.fill(floats, settings.x, settings.y);
-        yEditor.fill(floats, settings.y, settings.x);
+        const names = axesFor(run);
+        xEditor.fill(names, settings.x, settings.y);
+        yEditor.fill(names, settings.y, settings.x);
         resolution.fill();
       },
       plan(run) {
@@ -364,17 +370,24 @@ export function createGrid2Tab(context) {
         };
       },
       marker(run, axes) {
-        const x = paramValue(run, catalog, axes.x.title);
-        const y = paramValue(run, catalog, axes.y.title);
+        const x = valueOf(run, catalog, axes.x.title);
+        const y = valueOf(run, catalog, axes.y.title);
         const ok = (v, axis) => typeof v === "number" && (!axis.log || v > 0);
         return ok(x, axes.x) && ok(y, axes.y) ? { x, y, color: run.color } : null;
       },
-      hint: (run, label) => `Click a cell to give ${label} those two values. ○ its values now; red-tinted cells diverged.`,
+      overlays: (result, run, axes, theme) =>
+        theoryTraces({ theory: result.surface?.theory, optimizer: run.optimizer.id, axes, theme }),
+      hint(run, label, shown) {
+        const theory = shown?.result.surface?.theory;
+        const applies = shown && theoryApplies({ theory, optimizer: run.optimizer.id, axes: shown.axes });
+        return `Click a cell to give ${label} those two values. ○ its values now; red-tinted cells diverged.` +
+          (applies ? ` ${theoryHint(theory)}` : "");
+      },
       apply(result, i, j, index) {
         store.update((s) => {
-          const params = s.experiment.runs[index].optimizer.params;
-          params[result.x_name] = result.x[i];
-          params[result.y_name] = result.y[j];
+          const run = s.experiment.runs[index];
+          setValue(run, catalog, result.x_name, result.x[i]);
+          setValue(run, catalog, result.y_name, result.y[j]);
         }, { experiment: true, controls: true });
       },
     },

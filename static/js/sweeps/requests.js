@@ -2,7 +2,8 @@
 // sweeps, the resolutions that fit the server's limit, and the fingerprints that tell whether a
 // finished sweep still describes the experiment. Pure functions: no DOM, no fetch.
 
-import { findEntry, toRequest } from "../state/experiment.js";
+import { toRequest } from "../state/experiment.js";
+import { parseName, setValue, sweepableNames, valueOf } from "./names.js";
 
 /** LR curves and the fair comparison share one budget: 25 values over 4 decades (6 a decade). */
 export const LR_DECADES = 4;
@@ -26,23 +27,11 @@ export function linSpace(low, high, n) {
 /** Three significant figures: values a person can read back and type (0.00234, not 0.0023422845…). */
 const round3 = (value) => Number(value.toPrecision(3));
 
-/** A run's current value of an optimizer hyperparameter: its own, else torch's default. */
-export function paramValue(run, catalog, name) {
-  const own = run.optimizer.params[name];
-  if (own !== undefined) return own;
-  return findEntry(catalog.optimizers, run.optimizer.id)?.params.find((p) => p.name === name)?.default;
-}
-
-/** The float hyperparameters of a run's optimizer (what `param` and `grid2` sweeps may vary). */
-export function floatParams(run, catalog) {
-  return (findEntry(catalog.optimizers, run.optimizer.id)?.params ?? []).filter((p) => p.kind === "float");
-}
-
-export const hasLr = (run, catalog) => floatParams(run, catalog).some((p) => p.name === "lr");
+export const hasLr = (run, catalog) => sweepableNames(run, catalog).includes("lr");
 
 /** The run's lr when it is a usable positive number, else 1e-3 (torch's most common default). */
 export function currentLr(run, catalog) {
-  const lr = paramValue(run, catalog, "lr");
+  const lr = valueOf(run, catalog, "lr");
   return typeof lr === "number" && lr > 0 && Number.isFinite(lr) ? lr : 1e-3;
 }
 
@@ -58,7 +47,7 @@ export function lrValues(lr) {
 }
 
 /** Names whose values live in [0, 1): averaging coefficients and the like. */
-const UNIT_INTERVAL = /^(momentum|dampening|alpha|rho|beta\d?|beta_\d|lambd)$/;
+const UNIT_INTERVAL = /^(momentum|dampening|alpha|rho|betas?|beta\d|beta_\d|lambd)$/;
 
 /**
  * A first guess at a sensible range for sweeping a float hyperparameter, from its current value:
@@ -66,11 +55,13 @@ const UNIT_INTERVAL = /^(momentum|dampening|alpha|rho|beta\d?|beta_\d|lambd)$/;
  */
 export function defaultRange(name, value) {
   const v = typeof value === "number" && Number.isFinite(value) ? value : 0;
-  if (name === "lr" || name.endsWith("_lr")) {
+  const param = parseName(name)?.param ?? name; // `betas[1]` ranges as a beta, `scheduler.gamma` as a gamma
+  if (param === "lr" || param.endsWith("_lr")) {
     const lr = v > 0 ? v : 1e-3;
     return { min: round3(lr / 100), max: round3(lr * 10), scale: "log" }; // past ×10 most runs diverge
   }
-  if (UNIT_INTERVAL.test(name) && v >= 0 && v < 1) return { min: 0, max: 0.99, scale: "linear" };
+  // Up to 0.99, or past the value when it is closer to 1 (Adam's β₂, 0.999).
+  if (UNIT_INTERVAL.test(param) && v >= 0 && v < 1) return { min: 0, max: v > 0.99 ? 0.9999 : 0.99, scale: "linear" };
   if (v > 0) return { min: round3(v / 100), max: round3(v * 100), scale: "log" };
   if (v === 0) return { min: 0, max: 0.1, scale: "linear" };
   return { min: round3(v * 2), max: 0, scale: "linear" };
@@ -116,16 +107,17 @@ export function sweepRequest(experiment, catalog, index, vary) {
 
 /**
  * What a sweep's result depends on, as a string: the request without its `vary`, without the
- * run's label, and without what the sweep itself varies (`omit`: "start", "seed" or hyperparameter names).
- * A finished sweep is current while the experiment's fingerprint equals it.
+ * run's label, and without what the sweep itself varies (`omit`: "start", "seed" or sweep names, sweeps/names.js;
+ * a pair side needs the `catalog` for the pair's default). A finished sweep is current while the experiment's
+ * fingerprint equals it.
  */
-export function fingerprint(request, omit = []) {
+export function fingerprint(request, omit = [], catalog = null) {
   const run = structuredClone(request.run);
   delete run.label;
   for (const name of omit) {
     if (name === "start") delete run.start;
     else if (name === "seed") delete run.noise?.seed;
-    else delete run.optimizer.params[name];
+    else setValue(run, catalog, name, undefined);
   }
   return JSON.stringify({ surface: request.surface, steps: request.steps, tolerance: request.tolerance, run });
 }

@@ -40,6 +40,7 @@ export function lessonSetUp(lesson, catalog) {
       ? { interval: "step", steps_per_epoch: 1, params: {}, ...structuredClone(runSpec.scheduler) }
       : null;
     run.noise = { std: 0, seed: 0, ...runSpec.noise };
+    run.clip = runSpec.clip ? { ...runSpec.clip } : null;
     if (runSpec.color) run.color = runSpec.color;
     experiment.runs.push(run);
     if (bandIndices.has(index)) seedBands.push(run.key);

@@ -17,7 +17,7 @@ function drawnView(map) {
 }
 
 /** Move the shared cursor on every plot, without redrawing anything else. */
-export function moveCursor(Plotly, { map, loss, lr }, { results, view, theme }) {
+export function moveCursor(Plotly, { map, curves }, { results, view, theme }) {
   if (!results) return;
   const drawn = drawnView(map);
   if (map.data && drawn === "3d") {
@@ -29,5 +29,5 @@ export function moveCursor(Plotly, { map, loss, lr }, { results, view, theme }) 
     Plotly.relayout(map, { shapes: mapShapes(results, view, theme, axesOf) });
   }
   const shapes = cursorShapes(results, view, theme);
-  for (const plot of [loss, lr]) if (plot.data) Plotly.relayout(plot, { shapes });
+  for (const plot of curves) if (plot.data) Plotly.relayout(plot, { shapes });
 }

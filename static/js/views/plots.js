@@ -1,9 +1,9 @@
-// The three plots on the page: the map (overlay, small multiples or 3-D), loss-vs-step and
-// LR-vs-step, drawn with Plotly from the figure builders (figures/). Each render is a Plotly.react
+// The plots on the page: the map (overlay, small multiples or 3-D), loss-vs-step, LR-vs-step and,
+// when a scheduler cycles it, momentum-vs-step, drawn with Plotly from the figure builders (figures/). Each render is a Plotly.react
 // from (grid, results); `layout.datarevision` tells Plotly the streamed arrays grew, so a chunk
 // costs one react per animation frame and never a newPlot.
 
-import { lossCurvesFigure, lrCurvesFigure } from "../figures/curves.js";
+import { lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../figures/curves.js";
 import { contourTrace, overlayFigure } from "../figures/map.js";
 import { multiplesFigure } from "../figures/multiples.js";
 import { surfaceFigure } from "../figures/surface3d.js";
@@ -29,9 +29,12 @@ function dataRevision(...sources) {
  * The plots, drawn from the current grid and results; `render` is cheap to call per frame.
  * `build`: the Plotly.js build to start with ("full" when the page opens in the 3-D view);
  * `requestRender({now})` asks for a render once the full build has come; `onError(error)` says it
- * could not come.
+ * could not come. `momentum` sits in `momentumChart`, shown only while some run's momentum varies.
  */
-export async function createPlots({ map, loss, lr, lossTitle, requestRender, onError, build = "cartesian" }) {
+export async function createPlots({
+  map, loss, lr, momentum, momentumChart, lossTitle, requestRender, onError, build = "cartesian",
+}) {
+  const plots = [map, loss, lr, momentum];
   let Plotly = await loadPlotly(build);
   let plotlyBuild = build; // "cartesian" → "loading" → "full"
   let arrivedFull = null; // the full build, from its arrival until the render that hands the plots over
@@ -72,7 +75,7 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
 
   /** Purge the plots with the build that drew them, for the full one to draw them in this same task. */
   function handOverToFullBuild() {
-    for (const element of [map, loss, lr]) Plotly.purge(element);
+    for (const element of plots) Plotly.purge(element);
     Plotly = arrivedFull;
     arrivedFull = null;
     plotlyBuild = "full";
@@ -107,6 +110,9 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     Plotly.react(loss, lossFigure.data, lossFigure.layout, CONFIG);
     const lrFigure = lrCurvesFigure({ results, view, theme, revision });
     Plotly.react(lr, lrFigure.data, lrFigure.layout, CONFIG);
+    const momentumFigure = momentumCurvesFigure({ results, view, theme, revision });
+    momentumChart.hidden = !momentumFigure.shown;
+    if (momentumFigure.shown) Plotly.react(momentum, momentumFigure.data, momentumFigure.layout, CONFIG);
   }
 
   // Plotly's `responsive` follows the window; containers also change size on their own. Presenter
@@ -115,11 +121,11 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     const fontSize = plotFontSize();
     if (fontSize !== theme.fontSize) {
       theme = { ...theme, fontSize };
-      for (const element of [map, loss, lr]) if (element.data) Plotly.relayout(element, { "font.size": fontSize });
+      for (const element of plots) if (element.data) Plotly.relayout(element, { "font.size": fontSize });
     }
     for (const entry of entries) if (entry.target.data) Plotly.Plots.resize(entry.target);
   });
-  for (const element of [map, loss, lr]) resizer.observe(element);
+  for (const element of plots) resizer.observe(element);
 
   return {
     /** The Plotly.js drawing these plots (it changes once, when the 3-D view brings the full build). */
@@ -136,7 +142,7 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     },
     /** Move the shared cursor alone (playback frames, hover, the scrubber): cheap. */
     moveCursor({ results, view }) {
-      moveCursor(Plotly, { map, loss, lr }, { results, view, theme });
+      moveCursor(Plotly, { map, curves: [loss, lr, momentum] }, { results, view, theme });
     },
     /** Re-read the colours after a theme change (the next render uses them). */
     refreshTheme() {

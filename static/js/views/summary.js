@@ -10,7 +10,20 @@ function statusText(run, results) {
   return "completed";
 }
 
-/** One row per run: final and best loss, steps to tolerance, distance to the nearest minimum, status. */
+/**
+ * The measured contraction per step and, where theory has one (plain SGD on the quadratic, design.md §11),
+ * the predicted one beneath it: measurement and theory side by side.
+ */
+function rateCell(summary) {
+  return h("td", { class: "num rate-cell" },
+    h("div", { dataset: { testid: "rate-measured" } }, formatNumber(summary.measured_rate)),
+    summary.theory_rate == null
+      ? null
+      : h("div", { class: "rate-theory", dataset: { testid: "rate-theory" }, title: "theory's prediction" },
+        `theory ${formatNumber(summary.theory_rate)}`));
+}
+
+/** One row per run: final and best loss, steps to tolerance, distance to the nearest minimum, rate, status. */
 export function renderSummary(table, results) {
   table.caption.textContent = results ? `Summary · tolerance ${formatNumber(results.tolerance)}` : "Summary";
   table.tBodies[0].replaceChildren(...(results?.runs ?? []).map((run) => {
@@ -23,7 +36,8 @@ export function renderSummary(table, results) {
       h("td", { class: "num" }, formatNumber(summary.final_loss)),
       h("td", { class: "num" }, formatNumber(summary.best_loss)),
       h("td", { class: "num" }, summary.steps_to_tolerance == null ? "—" : String(summary.steps_to_tolerance)),
-      h("td", { class: "num" }, formatNumber(summary.distance_to_minimum)));
+      h("td", { class: "num" }, formatNumber(summary.distance_to_minimum)),
+      rateCell(summary));
   }));
 }
 
