@@ -40,7 +40,8 @@ CASES: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {  # name: (task,
     "moons-random-zoo-optimizer": (MOONS, 30, {"optimizer": {"id": "pytorch_optimizer.Kron"}}),
     "moons-lambda-formula": (MOONS, 30, {"optimizer": {"id": "Adagrad", "params": {"lr": 0.1}},
                                          "scheduler": {"id": "LambdaLR", "params": {"lr_lambda": "1/(1 + epoch)"}}}),
-    "moons-sgd-clipped-by-norm": (MOONS, 16, {"optimizer": {"id": "SGD", "params": {"lr": 0.5}}, "clip": {"norm": 0.1}}),
+    "moons-sgd-clipped-by-norm": (MOONS, 16, {
+        "optimizer": {"id": "SGD", "params": {"lr": 0.5}}, "clip": {"norm": 0.1}}),
     "circles-adam-clipped-by-value": (task("circles", {"n": 40}, [4]), 8, {
         "optimizer": {"id": "Adam", "params": {"lr": 0.05}}, "clip": {"value": 0.01}}),
     "moons-sgd-diverges": (MOONS, 16, {"optimizer": {"id": "SGD", "params": {"lr": 1e38}}}),
