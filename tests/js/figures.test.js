@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
 import { lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
-import { contourTrace, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
+import { contourTrace, edgeCrossing, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
 import { lrFigure } from "../../static/js/figures/sweep-lr.js";
@@ -87,11 +87,21 @@ describe("the map", () => {
     assert.equal(traces[1].text[1], "step 1<br>x -1, y 1.5<br>loss 4<br>lr 0.1");
   });
 
-  test("a diverged run's ✕ marks where it left the map", () => {
+  test("a diverged run's ✕ sits where its path crosses the map's edge, and says at which step", () => {
     const end = runTraces(threeRuns().runs[2], THEME, rosenbrock.domain).at(-1);
     assert.equal(end.marker.symbol, "x-thin-open");
-    assert.deepEqual([end.x, end.y], [[1.5], [2.5]]);
+    // From (1.5, 2.5) towards (30, 40) the path reaches y = 3 (the top) before x = 2 (the right side).
+    assert.equal(end.y[0], 3);
+    assert.ok(Math.abs(end.x[0] - (1.5 + (0.5 / 37.5) * 28.5)) < 1e-12);
     assert.match(end.hovertemplate, /left the map at step 2/);
+  });
+
+  test("the edge crossing: the first bound the segment reaches, on whichever side", () => {
+    const domain = { x: [-1, 1], y: [-1, 1] };
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [3, 0]), [1, 0]);
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [0, -4]), [0, -1]);
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [2, 4]), [0.5, 1]); // the top, before the right side
+    assert.deepEqual(edgeCrossing(domain, [0.5, 0.5], [-3.5, 0.5]), [-1, 0.5]);
   });
 
   test("a failed run ends in a !", () => {
