@@ -21,6 +21,7 @@ import { createUrlSync } from "./teach/share.js";
 import { onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
+import { createScaleToggles } from "./views/scales.js";
 
 const DEBOUNCE_MS = 150;
 
@@ -122,6 +123,7 @@ async function main() {
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
   createPresenter({ store, catalog, lessons });
   createCodePanel({ store, catalog });
+  createScaleToggles({ store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot") } });
   const status = byId("run-status");
   const renderer = createRenderer({
     store,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
+import { logFloor, lossCurvesFigure, lrCurvesFigure } from "../../static/js/figures/curves.js";
 import { contourTrace, edgeCrossing, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
@@ -184,13 +184,35 @@ describe("the curves", () => {
     assert.deepEqual(figure.data[0].y, [-1, -2]);
   });
 
-  test("learning rates on a log axis with 1-3 ticks, or linear from zero once one reaches 0", () => {
+  test("learning rates on a log axis with 1-3 ticks; a zero sits on the axis's floor, marked and labelled", () => {
     const view = { cursor: { step: null } };
     const log = lrCurvesFigure({ results: threeRuns(), view, theme: THEME }).layout.yaxis;
     assert.equal(log.type, "log");
     assert.deepEqual(log.tickvals, [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]);
     const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })]);
-    assert.equal(lrCurvesFigure({ results: cosine, view, theme: THEME }).layout.yaxis.rangemode, "tozero");
+    const figure = lrCurvesFigure({ results: cosine, view, theme: THEME });
+    assert.equal(figure.layout.yaxis.type, "log");
+    assert.deepEqual(figure.data[0].y, [0.1, 0.01]); // a decade under the smallest positive lr
+    assert.deepEqual(roles(figure.data), ["scatter", "floored"]);
+    assert.deepEqual([figure.data[1].x, figure.data[1].y], [[1], [0.01]]);
+    assert.match(figure.data[1].text[0], /lr 0 \(drawn at the log axis's floor\)/);
+    assert.match(figure.layout.yaxis.title.text, /≤ 0 drawn at 0.01/);
+  });
+
+  test("the reader's scale: linear learning rates from zero, a log loss without f*", () => {
+    const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })], { minValue: null });
+    const linear = lrCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { lr: "linear" } }, theme: THEME });
+    assert.equal(linear.scale, "linear");
+    assert.equal(linear.layout.yaxis.rangemode, "tozero");
+    assert.deepEqual(linear.data[0].y, [0.1, 0]);
+    const loss = lossCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { loss: "log" } }, theme: THEME });
+    assert.equal(loss.title, "Loss (log scale)");
+    assert.equal(loss.layout.yaxis.type, "log");
+  });
+
+  test("logFloor: a decade under the smallest positive value, whatever the series hold", () => {
+    assert.equal(logFloor([[0.3, 0, null], [0.02]]), 0.001);
+    assert.equal(logFloor([[0, -1]]), 1e-8);
   });
 });
 

@@ -11,6 +11,7 @@ import { CONFIG } from "../plot/kit.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { plotFontSize, readTheme } from "../plot/theme.js";
 import { moveCursor } from "./cursor.js";
+import { showScale } from "./scales.js";
 
 // While `datarevision` repeats, Plotly.react compares no data arrays at all: it must change with every new
 // contour trace (a new grid or theme), overlay and results object (each stream counts from 0), not only as they grow.
@@ -104,8 +105,10 @@ export async function createPlots({ map, loss, lr, lossTitle, requestRender, onE
     const lossFigure = lossCurvesFigure({ results, view, theme, overlays, revision });
     lossTitle.textContent = lossFigure.title;
     Plotly.react(loss, lossFigure.data, lossFigure.layout, CONFIG);
+    showScale(loss, lossFigure.scale);
     const lrFigure = lrCurvesFigure({ results, view, theme, revision });
     Plotly.react(lr, lrFigure.data, lrFigure.layout, CONFIG);
+    showScale(lr, lrFigure.scale);
   }
 
   // Plotly's `responsive` follows the window; containers also change size on their own. Presenter

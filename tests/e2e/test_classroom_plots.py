@@ -1,0 +1,38 @@
+"""The curve plots' log/linear toggles (issue 20 item 4): each plot switches scale on its own button,
+and on a log axis a schedule's zero is drawn on the floor, marked, instead of turning the axis linear."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_share_teach import LESSONS, load_lesson, open_lessons
+
+pytestmark = pytest.mark.e2e
+
+AXIS_JS = "(id) => document.querySelector(`[data-testid='${id}']`).layout.yaxis.type"
+FLOORED_JS = """(id) => (document.querySelector(`[data-testid='${id}']`).data || [])
+  .filter(t => t.meta && t.meta.role === "floored").map(t => Array.from(t.x))"""
+
+
+def test_each_curve_plot_toggles_log_and_linear_and_a_zero_lr_sits_on_the_floor(page: Page, server_url: str) -> None:
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "step-cosine-plateau")  # cosine ends at lr 0
+    open_lessons(page, server_url)
+    load_lesson(page, lesson)
+    lr_toggle, loss_toggle = page.get_by_test_id("lr-plot-scale"), page.get_by_test_id("loss-plot-scale")
+    expect(lr_toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(AXIS_JS, "lr-plot") == "log"
+    assert page.evaluate(FLOORED_JS, "lr-plot") == [[lesson["experiment"]["steps"]]]  # cosine's last step, marked
+
+    lr_toggle.click()
+    expect(lr_toggle).to_have_text("linear")
+    page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'linear'")
+    assert page.evaluate(FLOORED_JS, "lr-plot") == []
+    assert page.evaluate(AXIS_JS, "loss-plot") == "log"  # the other plot keeps its own scale
+
+    loss_toggle.click()
+    expect(loss_toggle).to_have_text("linear")
+    page.wait_for_function(f"() => ({AXIS_JS})('loss-plot') === 'linear'")
+    expect(page.locator("#loss-title")).to_have_text("Loss")
+    lr_toggle.click()
+    page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'log'")
