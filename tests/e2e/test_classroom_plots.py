@@ -36,3 +36,29 @@ def test_each_curve_plot_toggles_log_and_linear_and_a_zero_lr_sits_on_the_floor(
     expect(page.locator("#loss-title")).to_have_text("Loss")
     lr_toggle.click()
     page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'log'")
+
+
+LR_VALUES_JS = "() => Array.from(document.querySelector('[data-testid=\"lr-plot\"]').data[0].y)"
+
+
+def test_per_epoch_stepping_starts_with_twenty_epochs_and_the_card_says_what_m_is(page: Page, server_url: str) -> None:
+    page.goto(server_url)
+    card = page.locator(".run-card").first
+    card.get_by_test_id("scheduler-select").select_option("StepLR")
+    note = card.get_by_test_id("scheduler-calls")
+    expect(note).to_contain_text("m = 500 scheduler calls (once a step)")
+    expect(note).to_contain_text("step_size = max(1, m // 4)")
+    cut_at = """(k) => { const lr = (LR)();
+      return lr.length === 501 && new Set(lr).size === 5 && lr[k - 1] === lr[0] && lr[k] < lr[0]; }""".replace(
+        "LR", LR_VALUES_JS
+    )
+    page.wait_for_function(cut_at, arg=125)  # step_size auto = m // 4 = 125 steps
+
+    card.locator('[data-field$="scheduler.interval"] select').select_option("epoch")
+    expect(note).to_contain_text("m = 20 scheduler calls (once every 25 steps)")
+    per_epoch = card.locator('[data-field$="scheduler.steps_per_epoch"] input')
+    expect(per_epoch).to_have_attribute("placeholder", "25")
+    page.wait_for_function(cut_at, arg=125)  # auto = 20 // 4 = 5 epochs of 25 steps: the same cut
+    per_epoch.fill("10")
+    expect(note).to_contain_text("m = 50 scheduler calls (once every 10 steps)")
+    page.wait_for_function(cut_at, arg=120)  # auto = 50 // 4 = 12 epochs of 10 steps

@@ -5,7 +5,9 @@
 
 import { h } from "../ui/dom.js";
 import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
-import { createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
+import {
+  createRun, defaultStepsPerEpoch, duplicateRun, findEntry, runColorCss, runLabel, schedulerCalls,
+} from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
 import { getIn, setIn } from "../state/store.js";
 
@@ -17,7 +19,7 @@ const SOURCE_NAMES = { torch: "torch", pytorch_optimizer: "pytorch-optimizer" };
 const STEPS = { name: "steps", kind: "int", default: 500 };
 const TOLERANCE = { name: "tolerance", kind: "float", default: 1e-6 };
 const INTERVAL = { name: "interval", kind: "choice", choices: ["step", "epoch"], default: "step" };
-const STEPS_PER_EPOCH = { name: "steps_per_epoch", kind: "int", default: 1 };
+const STEPS_PER_EPOCH = { name: "steps_per_epoch", kind: "int" }; // its default: defaultStepsPerEpoch(steps)
 const NOISE_STD = { name: "std", kind: "float", default: 0 };
 const NOISE_SEED = { name: "seed", kind: "int", default: 0 };
 
@@ -116,6 +118,15 @@ export function createControls({ store, catalog, root }) {
       spec, path, value: isDefault ? undefined : value,
       onChange: (v) => setAt(path, v ?? spec.default, flags),
     });
+  };
+
+  /** What m is for this run, and how each "auto" value follows from it (the catalog's `derived`). */
+  const schedulerCallsNote = (entry, scheduler) => {
+    const m = schedulerCalls(state.experiment.steps, scheduler);
+    const every = scheduler.interval === "epoch" ? `once every ${scheduler.steps_per_epoch} steps` : "once a step";
+    const autos = entry.params.filter((p) => p.derived).map((p) => `${p.name} = ${p.derived}`);
+    return h("p", { class: "field-note", dataset: { testid: "scheduler-calls" } },
+      `m = ${m} scheduler calls (${every}).`, autos.length ? ` auto: ${autos.join("; ")}.` : "");
   };
 
   const paramFields = (entry, basePath) =>
@@ -264,10 +275,20 @@ export function createControls({ store, catalog, root }) {
     const schedulerFields = scheduler ? [
       paramFields(scheduler, [...base, "scheduler", "params"]),
       h("div", { class: "fields" },
-        settingField(INTERVAL, [...base, "scheduler", "interval"], structural),
+        createField({
+          spec: INTERVAL, path: [...base, "scheduler", "interval"],
+          value: run.scheduler.interval === "step" ? undefined : run.scheduler.interval,
+          // Per epoch starts with EPOCHS_BY_DEFAULT epochs, so choosing it changes the schedule at once.
+          onChange: (v) => updateRun((r) => {
+            r.scheduler.interval = v ?? "step";
+            r.scheduler.steps_per_epoch = r.scheduler.interval === "epoch" ? defaultStepsPerEpoch(state.experiment.steps) : 1;
+          }, structural),
+        }),
         run.scheduler.interval === "epoch"
-          ? settingField(STEPS_PER_EPOCH, [...base, "scheduler", "steps_per_epoch"])
+          ? settingField({ ...STEPS_PER_EPOCH, default: defaultStepsPerEpoch(state.experiment.steps) },
+            [...base, "scheduler", "steps_per_epoch"], structural)
           : null),
+      schedulerCallsNote(scheduler, run.scheduler),
     ] : [];
 
     const noise = h("div", { class: "fields" },

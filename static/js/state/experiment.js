@@ -110,6 +110,17 @@ export function createState(catalog) {
 }
 
 /** Whether a run has gradient noise: only then can it show a seed band (sweeps/seed-bands.js). */
+/** Epochs a scheduler stepped per epoch gets by default: 20 over the run (design.md §2, issue 20). */
+export const EPOCHS_BY_DEFAULT = 20;
+
+/** The default steps per epoch for a run of `steps` steps: EPOCHS_BY_DEFAULT epochs, at least one step each. */
+export const defaultStepsPerEpoch = (steps) => Math.max(1, Math.round(steps / EPOCHS_BY_DEFAULT));
+
+/** m in design.md §2: how many times a run's scheduler is called over `steps` steps. */
+export function schedulerCalls(steps, scheduler) {
+  return scheduler.interval === "epoch" ? Math.floor(steps / (scheduler.steps_per_epoch ?? 1)) : steps;
+}
+
 export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
 
 /**
