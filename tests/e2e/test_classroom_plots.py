@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_share_teach import LESSONS, load_lesson, open_lessons
+from tests.e2e.test_share_teach import LESSONS, load_lesson, open_default, open_lessons
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +62,19 @@ def test_per_epoch_stepping_starts_with_twenty_epochs_and_the_card_says_what_m_i
     per_epoch.fill("10")
     expect(note).to_contain_text("m = 50 scheduler calls (once every 10 steps)")
     page.wait_for_function(cut_at, arg=120)  # auto = 50 // 4 = 12 epochs of 10 steps
+
+
+def test_the_inspector_opens_beside_the_plots_at_1440_by_900(page: Page, server_url: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_default(page, server_url)
+    inspector = page.get_by_test_id("inspector")
+    inspector.locator("summary").click()
+    expect(inspector).to_have_attribute("open", "")
+    box, lr, loss, stage = (
+        page.get_by_test_id(testid).bounding_box() for testid in ("inspector", "lr-plot", "loss-plot", "contour-plot")
+    )
+    assert box["x"] >= stage["x"] + stage["width"]  # in the column beside the map
+    assert lr["y"] + lr["height"] <= box["y"] < 900  # right under the curves, on screen
+    assert loss["y"] >= 0  # reading it leaves the loss and LR plots in view
+    summary = page.get_by_test_id("summary-table").bounding_box()
+    assert summary["y"] > box["y"]  # the summary comes after it
