@@ -78,3 +78,20 @@ def test_the_inspector_opens_beside_the_plots_at_1440_by_900(page: Page, server_
     assert loss["y"] >= 0  # reading it leaves the loss and LR plots in view
     summary = page.get_by_test_id("summary-table").bounding_box()
     assert summary["y"] > box["y"]  # the summary comes after it
+
+
+def test_look_alike_optimizers_carry_their_source_in_the_list(page: Page, server_url: str) -> None:
+    catalog = page.request.get(server_url + "/api/catalog").json()
+    by_name: dict[str, list[dict]] = {}
+    for entry in catalog["optimizers"]:
+        by_name.setdefault(entry["name"], []).append(entry)
+    pairs = [entries for entries in by_name.values() if len(entries) > 1]
+    if not pairs:
+        pytest.skip("no optimizer name is shared by two sources in this catalog")
+    open_default(page, server_url)
+    select = page.locator(".run-card").first.get_by_test_id("optimizer-select")
+    texts = dict(select.locator("option").evaluate_all("os => os.map(o => [o.value, o.textContent])"))
+    for entries in pairs:
+        shown = {texts[entry["id"]] for entry in entries}
+        assert len(shown) == len(entries) and all(entries[0]["name"] in text for text in shown)
+    assert texts["SGD"] == "SGD" or "SGD" not in {p[0]["name"] for p in pairs}

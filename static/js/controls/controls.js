@@ -60,8 +60,20 @@ function groupBySource(entries) {
  * A labelled <select> of catalog entries grouped by source, with a filter box once the list
  * is long. `onChange(id | null)`; `noneLabel` adds a "none" option.
  */
+/**
+ * An entry's name as the list shows it: with its source where another source has the same name
+ * (RAdam, ASGD, Adamax from torch and the zoo), so the closed select still tells them apart.
+ */
+export function optionNames(entries) {
+  const sources = new Map();
+  for (const entry of entries) sources.set(entry.name, new Set([...(sources.get(entry.name) ?? []), entry.source]));
+  return (entry) => (sources.get(entry.name).size > 1
+    ? `${entry.name} · ${SOURCE_NAMES[entry.source] ?? entry.source}` : entry.name);
+}
+
 function createPicker({ path, label, entries, value, onChange, testid, noneLabel = null }) {
   const id = pathId(path);
+  const optionName = optionNames(entries);
   const select = h("select", {
     id, "aria-describedby": `${id}-error`, dataset: testid ? { testid } : {},
     onchange: () => onChange(select.value === "" ? null : select.value),
@@ -73,7 +85,7 @@ function createPicker({ path, label, entries, value, onChange, testid, noneLabel
       entry.id === value || !needle || `${entry.name} ${entry.id} ${entry.doc ?? ""}`.toLowerCase().includes(needle);
     const groups = [...groupBySource(entries.filter(matches))].map(([source, members]) =>
       h("optgroup", { label: SOURCE_NAMES[source] ?? source },
-        members.map((entry) => h("option", { value: entry.id, title: entry.doc || null }, entry.name))));
+        members.map((entry) => h("option", { value: entry.id, title: entry.doc || null }, optionName(entry)))));
     const none = noneLabel ? [h("option", { value: "" }, noneLabel)] : [];
     select.replaceChildren(...none, ...groups);
     select.value = value ?? "";
