@@ -95,3 +95,12 @@ def test_look_alike_optimizers_carry_their_source_in_the_list(page: Page, server
         shown = {texts[entry["id"]] for entry in entries}
         assert len(shown) == len(entries) and all(entries[0]["name"] in text for text in shown)
     assert texts["SGD"] == "SGD" or "SGD" not in {p[0]["name"] for p in pairs}
+
+
+def test_the_lesson_pickers_label_is_visible(page: Page, server_url: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_lessons(page, server_url)
+    label = page.locator(".topbar-field .topbar-label")
+    expect(label).to_be_visible()
+    expect(label).to_have_text("Lesson")
+    expect(page.get_by_role("combobox", name="Lesson", exact=True)).to_have_attribute("data-testid", "preset-select")
