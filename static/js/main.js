@@ -28,6 +28,7 @@ import { installSlideExports } from "./teach/video.js";
 import { onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
+import { createScaleToggles } from "./views/scales.js";
 
 const DEBOUNCE_MS = 150;
 
@@ -138,6 +139,7 @@ async function main() {
   installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
   createPresenter({ store, catalog, lessons, shortener });
   createCodePanel({ store, catalog });
+  createScaleToggles({ store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot") } });
   const status = byId("run-status");
   const renderer = createRenderer({
     store,

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
-import { contourTrace, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
+import { logFloor, lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
+import { contourTrace, edgeCrossing, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
 import { lrFigure } from "../../static/js/figures/sweep-lr.js";
@@ -88,11 +88,21 @@ describe("the map", () => {
     assert.equal(traces[1].text[1], "step 1<br>x -1, y 1.5<br>loss 4<br>lr 0.1");
   });
 
-  test("a diverged run's ✕ marks where it left the map", () => {
+  test("a diverged run's ✕ sits where its path crosses the map's edge, and says at which step", () => {
     const end = runTraces(threeRuns().runs[2], THEME, rosenbrock.domain).at(-1);
     assert.equal(end.marker.symbol, "x-thin-open");
-    assert.deepEqual([end.x, end.y], [[1.5], [2.5]]);
+    // From (1.5, 2.5) towards (30, 40) the path reaches y = 3 (the top) before x = 2 (the right side).
+    assert.equal(end.y[0], 3);
+    assert.ok(Math.abs(end.x[0] - (1.5 + (0.5 / 37.5) * 28.5)) < 1e-12);
     assert.match(end.hovertemplate, /left the map at step 2/);
+  });
+
+  test("the edge crossing: the first bound the segment reaches, on whichever side", () => {
+    const domain = { x: [-1, 1], y: [-1, 1] };
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [3, 0]), [1, 0]);
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [0, -4]), [0, -1]);
+    assert.deepEqual(edgeCrossing(domain, [0, 0], [2, 4]), [0.5, 1]); // the top, before the right side
+    assert.deepEqual(edgeCrossing(domain, [0.5, 0.5], [-3.5, 0.5]), [-1, 0.5]);
   });
 
   test("a failed run ends in a !", () => {
@@ -175,13 +185,35 @@ describe("the curves", () => {
     assert.deepEqual(figure.data[0].y, [-1, -2]);
   });
 
-  test("learning rates on a log axis with 1-3 ticks, or linear from zero once one reaches 0", () => {
+  test("learning rates on a log axis with 1-3 ticks; a zero sits on the axis's floor, marked and labelled", () => {
     const view = { cursor: { step: null } };
     const log = lrCurvesFigure({ results: threeRuns(), view, theme: THEME }).layout.yaxis;
     assert.equal(log.type, "log");
     assert.deepEqual(log.tickvals, [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]);
     const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })]);
-    assert.equal(lrCurvesFigure({ results: cosine, view, theme: THEME }).layout.yaxis.rangemode, "tozero");
+    const figure = lrCurvesFigure({ results: cosine, view, theme: THEME });
+    assert.equal(figure.layout.yaxis.type, "log");
+    assert.deepEqual(figure.data[0].y, [0.1, 0.01]); // a decade under the smallest positive lr
+    assert.deepEqual(roles(figure.data), ["scatter", "floored"]);
+    assert.deepEqual([figure.data[1].x, figure.data[1].y], [[1], [0.01]]);
+    assert.match(figure.data[1].text[0], /lr 0 \(drawn at the log axis's floor\)/);
+    assert.match(figure.layout.yaxis.title.text, /≤ 0 drawn at 0.01/);
+  });
+
+  test("the reader's scale: linear learning rates from zero, a log loss without f*", () => {
+    const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })], { minValue: null });
+    const linear = lrCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { lr: "linear" } }, theme: THEME });
+    assert.equal(linear.scale, "linear");
+    assert.equal(linear.layout.yaxis.rangemode, "tozero");
+    assert.deepEqual(linear.data[0].y, [0.1, 0]);
+    const loss = lossCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { loss: "log" } }, theme: THEME });
+    assert.equal(loss.title, "Loss (log scale)");
+    assert.equal(loss.layout.yaxis.type, "log");
+  });
+
+  test("logFloor: a decade under the smallest positive value, whatever the series hold", () => {
+    assert.equal(logFloor([[0.3, 0, null], [0.02]]), 0.001);
+    assert.equal(logFloor([[0, -1]]), 1e-8);
   });
 });
 

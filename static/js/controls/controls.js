@@ -5,7 +5,9 @@
 
 import { h } from "../ui/dom.js";
 import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
-import { CLIP_KINDS, clipOf, createRun, duplicateRun, findEntry, runColorCss, runLabel } from "../state/experiment.js";
+import {
+  CLIP_KINDS, clipOf, createRun, defaultStepsPerEpoch, duplicateRun, findEntry, runColorCss, runLabel, schedulerCalls,
+} from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
 import { getIn, setIn } from "../state/store.js";
 
@@ -17,7 +19,7 @@ const SOURCE_NAMES = { torch: "torch", pytorch_optimizer: "pytorch-optimizer" };
 const STEPS = { name: "steps", kind: "int", default: 500 };
 const TOLERANCE = { name: "tolerance", kind: "float", default: 1e-6 };
 const INTERVAL = { name: "interval", kind: "choice", choices: ["step", "epoch"], default: "step" };
-const STEPS_PER_EPOCH = { name: "steps_per_epoch", kind: "int", default: 1 };
+const STEPS_PER_EPOCH = { name: "steps_per_epoch", kind: "int" }; // its default: defaultStepsPerEpoch(steps)
 const NOISE_STD = { name: "std", kind: "float", default: 0 };
 const NOISE_SEED = { name: "seed", kind: "int", default: 0 };
 // Clipping (design.md §11): off, or by norm or value with a bound (the pytorch-optimizer gallery's 1.0 first).
@@ -61,8 +63,20 @@ function groupBySource(entries) {
  * A labelled <select> of catalog entries grouped by source, with a filter box once the list
  * is long. `onChange(id | null)`; `noneLabel` adds a "none" option.
  */
+/**
+ * An entry's name as the list shows it: with its source where another source has the same name
+ * (RAdam, ASGD, Adamax from torch and the zoo), so the closed select still tells them apart.
+ */
+export function optionNames(entries) {
+  const sources = new Map();
+  for (const entry of entries) sources.set(entry.name, new Set([...(sources.get(entry.name) ?? []), entry.source]));
+  return (entry) => (sources.get(entry.name).size > 1
+    ? `${entry.name} · ${SOURCE_NAMES[entry.source] ?? entry.source}` : entry.name);
+}
+
 function createPicker({ path, label, entries, value, onChange, testid, noneLabel = null }) {
   const id = pathId(path);
+  const optionName = optionNames(entries);
   const select = h("select", {
     id, "aria-describedby": `${id}-error`, dataset: testid ? { testid } : {},
     onchange: () => onChange(select.value === "" ? null : select.value),
@@ -74,7 +88,7 @@ function createPicker({ path, label, entries, value, onChange, testid, noneLabel
       entry.id === value || !needle || `${entry.name} ${entry.id} ${entry.doc ?? ""}`.toLowerCase().includes(needle);
     const groups = [...groupBySource(entries.filter(matches))].map(([source, members]) =>
       h("optgroup", { label: SOURCE_NAMES[source] ?? source },
-        members.map((entry) => h("option", { value: entry.id, title: entry.doc || null }, entry.name))));
+        members.map((entry) => h("option", { value: entry.id, title: entry.doc || null }, optionName(entry)))));
     const none = noneLabel ? [h("option", { value: "" }, noneLabel)] : [];
     select.replaceChildren(...none, ...groups);
     select.value = value ?? "";
@@ -119,6 +133,15 @@ export function createControls({ store, catalog, root }) {
       spec, path, value: isDefault ? undefined : value,
       onChange: (v) => setAt(path, v ?? spec.default, flags),
     });
+  };
+
+  /** What m is for this run, and how each "auto" value follows from it (the catalog's `derived`). */
+  const schedulerCallsNote = (entry, scheduler) => {
+    const m = schedulerCalls(state.experiment.steps, scheduler);
+    const every = scheduler.interval === "epoch" ? `once every ${scheduler.steps_per_epoch} steps` : "once a step";
+    const autos = entry.params.filter((p) => p.derived).map((p) => `${p.name} = ${p.derived}`);
+    return h("p", { class: "field-note", dataset: { testid: "scheduler-calls" } },
+      `m = ${m} scheduler calls (${every}).`, autos.length ? ` auto: ${autos.join("; ")}.` : "");
   };
 
   const paramFields = (entry, basePath) =>
@@ -267,10 +290,20 @@ export function createControls({ store, catalog, root }) {
     const schedulerFields = scheduler ? [
       paramFields(scheduler, [...base, "scheduler", "params"]),
       h("div", { class: "fields" },
-        settingField(INTERVAL, [...base, "scheduler", "interval"], structural),
+        createField({
+          spec: INTERVAL, path: [...base, "scheduler", "interval"],
+          value: run.scheduler.interval === "step" ? undefined : run.scheduler.interval,
+          // Per epoch starts with EPOCHS_BY_DEFAULT epochs, so choosing it changes the schedule at once.
+          onChange: (v) => updateRun((r) => {
+            r.scheduler.interval = v ?? "step";
+            r.scheduler.steps_per_epoch = r.scheduler.interval === "epoch" ? defaultStepsPerEpoch(state.experiment.steps) : 1;
+          }, structural),
+        }),
         run.scheduler.interval === "epoch"
-          ? settingField(STEPS_PER_EPOCH, [...base, "scheduler", "steps_per_epoch"])
+          ? settingField({ ...STEPS_PER_EPOCH, default: defaultStepsPerEpoch(state.experiment.steps) },
+            [...base, "scheduler", "steps_per_epoch"], structural)
           : null),
+      schedulerCallsNote(scheduler, run.scheduler),
     ] : [];
 
     const noise = h("div", { class: "fields" },

@@ -1,7 +1,7 @@
 // The loss, LR and momentum plots (design.md §7, §11): one curve per run against the step, the shared
 // cursor as a vertical line, the seed bands' loss traces after the runs' curves. Pure: {data, layout}.
 
-import { aboveMinimum, axis, baseLayout } from "../plot/kit.js";
+import { aboveMinimum, axis, baseLayout, escapeHtml } from "../plot/kit.js";
 import { minimumValue } from "../state/results.js";
 import { formatNumber } from "../ui/format.js";
 import { cursorShapes } from "./cursor.js";
@@ -56,36 +56,93 @@ function curve(run, y, theme) {
   };
 }
 
+/** Where a log axis draws values it cannot show (≤ 0): a decade under the smallest positive value. */
+export function logFloor(series) {
+  let low = Infinity;
+  for (const values of series) for (const v of values) if (v > 0 && v < low) low = v;
+  return Number.isFinite(low) ? 10 ** (Math.floor(Math.log10(low)) - 1) : 1e-8;
+}
+
 /**
- * The loss plot: {data, layout, title}; `title` says whether it shows loss − f* (log) or the loss.
+ * A run's values on a log axis whose floor is `floor`: the curve with the non-positive values
+ * raised to the floor, and a marker trace on those points (▼ "at the floor", hover says the true
+ * value), so a zero shows where it is instead of the axis silently turning linear (design.md §7).
+ */
+function flooredCurve(run, values, floor, theme, name) {
+  const y = values.map((v) => (v !== null && v <= 0 ? floor : v));
+  const at = values.flatMap((v, k) => (v !== null && v <= 0 ? [k] : []));
+  const traces = [curve(run, y, theme)];
+  if (at.length) {
+    traces.push({
+      type: "scatter", mode: "markers", x: at.map((k) => derived(run).steps[k]), y: at.map(() => floor),
+      marker: { symbol: "triangle-down", size: 7, color: theme.runColor(run.color) },
+      meta: { role: "floored" },
+      text: at.map((k) => `${escapeHtml(run.label)}<br>step ${derived(run).steps[k]}<br>${name} ${formatNumber(values[k])}` +
+        " (drawn at the log axis's floor)"),
+      hovertemplate: "%{text}<extra></extra>",
+    });
+  }
+  return traces;
+}
+
+/** The curves of `valuesOf(run)` on `scale` ("log" floors what it cannot show; "linear" draws as is). */
+function curvesOn(scale, runs, valuesOf, theme, name) {
+  if (scale !== "log") return { curves: runs.map((run) => curve(run, valuesOf(run), theme)), floor: null };
+  const floor = logFloor(runs.map(valuesOf));
+  const traces = runs.map((run) => flooredCurve(run, valuesOf(run), floor, theme, name));
+  // The runs' curves first (trace i stays run i), then the floor markers.
+  return { curves: [...traces.map((t) => t[0]), ...traces.flatMap((t) => t.slice(1))], floor };
+}
+
+/** The y axis for `scale`, with the floor labelled where values were raised to it. */
+function scaleAxis(scale, floor, ticks, drawnAtFloor) {
+  if (scale !== "log") return { type: "linear" };
+  return { type: "log", ...ticks, ...(drawnAtFloor ? { title: { text: `≤ 0 drawn at ${formatNumber(floor)}`, standoff: 2 } } : {}) };
+}
+
+/**
+ * The loss plot: {data, layout, title, scale}; `title` says what it shows. On "log" (the default where
+ * f* is known): loss − f* where f* is known, else the loss with values ≤ 0 on the floor; on "linear"
+ * (the default where it is not): the loss itself.
  * Seed bands (`overlays.loss`) go after the runs' curves, so trace i stays run i.
  */
 export function lossCurvesFigure({ results, view, theme, overlays = null, revision }) {
   const fMin = results ? minimumValue(results) : null;
   const runs = results?.runs ?? [];
+  const scale = view?.scales?.loss ?? (fMin === null ? "linear" : "log"); // the reader's choice, else by f*
+  const minusMinimum = scale === "log" && fMin !== null;
+  const { curves, floor } = curvesOn(scale, runs, (run) => (minusMinimum ? lossSeries(run, fMin) : run.loss), theme, "loss");
+  const floored = curves.length > runs.length;
   return {
-    data: [...runs.map((run) => curve(run, lossSeries(run, fMin), theme)), ...(overlays?.loss ?? [])],
+    data: [...curves, ...(overlays?.loss ?? [])],
     layout: {
-      ...curveLayout(theme, results, { type: fMin === null ? "linear" : "log" }, revision),
+      ...curveLayout(theme, results, scaleAxis(scale, floor, {}, floored), revision),
       shapes: cursorShapes(results, view, theme),
     },
-    title: fMin === null ? "Loss" : "Loss − f* (log scale)",
+    title: minusMinimum ? "Loss − f* (log scale)" : scale === "log" ? "Loss (log scale)" : "Loss",
+    scale,
   };
 }
 
 /**
- * The LR plot. Optimizers' learning rates differ by orders of magnitude: a log axis shows them all,
- * unless a schedule reaches 0 (cosine's last step), which only a linear axis can show.
+ * The LR plot. Optimizers' learning rates differ by orders of magnitude: a log axis (the default)
+ * shows them all, with a schedule's zeros (StepLR's vanished cut, cosine's last step) marked on its
+ * floor; "linear" draws them from 0.
  */
 export function lrCurvesFigure({ results, view, theme, revision }) {
   const runs = results?.runs ?? [];
-  const log = runs.every((run) => run.lr.every((v) => v > 0));
+  const scale = view?.scales?.lr ?? "log";
+  const { curves, floor } = curvesOn(scale, runs, (run) => run.lr, theme, "lr");
+  const positive = runs.map((run) => ({ lr: run.lr.map((v) => (v > 0 ? v : floor)) }));
+  const axisFor = scale === "log" ? scaleAxis(scale, floor, lrTicks(positive), curves.length > runs.length)
+    : { rangemode: "tozero" };
   return {
-    data: runs.map((run) => curve(run, run.lr, theme)),
+    data: curves,
     layout: {
-      ...curveLayout(theme, results, log ? { type: "log", ...lrTicks(runs) } : { rangemode: "tozero" }, revision),
+      ...curveLayout(theme, results, axisFor, revision),
       shapes: cursorShapes(results, view, theme),
     },
+    scale,
   };
 }
 

@@ -64,20 +64,36 @@ export function minimaTrace(minima, theme) {
 const inside = (domain, x, y) => x >= domain.x[0] && x <= domain.x[1] && y >= domain.y[0] && y <= domain.y[1];
 
 /**
+ * Where the segment from `from` (inside the map) to `to` (outside it) crosses the map's edge: the
+ * smallest fraction of the way at which one coordinate reaches its bound.
+ */
+export function edgeCrossing(domain, [x0, y0], [x1, y1]) {
+  const fractions = [[x0, x1, domain.x], [y0, y1, domain.y]].map(([a, b, [low, high]]) => {
+    if (b > high) return (high - a) / (b - a);
+    if (b < low) return (low - a) / (b - a);
+    return 1;
+  });
+  const t = Math.min(...fractions);
+  return [x0 + t * (x1 - x0), y0 + t * (y1 - y0)];
+}
+
+/**
  * The marker at a run's last point: a dot while running or done, ✕ when diverged, ! when failed.
- * A diverged run usually leaves the map first; its ✕ then marks where it left, so it stays in view.
+ * A diverged run usually leaves the map first; its ✕ then sits where its path crossed the map's edge
+ * (and says at which step), so it stays in view where it left (design.md §7).
  */
 function endMarker(run, theme, domain) {
-  let last = run.x.length - 1;
+  const last = run.x.length - 1;
+  let point = last < 0 ? null : [run.x[last], run.y[last]];
   let leftAt = null;
-  if (run.status === "diverged" && last >= 0 && !inside(domain, run.x[last], run.y[last])) {
-    const firstOutside = run.x.findIndex((x, k) => !inside(domain, x, run.y[k]));
-    last = Math.max(firstOutside - 1, 0);
-    leftAt = firstOutside;
+  if (run.status === "diverged" && point && !inside(domain, ...point)) {
+    leftAt = run.x.findIndex((x, k) => !inside(domain, x, run.y[k]));
+    const from = Math.max(leftAt - 1, 0);
+    point = edgeCrossing(domain, [run.x[from], run.y[from]], [run.x[leftAt], run.y[leftAt]]);
   }
-  const at = (series) => (last < 0 ? [] : [series[last]]);
+  const shown = (series) => (last < 0 ? [] : [series[leftAt === null ? last : Math.max(leftAt - 1, 0)]]);
   const color = theme.runColor(run.color);
-  const base = { type: "scatter", x: at(run.x), y: at(run.y), meta: { role: "end" } };
+  const base = { type: "scatter", x: point ? [point[0]] : [], y: point ? [point[1]] : [], meta: { role: "end" } };
   const title = `<b>${escapeHtml(run.label)}</b>`;
   if (run.status === "failed") {
     return {
@@ -95,7 +111,7 @@ function endMarker(run, theme, domain) {
       ? `${title}<br>diverged at step ${run.diverged_at}` +
         `${leftAt === null ? "" : `<br>left the map at step ${leftAt}`}<extra></extra>`
       : hoverTemplate(run),
-    text: at(derived(run).text),
+    text: shown(derived(run).text),
   };
 }
 

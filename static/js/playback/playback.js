@@ -5,6 +5,7 @@
 // the cursor alone, once per animation frame.
 
 import { cursorStep } from "../figures/cursor.js";
+import { choices } from "../ui/choices.js";
 
 /** Playback speeds; 1× plays the whole experiment in BASE_SECONDS (and at least MIN_RATE steps/s). */
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 10];
@@ -49,6 +50,7 @@ function createShortcutHelp() {
 /** Keys the page leaves to the focused element: typing, choosing, toggling. */
 function ownsKey(target, key, scrubber) {
   if (target === scrubber) return key !== " "; // the range input steps itself; space is ours
+  if (choices.givesBack(target, key)) return false; // a select whose choice is made (ui/choices.js)
   if (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName)) return true;
   if (ARROW_WIDGETS.has(target.getAttribute?.("role"))) return true;
   if (target.tagName === "INPUT") return !["range", "color"].includes(target.type) || key === " ";

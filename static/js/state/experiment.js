@@ -99,6 +99,7 @@ export function createState(catalog) {
       inspector: { open: false, explain: true },
       startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",
+      scales: { loss: null, lr: null }, // each curve plot's "log" | "linear"; null: its figure's default
       collapsedRuns: new Set(),
       // The sweep panel (sweeps/panel.js): open or not, its tab, the run it sweeps, the map colouring, and
       // the runs (keys) whose seed band shows.
@@ -123,6 +124,17 @@ export function clipOf(run) {
 }
 
 /** Whether a run has gradient noise: only then can it show a seed band (sweeps/seed-bands.js). */
+/** Epochs a scheduler stepped per epoch gets by default: 20 over the run (design.md §2, issue 20). */
+export const EPOCHS_BY_DEFAULT = 20;
+
+/** The default steps per epoch for a run of `steps` steps: EPOCHS_BY_DEFAULT epochs, at least one step each. */
+export const defaultStepsPerEpoch = (steps) => Math.max(1, Math.round(steps / EPOCHS_BY_DEFAULT));
+
+/** m in design.md §2: how many times a run's scheduler is called over `steps` steps. */
+export function schedulerCalls(steps, scheduler) {
+  return scheduler.interval === "epoch" ? Math.floor(steps / (scheduler.steps_per_epoch ?? 1)) : steps;
+}
+
 export const isNoisy = (run) => (run.noise?.std ?? 0) > 0;
 
 /**

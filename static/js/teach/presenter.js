@@ -5,6 +5,7 @@
 // away, leaving its title and what to look for, so the map keeps most of the height.
 
 import { limitOf } from "../state/limits.js";
+import { choices } from "../ui/choices.js";
 import { h } from "../ui/dom.js";
 
 const QR_DEBOUNCE_MS = 300;
@@ -110,8 +111,11 @@ export function createPresenter({ store, catalog, lessons, shortener }) {
         "aria-label": "Exit presenter mode", title: "Leave presenter mode (Esc)",
         onclick: () => set(false),
       }, "Exit ✕");
-      document.body.append(exitButton);
-      exitButton.focus();
+      // In the banner's grid cell (css/teach.css), so the row grows to hold it and no plot's toolbar
+      // sits under it; focus goes to the banner, not to "Exit", so Space plays instead of leaving.
+      banner.after(exitButton);
+      document.activeElement?.blur();
+      banner.focus({ preventScroll: true });
     } else {
       bannerHome?.parent.insertBefore(banner, bannerHome.next);
       boxHome.parent.insertBefore(box, boxHome.next);
@@ -122,12 +126,14 @@ export function createPresenter({ store, catalog, lessons, shortener }) {
   }
 
   button.setAttribute("aria-pressed", "false");
+  banner.tabIndex = -1; // focusable by script only: where presenter mode puts the keyboard
   button.addEventListener("click", () => set(!state.view.presenting));
 
   // Capture phase: while presenting, the arrows belong to the lessons, before any other shortcut.
   window.addEventListener("keydown", (event) => {
     if (!state.view.presenting || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (TYPING.has(event.target.tagName) && event.target.type !== "range") return;
+    const typing = TYPING.has(event.target.tagName) && event.target.type !== "range";
+    if (typing && !choices.givesBack(event.target, event.key)) return;
     if (document.querySelector("dialog[open]")) return; // the dialog's keys: Esc closes it
     const direction = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
     if (event.key === "Escape") {

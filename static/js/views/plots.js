@@ -12,6 +12,7 @@ import { CONFIG } from "../plot/kit.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { plotFontSize, readTheme } from "../plot/theme.js";
 import { moveCursor } from "./cursor.js";
+import { showScale } from "./scales.js";
 
 // While `datarevision` repeats, Plotly.react compares no data arrays at all: it must change with every new
 // contour trace (a new grid or theme), overlay and results object (each stream counts from 0), not only as they grow.
@@ -108,8 +109,10 @@ export async function createPlots({
     const lossFigure = lossCurvesFigure({ results, view, theme, overlays, revision });
     lossTitle.textContent = lossFigure.title;
     Plotly.react(loss, lossFigure.data, lossFigure.layout, CONFIG);
+    showScale(loss, lossFigure.scale);
     const lrFigure = lrCurvesFigure({ results, view, theme, revision });
     Plotly.react(lr, lrFigure.data, lrFigure.layout, CONFIG);
+    showScale(lr, lrFigure.scale);
     const momentumFigure = momentumCurvesFigure({ results, view, theme, revision });
     momentumChart.hidden = !momentumFigure.shown;
     if (momentumFigure.shown) Plotly.react(momentum, momentumFigure.data, momentumFigure.layout, CONFIG);
