@@ -18,6 +18,7 @@ from app.store import Deck, Link, Store, StoreUnavailable
 from app.store.migrate import migrate
 from app.store.models import Base
 from bench.server import ROOT, free_port
+from tests.store.support import run_async
 
 URL_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,16}")
 
@@ -31,7 +32,7 @@ def test_a_saved_body_loads_back_by_its_id(store_url: str) -> None:
         assert await store.load(Deck, link_id) is None, "links and decks are apart"
         store.dispose()
 
-    anyio.run(scenario)
+    run_async(scenario)
 
 
 def test_identical_bodies_share_an_id_and_others_do_not(store_url: str) -> None:
@@ -43,7 +44,7 @@ def test_identical_bodies_share_an_id_and_others_do_not(store_url: str) -> None:
         assert await store.save(Deck, "v1=same") != first, "a deck never takes a link's id"
         store.dispose()
 
-    anyio.run(scenario)
+    run_async(scenario)
 
 
 def test_ids_are_short_url_safe_and_all_different(store_url: str) -> None:
@@ -53,7 +54,7 @@ def test_ids_are_short_url_safe_and_all_different(store_url: str) -> None:
         store.dispose()
         return ids
 
-    ids = anyio.run(scenario)
+    ids = run_async(scenario)
     assert len(set(ids)) == len(ids)
     assert all(URL_SAFE_ID.fullmatch(link_id) for link_id in ids), ids[:5]
 
@@ -74,7 +75,7 @@ def test_concurrent_saves_of_one_body_end_with_one_id(store_url: str) -> None:
         store.dispose()
         return set(ids)
 
-    assert len(anyio.run(scenario)) == 1
+    assert len(run_async(scenario)) == 1
 
 
 def test_saved_documents_survive_a_new_store_on_the_same_database(store_url: str) -> None:
@@ -92,8 +93,8 @@ def test_saved_documents_survive_a_new_store_on_the_same_database(store_url: str
         store.dispose()
         return body
 
-    deck_id = anyio.run(save)
-    assert anyio.run(load, deck_id) == '{"version":1,"lessons":[]}'
+    deck_id = run_async(save)
+    assert run_async(load, deck_id) == '{"version":1,"lessons":[]}'
 
 
 def test_the_migrations_build_exactly_the_models_tables(store_url: str) -> None:
@@ -132,7 +133,7 @@ def test_sqlite_creates_its_data_folder(tmp_path: Path) -> None:
         store.dispose()
         return link_id
 
-    assert anyio.run(scenario)
+    assert run_async(scenario)
     assert (folder / "optimlab.sqlite3").is_file()
 
 
@@ -145,4 +146,4 @@ def test_an_unreachable_database_is_store_unavailable_not_a_crash() -> None:
             await store.load(Link, "abc")
         store.dispose()
 
-    anyio.run(scenario)
+    run_async(scenario)
