@@ -70,11 +70,22 @@ PositiveFiniteFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False, strict
 class ClipSpec(StrictModel):
     """Gradient clipping (design.md §11), as real training does it: by the gradient's norm or by value."""
 
+    # Exactly one of the two, stated in the schema too (a client can check it before sending).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["norm"], "properties": {"norm": {"type": "number"}}},
+                {"required": ["value"], "properties": {"value": {"type": "number"}}},
+            ]
+        },
+    )
+
     norm: PositiveFiniteFloat | None = Field(
         default=None, description="`torch.nn.utils.clip_grad_norm_(params, norm)`", examples=[1.0]
     )
     value: PositiveFiniteFloat | None = Field(
-        default=None, description="`torch.nn.utils.clip_grad_value_(params, value)`", examples=[0.5]
+        default=None, description="`torch.nn.utils.clip_grad_value_(params, value)`"
     )
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.engine.spec import ClipSpec, FiniteFloat, OptimizerSpec, ParamVary, StrictModel
+from app.engine.spec import ClipSpec, FiniteFloat, OptimizerSpec, ParamVary, Seed, StrictModel
 
 MAX_LANDSCAPE_RESOLUTION = 61
 MAX_LR_FINDER_STEPS = 1_000
@@ -71,7 +71,7 @@ class TrainingBase(StrictModel):
 
     task: TaskSpec
     batch_size: int = Field(default=32, ge=1, strict=True)
-    shuffle_seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True, description="seeds the minibatch order")
+    shuffle_seed: Seed = Field(default=0, description="seeds the minibatch order")  # `< 2**63`: see Seed
 
 
 class TrainingSpec(TrainingBase):
