@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 
 pi, e = math.pi, math.e
@@ -199,6 +200,7 @@ def reference_training(
     x_train, y_train, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
     model = reference_mlp(x_train.shape[1], int(max(y_train.max(), y_val.max())) + 1, hidden, activation, model_seed)
     torch.manual_seed(0)  # design.md §4: a random optimizer is seeded right before it is built
+    np.random.seed(0)  # numpy's generator too: Kron draws its balancing coin from np.random
     opt = optimizer_class(optimizer)(model.parameters(), **params)
     sched = scheduler(opt) if scheduler is not None else None
     plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
@@ -325,21 +326,26 @@ TORCH_RNG = threading.RLock()
 
 
 class RngStream:
-    """A private stream of torch's global generator, for one run that draws from it while stepping.
+    """A private stream of torch's and numpy's global generators, for one run that draws while stepping.
 
-    Runs step in turn; each one that draws random numbers resumes its own stream, so it draws what it
-    would running alone. Made (and used, as a context manager) holding TORCH_RNG.
+    Runs step in turn; each one that draws random numbers resumes its own streams, so it draws what it
+    would running alone. numpy's too: some zoo optimizers draw from it (Kron's balancing coin is
+    `np.random.random()`), and an unseeded one makes the run depend on whatever ran before in the process.
+    Made (and used, as a context manager) holding TORCH_RNG, which also guards numpy's global generator.
     """
 
     def __init__(self) -> None:
         self.state = torch.get_rng_state()
+        self.numpy_state = np.random.get_state()
 
     def __enter__(self) -> None:
         TORCH_RNG.acquire()
         torch.set_rng_state(self.state)
+        np.random.set_state(self.numpy_state)
 
     def __exit__(self, *exc: object) -> None:
         self.state = torch.get_rng_state()
+        self.numpy_state = np.random.get_state()
         TORCH_RNG.release()
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -288,6 +289,7 @@ class LiveTrainingRun:
         entry = prepared.optimizer.entry
         with TORCH_RNG:
             torch.manual_seed(0)  # design.md §4: an optimizer that draws random numbers is seeded before it is built
+            np.random.seed(0)  # and numpy's generator, which some draw from (Kron)
             self.optimizer = prepared.optimizer.build_on(self.parameters)
             self.rng = RngStream() if entry.random else None
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
