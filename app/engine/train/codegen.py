@@ -188,10 +188,10 @@ def render_training_script(training: PreparedTraining) -> str:
     lines += _data_lines(task)
     lines += _model_lines(task)
     arguments = _arguments("model.parameters()", _kwargs(optimizer.kwargs))
-    lines += [
-        "torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does",
-        f"opt = {_qualified(optimizer.entry, 'optimizer')}({arguments})",
-    ]
+    lines.append("torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does")
+    if optimizer.entry.source != "torch":  # some of the zoo (Kron) also draw from numpy's generator
+        lines += ["import numpy", "numpy.random.seed(0)"]
+    lines.append(f"opt = {_qualified(optimizer.entry, 'optimizer')}({arguments})")
     if run.scheduler is not None:
         _scheduler_lines(run.scheduler, "sched", lines)
     modes = optimizer.entry.records_eval_point
