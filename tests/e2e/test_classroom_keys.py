@@ -36,7 +36,7 @@ def test_presenter_mode_keys_do_what_the_help_says_and_exit_covers_no_toolbar(pa
     open_lessons(page, server_url)
     load_lesson(page, first)
     page.get_by_test_id("presenter-button").click()
-    exit_button = page.get_by_role("button", name="Leave presenter mode")
+    exit_button = page.get_by_role("button", name="Exit presenter mode")
     expect(exit_button).to_be_visible()
     expect(exit_button).not_to_be_focused()
 
