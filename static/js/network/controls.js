@@ -1,15 +1,16 @@
 // Network mode's controls (design.md §10), generated from GET /api/datasets as surfaces mode's are
 // from the catalog: the data set (picker, its params, a preview of its points), the model (hidden
 // widths, activation, seed), the loop (epochs, batch size, shuffle seed) and the landscape's plane.
-// They only change `state.network.training` through the store; the run cards are controls/run-cards.js's.
+// They only change `state.network.training` through the store; the run cards are surfaces mode's (controls/run-cards.js).
 
 import { getDataset } from "../api/client.js";
-import { applyErrors, createField, fieldShell, pathId } from "../controls/fields.js";
+import { applyErrors, fieldShell, pathId } from "../controls/fields.js";
+import { createForm } from "../controls/form.js";
+import { createRunCards, schedulerKinds } from "../controls/run-cards.js";
 import { findEntry } from "../state/experiment.js";
 import { limitOf } from "../state/limits.js";
-import { getIn, setIn } from "../state/store.js";
 import { h } from "../ui/dom.js";
-import { FIELD_PREFIX, LANDSCAPE_METHODS } from "./state.js";
+import { copyTrainingRun, createTrainingRun, FIELD_PREFIX, LANDSCAPE_METHODS, TRAINING_INTERVAL } from "./state.js";
 
 const MODEL_FIELDS = (datasets) => [
   { path: ["task", "model", "hidden"], spec: { name: "hidden", kind: "int_list", default: [16, 16] },
@@ -26,31 +27,33 @@ const LOOP_FIELDS = [
   { path: ["landscape", "method"], spec: { name: "landscape", kind: "choice", choices: LANDSCAPE_METHODS, default: "pca" } },
 ];
 
-/** A page field path (ids, 422 locations) for a path inside the training. */
-const fieldPath = (path) => [...FIELD_PREFIX, ...path];
-
 /**
  * The network controls inside `root` (#network-controls): `render()` rebuilds them from the state,
- * `showErrors()` puts the API's issues next to their fields. `datasets`: GET /api/datasets.
+ * `refresh()` follows value edits (run titles), `showErrors()` puts the API's issues next to their
+ * fields. `datasets`: GET /api/datasets.
  */
-export function createNetworkControls({ store, datasets, root, preview }) {
+export function createNetworkControls({ store, catalog, datasets, root, preview }) {
   const { state } = store;
   const dataForm = root.querySelector("#network-data-form");
   const modelForm = root.querySelector("#network-model-form");
   const loopForm = root.querySelector("#network-loop-form");
   const errorLine = root.querySelector("#network-error");
-  const training = () => state.network.training;
+  const form = createForm({
+    store, docOf: (s) => s.network.training, flag: "training", prefix: FIELD_PREFIX, kinds: schedulerKinds(catalog),
+  });
+  const runCards = createRunCards({
+    store, catalog, form, list: root.querySelector("#network-run-list"), addButton: root.querySelector("#network-add-run"),
+    host: {
+      interval: TRAINING_INTERVAL,
+      newRun: (training) => createTrainingRun(training, catalog),
+      copyRun: copyTrainingRun,
+      onInterval: () => {},
+    },
+  });
 
-  const change = (mutate, flags = {}) => store.update((s) => mutate(s.network.training), { training: true, ...flags });
-
-  /** A field for a setting that always has a value: reset restores the spec's default. */
+  /** A setting with a note under it (the model's limits). */
   function settingField({ spec, path, note = null }) {
-    const value = getIn(training(), path);
-    const isDefault = JSON.stringify(value) === JSON.stringify(spec.default);
-    const field = createField({
-      spec, path: fieldPath(path), value: isDefault ? undefined : value,
-      onChange: (v) => change((t) => setIn(t, path, v ?? structuredClone(spec.default))),
-    });
+    const field = form.settingField(spec, path);
     if (note) field.querySelector(".field-error").before(h("p", { class: "field-note" }, note));
     return field;
   }
@@ -58,13 +61,13 @@ export function createNetworkControls({ store, datasets, root, preview }) {
   function selectDataset(id) {
     const entry = findEntry(datasets.datasets, id);
     const params = Object.fromEntries(entry.params.map((spec) => [spec.name, spec.default]));
-    change((t) => { t.task.data = { id, params }; }, { controls: true });
+    form.change((t) => { t.task.data = { id, params }; }, { controls: true });
   }
 
   function renderData() {
-    const { data } = training().task;
+    const { data } = form.doc().task;
     const entry = findEntry(datasets.datasets, data.id) ?? datasets.datasets[0];
-    const path = fieldPath(["task", "data", "id"]);
+    const path = form.fieldPath(["task", "data", "id"]);
     const picker = fieldShell({
       path, label: "Data set", wide: true,
       control: h("select", {
@@ -76,21 +79,30 @@ export function createNetworkControls({ store, datasets, root, preview }) {
     dataForm.replaceChildren(h("div", { class: "fields" }, picker, h("p", { class: "doc field-wide" }, entry.doc), params));
   }
 
-  function render() {
-    renderData();
-    modelForm.replaceChildren(h("div", { class: "fields" }, MODEL_FIELDS(datasets).map(settingField)));
-    loopForm.replaceChildren(h("div", { class: "fields" }, LOOP_FIELDS.map(settingField)));
-    showErrors();
-    preview.show(training().task.data);
-  }
-
   function showErrors() {
-    const unplaced = applyErrors(root, state.network.errors, (path) => getIn(training(), path.slice(FIELD_PREFIX.length)));
+    const unplaced = applyErrors(root, state.network.errors, (path) => form.valueAt(form.docPath(path)));
     errorLine.hidden = unplaced.length === 0;
     errorLine.textContent = unplaced.map((issue) => issue.msg).join(" ");
   }
 
-  return { render, showErrors };
+  return {
+    /** Rebuild every control from state, keeping keyboard focus where it was. */
+    render() {
+      const focused = document.activeElement?.id;
+      renderData();
+      modelForm.replaceChildren(h("div", { class: "fields" }, MODEL_FIELDS(datasets).map(settingField)));
+      runCards.render();
+      loopForm.replaceChildren(h("div", { class: "fields" }, LOOP_FIELDS.map(settingField)));
+      if (focused) document.getElementById(focused)?.focus();
+      showErrors();
+      preview.show(form.doc().task.data);
+    },
+    refresh() {
+      runCards.refresh();
+      preview.show(form.doc().task.data);
+    },
+    showErrors,
+  };
 }
 
 /**

@@ -126,7 +126,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     runner.run(); // the server trains while the browser fetches the rest
     const [datasets, ready] = await Promise.all([getDatasets(), createNetworkPlots(elements.plots)]);
     const preview = createDatasetPreview({ element: elements.preview, loadPlotly, readTheme });
-    controls = createNetworkControls({ store, datasets, root: elements.controls, preview });
+    controls = createNetworkControls({ store, catalog, datasets, root: elements.controls, preview });
     controls.render();
     plots = ready;
     schedule({ now: true });
@@ -150,7 +150,8 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
       return;
     }
     if (change.controls || change.mode) controls?.render();
-    else if (change.errors) controls?.showErrors();
+    else if (change.training) controls?.refresh();
+    if (change.trainingErrors) controls?.showErrors();
     if (change.training && started) {
       clearTimeout(debounce);
       debounce = setTimeout(runner.run, DEBOUNCE_MS);

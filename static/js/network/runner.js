@@ -20,7 +20,7 @@ export function trainingIssues(issues) {
 export function createTrainingRunner({ store, catalog, status, setBusy, onFinished }) {
   let controller = null;
   const showResult = (mutate) => store.update((s) => mutate(s.network), { trainingResults: true });
-  const setErrors = (issues) => store.update((s) => { s.network.errors = issues; }, { errors: true });
+  const setErrors = (issues) => store.update((s) => { s.network.errors = issues; }, { trainingErrors: true });
 
   async function run() {
     controller?.abort();

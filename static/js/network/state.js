@@ -66,6 +66,12 @@ export function createTrainingRun(training, catalog, optimizer) {
   return pageRun({ optimizer: { id, params: optimizer?.params ?? {} } }, color);
 }
 
+/** A copy of `run` with its own key and the next free colour (a card's duplicate button). */
+export function copyTrainingRun(training, run) {
+  const fresh = createTrainingRun(training, null, run.optimizer);
+  return { ...structuredClone(run), key: fresh.key, color: fresh.color };
+}
+
 /**
  * The page's training from a SPEC §10 document (a lesson's `"training"`, a link's, the default):
  * every field the document has, the defaults for the rest; runs whose optimizer this server lacks are
