@@ -93,7 +93,9 @@ def test_switching_draws_the_default_training_within_two_seconds(page: Page, ser
         and step_lr[100] == pytest.approx(0.01)
         and step_lr[-1] == pytest.approx(0.001)
     )
-    expect(page.locator("#network-run-list .run-card").nth(1).get_by_label("interval")).to_have_value('"epoch"')
+    expect(page.locator("#network-run-list .run-card").nth(1).get_by_label("interval", exact=True)).to_have_value(
+        '"epoch"'
+    )
     # The cursor moves by step, with the epoch beside it.
     page.get_by_test_id("scrubber").fill("95")
     expect(page.locator("#step-readout")).to_have_text("step 95 / 300 · epoch 9 / 30")
