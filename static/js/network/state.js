@@ -152,42 +152,31 @@ export function loadTraining(state, doc, catalog) {
   return notes;
 }
 
-/** The label a training run shows (as surfaces mode's runLabel: the user's, or its optimizer and scheduler). */
-export const trainingRunLabel = (run, catalog) => runLabel(run, catalog);
+/** The training's shared fields (task, loop, landscape), copied, with each run as `runOf` writes it. */
+function trainingWith(training, runOf) {
+  const { runs, ...shared } = training;
+  return { ...structuredClone(shared), runs: runs.map(runOf) };
+}
 
 /** The training as `POST /api/trainings[/stream]` takes it (SPEC §10): the page's own fields dropped. */
 export function toTrainingRequest(training, catalog) {
-  return {
-    task: structuredClone(training.task),
-    epochs: training.epochs,
-    batch_size: training.batch_size,
-    shuffle_seed: training.shuffle_seed,
-    runs: training.runs.map((run) => ({
-      label: trainingRunLabel(run, catalog),
-      optimizer: run.optimizer,
-      scheduler: run.scheduler,
-      ...(run.clip ? { clip: run.clip } : {}),
-    })),
-    landscape: structuredClone(training.landscape),
-  };
+  return trainingWith(training, (run) => ({
+    label: runLabel(run, catalog),
+    optimizer: structuredClone(run.optimizer),
+    scheduler: structuredClone(run.scheduler),
+    ...(run.clip ? { clip: structuredClone(run.clip) } : {}),
+  }));
 }
 
 /** The training as a document to keep (a link, a lesson): the request with each run's colour, labels as typed. */
 export function trainingDocument(training) {
-  return {
-    task: structuredClone(training.task),
-    epochs: training.epochs,
-    batch_size: training.batch_size,
-    shuffle_seed: training.shuffle_seed,
-    runs: training.runs.map((run) => ({
-      ...(run.label ? { label: run.label } : {}),
-      color: run.color,
-      optimizer: structuredClone(run.optimizer),
-      ...(run.scheduler ? { scheduler: structuredClone(run.scheduler) } : {}),
-      ...(run.clip ? { clip: structuredClone(run.clip) } : {}),
-    })),
-    landscape: structuredClone(training.landscape),
-  };
+  return trainingWith(training, (run) => ({
+    ...(run.label ? { label: run.label } : {}),
+    color: run.color,
+    optimizer: structuredClone(run.optimizer),
+    ...(run.scheduler ? { scheduler: structuredClone(run.scheduler) } : {}),
+    ...(run.clip ? { clip: structuredClone(run.clip) } : {}),
+  }));
 }
 
 /** A training's body for `POST /api/code` (SPEC §10): the task, the loop's settings and run `index`. */
