@@ -67,10 +67,11 @@ function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
   const { state } = store;
   const getResults = () => state.shown.results;
   const network = () => state.mode === "network";
+  const shownResults = () => (network() ? state.network.result : getResults());
   // The play bar serves the mode shown: its results and its plots.
   const playback = createPlayback({
     store,
-    getResults: () => (network() ? state.network.result : getResults()),
+    getResults: shownResults,
     getPlots: () => (network() ? getNetworkPlots() : getPlots()),
     controls: {
       play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
@@ -84,7 +85,7 @@ function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
     labelOf: (run) => runLabel(run, catalog),
   });
   const plotText = createPlotText({
-    store, getResults, announcer: byId("step-announcer"),
+    store, getResults: shownResults, announcer: byId("step-announcer"),
     plots: { map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot") },
   });
   return { parts: [playback, inspector, startMover, plotText], playback };

@@ -42,15 +42,18 @@ SETTLED_JS = f"""([runs, epochs, before]) => {{
 }}"""
 
 
+def snapshot(page: Page) -> str:
+    """What the page drew, as the page writes it in JSON (compared as text, in the page's own number format)."""
+    return page.evaluate(PICTURE_JS)
+
+
 def picture(page: Page) -> dict:
-    return json.loads(page.evaluate(PICTURE_JS))
+    return json.loads(snapshot(page))
 
 
-def wait_trained(
-    page: Page, runs: int = DEFAULT_RUNS, epochs: int = DEFAULT_EPOCHS, before: dict | None = None
-) -> None:
-    snapshot = None if before is None else json.dumps(before, separators=(",", ":"))
-    page.wait_for_function(SETTLED_JS, arg=[runs, epochs, snapshot], timeout=30_000)
+def wait_trained(page: Page, runs: int = DEFAULT_RUNS, epochs: int = DEFAULT_EPOCHS, before: str | None = None) -> None:
+    """Wait until a training of `runs` runs of `epochs` epochs is drawn, other than `before` (a snapshot), if given."""
+    page.wait_for_function(SETTLED_JS, arg=[runs, epochs, before], timeout=60_000)
 
 
 def open_network(page: Page, url: str) -> None:
@@ -110,10 +113,12 @@ def test_switching_modes_and_back_keeps_each_modes_state(page: Page, server_url:
     # An edit in surfaces mode: the first run's optimizer swapped.
     page.locator("#run-list .run-card").first.get_by_test_id("optimizer-select").select_option("NAdam")
     expect(surfaces_rows.first).to_contain_text("NAdam")
+    expect(surfaces_rows.first).to_contain_text("completed", timeout=60_000)
+    expect(page.locator(".stage")).to_have_attribute("aria-busy", "false")
     surfaces_summary = page.get_by_test_id("summary-table").locator("tbody").inner_text()
 
     page.get_by_test_id("mode-select").select_option("network")
-    trained = picture(page)
+    trained = snapshot(page)
     field(page, "epochs").locator("input").fill("12")
     wait_trained(page, epochs=12, before=trained)
     twelve = picture(page)
@@ -134,10 +139,10 @@ def test_switching_modes_and_back_keeps_each_modes_state(page: Page, server_url:
 def test_a_network_link_opens_the_same_picture(page: Page, server_url: str, browser_context) -> None:
     open_network(page, server_url)
     field(page, "task.data.params.noise").locator("input").fill("0.3")
-    before = picture(page)
+    before = snapshot(page)
     wait_trained(page, before=before)
     page.locator("#network-run-list .run-card").nth(2).get_by_test_id("optimizer-select").select_option("AdamW")
-    wait_trained(page, before=picture(page))
+    wait_trained(page, before=snapshot(page))
     shown = picture(page)
     page.get_by_test_id("share-link").click()  # writes the URL at once
     link = page.url
@@ -161,15 +166,15 @@ def test_a_network_link_opens_the_same_picture(page: Page, server_url: str, brow
 
 def test_changing_a_control_reruns_and_the_preview_follows(page: Page, server_url: str) -> None:
     open_network(page, server_url)
-    before = picture(page)
+    before = snapshot(page)
     page.get_by_test_id("dataset-select").select_option("circles")
     wait_trained(page, before=before)
-    assert picture(page)["summary"] != before["summary"]
+    assert picture(page)["summary"] != json.loads(before)["summary"]
     expect(page.get_by_test_id("dataset-preview")).to_have_attribute(
         "aria-label", "300 training and 100 validation points, 2 features, 2 classes"
     )
     # The landscape's plane switches to random directions: the caption says so.
-    circles = picture(page)
+    circles = snapshot(page)
     field(page, "landscape.method").locator("select").select_option('"random"')
     wait_trained(page, before=circles)
     expect(page.get_by_test_id("landscape-caption")).to_contain_text("random")
