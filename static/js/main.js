@@ -56,7 +56,7 @@ function createPageState(catalog) {
   state.view.theme = savedTheme();
   // On a phone the run cards start folded to one coloured line each, so the plots come first.
   if (onPhone()) {
-    for (const run of state.experiment.runs) state.view.collapsedRuns.add(run.key);
+    for (const run of [...state.experiment.runs, ...state.network.training.runs]) state.view.collapsedRuns.add(run.key);
   }
   applyTheme(state.view.theme, byId("theme-toggle"));
   return { store, sharing };

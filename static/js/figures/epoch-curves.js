@@ -77,10 +77,10 @@ export function accuracyFigure({ result, view, theme, revision }) {
   };
 }
 
-/** Ticks at epoch boundaries on the step axis, a handful at most, labelled by epoch. */
+/** Ticks at epoch boundaries on the step axis, seven at most (they stay apart on a phone), labelled by epoch. */
 export function epochTicks(result) {
   if (!result) return {};
-  const every = Math.max(1, Math.ceil(result.epochs / 10));
+  const every = Math.max(1, Math.ceil(result.epochs / 6));
   const epochs = [];
   for (let e = 0; e <= result.epochs; e += every) epochs.push(e);
   return {
@@ -100,7 +100,7 @@ export function stepLrFigure({ result, view, theme, revision }) {
   return {
     data,
     layout: layoutFor(theme, result, {
-      xTitle: "epoch (ticks) · step", xRange: [0, result?.steps ?? 1], xTicks: epochTicks(result), revision,
+      xTitle: "epoch (every step drawn)", xRange: [0, result?.steps ?? 1], xTicks: epochTicks(result), revision,
       yaxis: { type: positive ? "log" : "linear", title: { text: "lr", standoff: 4 } },
       shapes: epochCursorShapes(result, view, theme, "step"),
     }),
