@@ -81,7 +81,10 @@ export function trainingFromDocument(doc, catalog, notes = []) {
   const base = structuredClone(DEFAULT_TRAINING);
   const training = {
     task: {
-      data: { id: doc?.task?.data?.id ?? base.task.data.id, params: { ...(doc?.task?.data?.params ?? base.task.data.params) } },
+      // A data set named without params takes the server's defaults for it (GET /api/datasets).
+      data: doc?.task?.data?.id
+        ? { id: doc.task.data.id, params: { ...(doc.task.data.params ?? {}) } }
+        : structuredClone(base.task.data),
       model: { ...base.task.model, ...(doc?.task?.model ?? {}) },
     },
     epochs: doc?.epochs ?? base.epochs,
