@@ -77,7 +77,8 @@ function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
       play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
       scrubber: byTestId("scrubber"), readout: byId("step-readout"), speed: byId("speed-select"),
     },
-    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot")],
+    // Hovering a path or a step curve moves the cursor (the landscape's paths too: a point per record).
+    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot"), byId("landscape-plot")],
   });
   const inspector = createInspector({ store, root: byId("inspector"), getResults, onData: () => playback.redraw() });
   const startMover = createStartMover({
