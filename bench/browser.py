@@ -14,6 +14,11 @@ FIRST_DRAW_TIMES_JS = """() => {
           frame: entry("first-frame").duration};
 }"""
 
+# Network mode sets this mark once, after a switch, the default training's landscape and paths are drawn
+# (static/js/network/page.js), and measures it from the click on the switch (ms).
+NETWORK_DRAWN_JS = "() => performance.getEntriesByName('optimlab:network-first-draw', 'mark').length > 0"
+NETWORK_DRAW_MS_JS = "() => performance.getEntriesByName('optimlab:network-first-draw', 'measure')[0].duration"
+
 CHROMIUM = os.environ.get("OPTIMLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

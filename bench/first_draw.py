@@ -12,7 +12,12 @@ includes torch's compute:
 - bare Plotly.js: a page with nothing but the same cartesian build, drawing the very figures the page
   drew (captured from the warm-up visit: the same traces, layouts and plot sizes).
 
-The ratio is what the page adds to Plotly's own cost. Exits 1 when the page misses its goal.
+The ratio is what the page adds to Plotly's own cost. Then network mode (design.md §10): in a fresh
+context the page draws its default comparison, the mode switch is chosen, and the page's own measure
+`optimlab:network-first-draw` gives the time from that click to the default training's landscape and
+paths drawn. A warm-up switch trains once; the timed ones replay it from the server's single-flight
+cache (app/api/flights.py), so, as above, torch's compute is not in it. Exits 1 when the page misses
+either goal.
 """
 
 from __future__ import annotations
@@ -25,10 +30,18 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Browser, sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAW_TIMES_JS, FIRST_DRAWN_JS
+from bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FIRST_DRAW_TIMES_JS,
+    FIRST_DRAWN_JS,
+    NETWORK_DRAW_MS_JS,
+    NETWORK_DRAWN_JS,
+)
 from bench.server import start_server, stop_server
 
 GOAL_MS = 1000
+NETWORK_GOAL_MS = 2000
 VIEWPORT = {"width": 1440, "height": 900}
 PLOTS = ("contour-plot", "loss-plot", "lr-plot")
 BARE_PATH = "/bench/bare-plotly"  # answered by the browser itself (page.route), never by the server
@@ -88,6 +101,20 @@ def visit(browser: Browser, url: str, wait: str, times: str, bare_html: str | No
         context.close()
 
 
+def network_switch(browser: Browser, url: str) -> float:
+    """One switch to network mode in a fresh context, after the first draw: ms from the click to the landscape."""
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function(FIRST_DRAWN_JS, timeout=60_000)
+        page.get_by_test_id("mode-select").select_option("network")
+        page.wait_for_function(NETWORK_DRAWN_JS, timeout=60_000)
+        return page.evaluate(NETWORK_DRAW_MS_JS)
+    finally:
+        context.close()
+
+
 def summary(name: str, timings: list[Timing]) -> str:
     best = min(timings, key=lambda t: t.drawn)
     median = statistics.median(t.drawn for t in timings)
@@ -111,11 +138,13 @@ def main(argv: list[str] | None = None) -> int:
             warm.wait_for_function(FIRST_DRAWN_JS, timeout=120_000)
             figures = warm.evaluate(FIGURES_JS, list(PLOTS))
             context.close()
+            network_switch(browser, url + "/")  # trains the default training once
             bare_html = bare_page(figures)
-            page_times, bare_times = [], []
+            page_times, bare_times, network_times = [], [], []
             for _ in range(args.repeat):  # interleaved, so a noisy moment hits both alike
                 page_times.append(visit(browser, url + "/", FIRST_DRAWN_JS, FIRST_DRAW_TIMES_JS))
                 bare_times.append(visit(browser, url + BARE_PATH, BARE_DRAWN, BARE_TIMES_JS, bare_html))
+                network_times.append(network_switch(browser, url + "/"))
             browser.close()
     finally:
         stop_server(server)
@@ -125,7 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     print(summary("the page", page_times))
     print(summary("bare Plotly.js", bare_times))
     print(f"ratio page / bare Plotly.js: {page_best / bare_best:.2f}    goal: the page under {GOAL_MS} ms")
-    return 0 if page_best < GOAL_MS else 1
+    network_best = min(network_times)
+    print(
+        f"Network mode, the switch to the default training's landscape drawn: {network_best:.0f} ms "
+        f"(median {statistics.median(network_times):.0f})    goal: at most {NETWORK_GOAL_MS} ms"
+    )
+    return 0 if page_best < GOAL_MS and network_best <= NETWORK_GOAL_MS else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
 import { createRenderer } from "./page/render.js";
 import { createExperimentRunner } from "./page/stream.js";
+import { createNetworkMode } from "./network/page.js";
+import { addNetworkState } from "./network/state.js";
 import { createInspector } from "./playback/inspector.js";
 import { createPlayback } from "./playback/playback.js";
 import { createStartMover } from "./playback/starts.js";
@@ -48,28 +50,35 @@ async function loadCatalog() {
 
 /** The store, its state read from the link (before anything draws), the theme and, on a phone, folded run cards. */
 function createPageState(catalog) {
-  const store = createStore(createState(catalog));
+  const store = createStore(addNetworkState(createState(catalog), catalog));
   const sharing = createUrlSync({ store, catalog }); // a link's experiment replaces the default
   const { state } = store;
   state.view.theme = savedTheme();
   // On a phone the run cards start folded to one coloured line each, so the plots come first.
   if (onPhone()) {
-    for (const run of state.experiment.runs) state.view.collapsedRuns.add(run.key);
+    for (const run of [...state.experiment.runs, ...state.network.training.runs]) state.view.collapsedRuns.add(run.key);
   }
   applyTheme(state.view.theme, byId("theme-toggle"));
   return { store, sharing };
 }
 
 /** What follows the cursor and the results at every frame: playback, the inspector, the start mover, the plots' words. */
-function createPlaybackParts({ store, catalog, getPlots }) {
-  const getResults = () => store.state.shown.results;
+function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
+  const { state } = store;
+  const getResults = () => state.shown.results;
+  const network = () => state.mode === "network";
+  const shownResults = () => (network() ? state.network.result : getResults());
+  // The play bar serves the mode shown: its results and its plots.
   const playback = createPlayback({
-    store, getResults, getPlots,
+    store,
+    getResults: shownResults,
+    getPlots: () => (network() ? getNetworkPlots() : getPlots()),
     controls: {
       play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
       scrubber: byTestId("scrubber"), readout: byId("step-readout"), speed: byId("speed-select"),
     },
-    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot")],
+    // Hovering a path or a step curve moves the cursor (the landscape's paths too: a point per record).
+    plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot"), byId("landscape-plot")],
   });
   const inspector = createInspector({ store, root: byId("inspector"), getResults, onData: () => playback.redraw() });
   const startMover = createStartMover({
@@ -77,10 +86,10 @@ function createPlaybackParts({ store, catalog, getPlots }) {
     labelOf: (run) => runLabel(run, catalog),
   });
   const plotText = createPlotText({
-    store, getResults, announcer: byId("step-announcer"),
+    store, getResults: shownResults, announcer: byId("step-announcer"),
     plots: { map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot") },
   });
-  return [playback, inspector, startMover, plotText];
+  return { parts: [playback, inspector, startMover, plotText], playback };
 }
 
 /** Keep the page in step with the store: controls, errors, re-runs, the theme and redraws. */
@@ -107,22 +116,24 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
       applyTheme(state.view.theme, byId("theme-toggle"));
       renderer.plots?.refreshTheme();
     }
-    if (change.view || change.grid || change.results || change.overlays) renderer.schedule();
+    if (change.mode && state.mode === "surfaces") renderer.schedule({ now: true }); // back from network mode
+    else if (change.view || change.grid || change.results || change.overlays) renderer.schedule();
   });
   return { cancelDebounce: () => clearTimeout(debounce) };
 }
 
 /** The page's own buttons: run, theme, view mode, the exports and the skip link. */
-function wireButtons({ store, refresh }) {
+function wireButtons({ store, refresh, network }) {
   const { state } = store;
+  const shownResults = () => (state.mode === "network" ? state.network.result : state.shown.results);
   wireSkipLinks();
-  byId("run-button").addEventListener("click", refresh);
+  byId("run-button").addEventListener("click", () => (state.mode === "network" ? network.run() : refresh()));
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));
   byId("view-select").addEventListener("change", (event) =>
     store.update((s) => { s.view.mode = event.target.value; }, { view: true }));
-  byId("export-json").addEventListener("click", () => exportJson(state.shown.results));
-  byId("export-csv").addEventListener("click", () => exportCsv(state.shown.results));
+  byId("export-json").addEventListener("click", () => exportJson(shownResults()));
+  byId("export-csv").addEventListener("click", () => exportCsv(shownResults()));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
 }
 
@@ -141,9 +152,12 @@ async function main() {
   createCodePanel({ store, catalog });
   createScaleToggles({ store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot") } });
   const status = byId("run-status");
+  const { parts, playback } = createPlaybackParts({
+    store, catalog, getPlots: () => renderer.plots, getNetworkPlots: () => network.plots,
+  });
   const renderer = createRenderer({
     store,
-    parts: createPlaybackParts({ store, catalog, getPlots: () => renderer.plots }),
+    parts,
     elements: {
       stage: document.querySelector(".stage"), charts: document.querySelector(".charts"), status,
       viewSelect: byId("view-select"), summary: byId("summary-table"), legend: byId("legend"),
@@ -172,7 +186,20 @@ async function main() {
     gridStale = false;
     runExperiment();
   }
-  wireButtons({ store, refresh });
+  const network = createNetworkMode({
+    store, catalog, getPlayback: () => playback,
+    elements: {
+      modeSelect: byId("mode-select"), stage: document.querySelector(".stage"), charts: document.querySelector(".charts"),
+      status, summary: byId("summary-table"), legend: byId("legend"), controls: byId("network-controls"),
+      preview: byId("dataset-preview"), exportJson: byId("export-json"), exportCsv: byId("export-csv"),
+      boundary: byId("boundary-plot"), lrFinderButton: byId("lr-finder-button"), lrFinderPlot: byId("lr-finder-plot"),
+      plots: {
+        landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot"),
+        lr: byId("lr-plot"), caption: byId("landscape-caption"),
+      },
+    },
+  });
+  wireButtons({ store, refresh, network });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.browser import NETWORK_DRAWN_JS
+
 pytestmark = pytest.mark.e2e
 
 AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -86,6 +88,22 @@ def test_axe_finds_no_wcag_a_or_aa_violations_in_any_state(page: Page, server_ur
     assert {state: found for state, found in problems.items() if found} == {}
 
 
+def test_axe_finds_no_wcag_a_or_aa_violations_in_network_mode(page: Page, server_url: str) -> None:
+    page.goto(server_url)
+    wait_settled(page)
+    page.get_by_test_id("mode-select").select_option("network")
+    page.wait_for_function(NETWORK_DRAWN_JS, timeout=60_000)
+    expect(page.locator(".stage")).to_have_attribute("aria-busy", "false")
+    problems: dict[str, list[str]] = {"1440 network light": axe_violations(page)}
+    set_theme(page, "dark")
+    problems["1440 network dark"] = axe_violations(page)
+    set_theme(page, "light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.scrollingElement.scrollWidth <= 390")
+    problems["390 network"] = axe_violations(page)
+    assert {state: found for state, found in problems.items() if found} == {}
+
+
 # ---- keyboard only ----
 
 NO_MOUSE_JS = """() => {
@@ -124,11 +142,14 @@ def test_a_lesson_plays_scrubs_moves_a_start_and_opens_the_inspector_by_keyboard
     wait_settled(page)
     expect(page.get_by_test_id("preset-select")).to_be_enabled()
 
-    # The first Tab stop is the skip link, shown when focused; the next, the lesson picker.
+    # The first Tab stop is the skip link, shown when focused; the next, the mode switch; then the lesson picker.
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to the plots")
     expect(skip).to_be_focused()
     assert skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("mode-select")).to_be_focused()
+    assert focus_ring(page) not in ("none", "")
     page.keyboard.press("Tab")
     expect(page.get_by_test_id("preset-select")).to_be_focused()
     assert focus_ring(page) not in ("none", "")

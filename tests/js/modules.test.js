@@ -49,7 +49,8 @@ test("modules live in rooms: only the entry module at the top", () => {
 
 test("the pure rooms load without a DOM", async () => {
   const pure = [...importGraph().keys()].filter((name) =>
-    /^(state|figures)\//.test(name) || ["plot/kit.js", "ui/format.js", "sweeps/requests.js"].includes(name));
+    /^(state|figures)\//.test(name) ||
+    ["plot/kit.js", "ui/format.js", "sweeps/requests.js", "network/state.js", "network/results.js"].includes(name));
   assert.ok(pure.length >= 12, pure.join(" "));
   for (const name of pure) await import(join(JS, name));
   assert.equal(typeof globalThis.document, "undefined");

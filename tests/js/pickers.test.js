@@ -1,10 +1,10 @@
-// The optimizer and scheduler lists (static/js/controls/controls.js): a look-alike name from two
+// The optimizer and scheduler lists (static/js/controls/run-cards.js): a look-alike name from two
 // sources carries its source, so the closed select tells torch's RAdam from the zoo's.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { optionNames } from "../../static/js/controls/controls.js";
+import { optionNames } from "../../static/js/controls/run-cards.js";
 
 test("names shared across sources carry their source; unique names stay bare", () => {
   const entries = [

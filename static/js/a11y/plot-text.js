@@ -60,6 +60,7 @@ export function createPlotText({ store, getResults, plots, announcer }) {
   };
 
   function write() {
+    if (state.mode === "network") return; // these words describe surfaces mode's plots; the announcer serves both
     const results = getResults();
     for (const part of Object.values(parts)) {
       part.description.replaceChildren(...part.sentences(results, state.view).map((line) => h("p", {}, line)));

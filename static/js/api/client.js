@@ -72,6 +72,22 @@ export function streamSweep(sweep, { signal }) {
   return streamNdjson("/api/sweeps/stream", sweep, { signal });
 }
 
+/** POST a training (SPEC §10) and yield its stream's events: `training`, `epoch`…, `run_end`, `landscape`, `done`. */
+export function streamTraining(training, { signal }) {
+  return streamNdjson("/api/trainings/stream", training, { signal });
+}
+
+/** Model mode's data sets with their params, and the limits. */
+export async function getDatasets() {
+  return (await request("/api/datasets")).json();
+}
+
+/** The exact points a training on data set `id` with `params` uses: {x_train, y_train, x_val, y_val, ...}. */
+export async function getDataset(id, params, { signal } = {}) {
+  const query = new URLSearchParams(Object.entries(params).map(([name, value]) => [name, String(value)]));
+  return (await request(`/api/datasets/${encodeURIComponent(id)}?${query}`, { signal })).json();
+}
+
 async function* streamNdjson(url, body, { signal }) {
   const response = await request(url, { method: "POST", body, signal });
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -3,10 +3,17 @@
 // moving the cursor is a relayout of shapes alone (a few ms, where a react of the traces would
 // recompute the contour). Pure: shapes from (results, view, theme).
 
+/**
+ * The newest record any run has, or -1 before the first: a run counts its records in `recorded`
+ * (network mode, whose paths may come last) or by its path's length.
+ */
+export function newestRecord(results) {
+  return Math.max(-1, ...(results?.runs ?? []).map((run) => (run.recorded ?? run.x.length) - 1));
+}
+
 /** The step the cursor shows: its own, or (null) the newest record of any run. */
 export function cursorStep(results, cursor) {
-  const newest = Math.max(-1, ...(results?.runs ?? []).map((run) => run.x.length - 1));
-  return cursor?.step == null ? Math.max(newest, 0) : cursor.step;
+  return cursor?.step == null ? Math.max(newestRecord(results), 0) : cursor.step;
 }
 
 /** A run's record at step k: k itself, or its last record when the run is shorter. */
@@ -22,7 +29,7 @@ function pastEnd(run, k) {
 // ---- the cursor in the 2-D views: layout shapes, so moving it is a relayout of shapes alone ----
 
 /** A dot of `size` px at a data point: a circle shape sized in pixels, anchored in data units. */
-function dot(x, y, { size, color, outline, width, axes, name }) {
+export function dot(x, y, { size, color, outline, width, axes, name }) {
   const r = size / 2;
   return {
     type: "circle", xref: axes.x, yref: axes.y, xsizemode: "pixel", ysizemode: "pixel", xanchor: x, yanchor: y,

@@ -22,15 +22,37 @@ function statusText(results) {
 }
 
 /**
+ * A throttled drawing frame: `schedule({now})` asks for `draw(start)` at a frame soon — after the
+ * throttle's wait, or at the next frame when `now` (a stream just ended) — never twice per frame.
+ */
+export function createFrameScheduler(draw) {
+  let throttle = null; // the wait before the next frame is asked for
+  let frameAsked = false;
+  let lastRender = -Infinity;
+  function frame() {
+    frameAsked = false;
+    lastRender = performance.now();
+    draw(lastRender);
+  }
+  return function schedule({ now = false } = {}) {
+    if (frameAsked || (throttle !== null && !now)) return;
+    clearTimeout(throttle);
+    const wait = now ? 0 : Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now());
+    throttle = setTimeout(() => {
+      throttle = null;
+      frameAsked = true;
+      requestAnimationFrame(frame);
+    }, wait);
+  };
+}
+
+/**
  * The page's renderer. `parts`: what else follows a frame (playback, inspector, start mover) and
  * the elements it writes. Returns {schedule({now}), setPlots(plots), setBusy(busy)}.
  */
 export function createRenderer({ store, parts, elements }) {
   const { state } = store;
   let plots = null; // once Plotly.js has loaded
-  let throttle = null; // the wait before the next frame is asked for
-  let frameAsked = false;
-  let lastRender = -Infinity;
 
   /** aria-busy on the views while a stream is drawing (assistive tech and tests wait on it). */
   function setBusy(busy) {
@@ -38,9 +60,8 @@ export function createRenderer({ store, parts, elements }) {
     elements.charts.setAttribute("aria-busy", String(busy));
   }
 
-  function render() {
-    frameAsked = false;
-    const start = (lastRender = performance.now());
+  function render(start) {
+    if (state.mode === "network") return; // network mode draws its own views (network/page.js); these wait
     const { results } = state.shown;
     plots?.render({ ...state.shown, view: state.view });
     elements.viewSelect.value = state.view.mode;
@@ -58,17 +79,7 @@ export function createRenderer({ store, parts, elements }) {
     }
   }
 
-  /** Draw at a frame soon: after the throttle's wait, or at the next frame when `now` (a stream just ended). */
-  function schedule({ now = false } = {}) {
-    if (frameAsked || (throttle !== null && !now)) return;
-    clearTimeout(throttle);
-    const wait = now ? 0 : Math.max(0, lastRender + MIN_RENDER_INTERVAL_MS - performance.now());
-    throttle = setTimeout(() => {
-      throttle = null;
-      frameAsked = true;
-      requestAnimationFrame(render);
-    }, wait);
-  }
+  const schedule = createFrameScheduler(render);
 
   return {
     schedule,

@@ -4,7 +4,7 @@
 // cursor lives in the state (`view.cursor`); a change to it is flagged {cursor: true} and redraws
 // the cursor alone, once per animation frame.
 
-import { cursorStep } from "../figures/cursor.js";
+import { cursorStep, newestRecord } from "../figures/cursor.js";
 import { choices } from "../ui/choices.js";
 
 /** Playback speeds; 1× plays the whole experiment in BASE_SECONDS (and at least MIN_RATE steps/s). */
@@ -13,11 +13,6 @@ const BASE_SECONDS = 10;
 const MIN_RATE = 2;
 /** A frame longer than this (a background tab, a slow full redraw) counts as this long. */
 const MAX_FRAME_SECONDS = 0.1;
-
-/** The newest record any run has, or -1 before the first chunk. */
-function newestRecord(results) {
-  return Math.max(-1, ...(results?.runs ?? []).map((run) => run.x.length - 1));
-}
 
 /** The stream has ended: nothing more will arrive for these results. */
 function complete(results) {
@@ -161,7 +156,7 @@ export function createPlayback({ store, getResults, getPlots, controls, plots: p
     scrubber.max = String(steps);
     scrubber.value = String(k);
     scrubber.setAttribute("aria-valuetext", `step ${k} of ${steps}`);
-    readout.value = `step ${k} / ${steps}`;
+    readout.value = results?.describeStep?.(k) ?? `step ${k} / ${steps}`; // network mode adds the epoch
     play.classList.toggle("is-playing", cursor.playing);
     play.setAttribute("aria-label", cursor.playing ? "Pause" : "Play");
     play.title = cursor.playing ? "Pause (space)" : "Play (space)";

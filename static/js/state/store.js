@@ -19,6 +19,10 @@ export const CHANGES = Object.freeze({
   grid: "the surface grid drawn changed",
   results: "the results drawn changed (a stream's chunk, its start or its end)",
   overlays: "the seed bands' traces over the plots changed",
+  mode: "the page's mode (surfaces | network) switched: show the other mode's rooms and redraw them",
+  training: "network mode's training document changed: re-run it (after a short debounce) and rewrite the URL",
+  trainingErrors: "network mode's 422 issues changed: show them next to its fields",
+  trainingResults: "network mode's result changed (a stream's event, its start or its end): redraw its views",
 });
 
 /** Throw on a flag that is not in CHANGES, naming it. */

@@ -9,18 +9,21 @@
 //           "z": [0.5, 3],                                 noise: std, seed (omitted when off)
 //           "p": ["norm", 1]}],                            gradient clipping: kind, bound (omitted when off)
 //    "b": [2],                                             runs showing a seed band: indices into "r" (if any)
-//    "m": "multiples", "k": 137, "e": "lesson-id"}         view mode, cursor step, lesson (if not default)
+//    "m": "multiples", "k": 137, "e": "lesson-id",         view mode, cursor step, lesson (if not default)
+//    "M": "network", "w": {...}}                           network mode, and its training: the SPEC §10
+//                                                          request with each run's colour (in network mode)
 //
 // Reading is forgiving: a link from another version, a hand-edited or a truncated one loads what it
 // can, field by field against the catalog, and lists what it dropped. Never a blank page.
 
+import { addNetworkState, trainingDocument, trainingFromDocument } from "../network/state.js";
 import { CLIP_KINDS, clipOf, createRun, createState, findEntry, isNoisy } from "./experiment.js";
 import { limitOf } from "./limits.js";
 
 export const URL_VERSION = 1;
 const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
 const VIEW_MODES = ["overlay", "multiples", "3d"];
-const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e"];
+const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e", "M", "w"];
 const INTERVALS = ["step", "epoch"];
 const DEFAULT_TOLERANCE = 1e-6;
 
@@ -78,6 +81,10 @@ export function compactState(state) {
   if (view.mode && view.mode !== "overlay") doc.m = view.mode;
   if (Number.isInteger(view.cursor?.step)) doc.k = view.cursor.step;
   if (view.lesson) doc.e = view.lesson;
+  if (state.mode === "network") {
+    doc.M = state.mode;
+    doc.w = trainingDocument(state.network.training);
+  }
   return doc;
 }
 
@@ -227,7 +234,7 @@ function readBands(raw, byIndex, notes) {
  */
 export function readDocument(doc, catalog) {
   const notes = [];
-  const state = createState(catalog);
+  const state = addNetworkState(createState(catalog), catalog);
   if (!isObject(doc)) return { state, seedBands: [], notes: ["the whole experiment (not a JSON object)"] };
   const { experiment, view } = state;
   const unknown = Object.keys(doc).filter((key) => !KNOWN_KEYS.includes(key));
@@ -271,7 +278,13 @@ export function readDocument(doc, catalog) {
 
   if (VIEW_MODES.includes(doc.m)) view.mode = doc.m;
   else if (doc.m !== undefined) notes.push(`view ${show(doc.m)}`);
-  if (Number.isInteger(doc.k) && doc.k >= 0 && doc.k <= experiment.steps) view.cursor.step = doc.k;
+  if (doc.M === "network") state.mode = "network";
+  else if (doc.M !== undefined) notes.push(`mode ${show(doc.M)}`);
+  if (isObject(doc.w)) state.network.training = trainingFromDocument(doc.w, catalog, notes);
+  else if (doc.w !== undefined) notes.push("the training (not a JSON object)");
+  // Network mode's cursor is checked against the training's steps once its result is in (playback).
+  const lastStep = state.mode === "network" ? Infinity : experiment.steps;
+  if (Number.isInteger(doc.k) && doc.k >= 0 && doc.k <= lastStep) view.cursor.step = doc.k;
   else if (doc.k !== undefined) notes.push(`cursor step ${show(doc.k)}`);
   if (typeof doc.e === "string" && /^[a-z0-9-]{1,60}$/.test(doc.e)) view.lesson = doc.e;
   else if (doc.e !== undefined) notes.push(`lesson ${show(doc.e)}`);

@@ -3,6 +3,7 @@
 
 import { ApiError } from "../api/client.js";
 import { h } from "../ui/dom.js";
+import { trainingCodeRequest } from "../network/state.js";
 import { runLabel, toRequest } from "../state/experiment.js";
 
 // ---- a tiny Python highlighter: comments, strings, numbers, keywords, builtins, defined names ----
@@ -54,6 +55,26 @@ async function fetchScript(body, signal) {
   return response.text();
 }
 
+/**
+ * What the script is made of in each mode (SPEC §8, §10): the runs to pick from, the body of
+ * `POST /api/code` for run `index`, and what the script prints.
+ */
+const SOURCES = {
+  surfaces: {
+    runs: (state) => state.experiment.runs,
+    body(state, catalog, index) {
+      const request = toRequest(state.experiment, catalog);
+      return { surface: request.surface, steps: request.steps, run: request.runs[index] };
+    },
+    prints: "the trajectory",
+  },
+  network: {
+    runs: (state) => state.network.training.runs,
+    body: (state, catalog, index) => trainingCodeRequest(state.network.training, catalog, index),
+    prints: "every epoch's losses, accuracies and lr",
+  },
+};
+
 /** The `code-button` and its dialog: pick a run, read its script, copy or download it. */
 export function createCodePanel({ store, catalog }) {
   const { state } = store;
@@ -79,9 +100,7 @@ export function createCodePanel({ store, catalog }) {
       h("h2", { class: "code-title", id: "code-title" }, "Python script"),
       h("label", { class: "code-run-field" }, h("span", {}, "Run"), runSelect),
       h("div", { class: "code-actions" }, copy, download, close)),
-    h("p", { class: "code-note muted" },
-      "Plain PyTorch: run it with python and it prints the trajectory as JSON lines — " +
-      "the same numbers as on the page."),
+    h("p", { class: "code-note muted" }),
     block, status));
   document.body.append(dialog);
 
@@ -92,18 +111,20 @@ export function createCodePanel({ store, catalog }) {
   async function show() {
     controller?.abort();
     const current = (controller = new AbortController());
-    const request = toRequest(state.experiment, catalog);
-    selected = Math.min(selected, request.runs.length - 1);
-    runSelect.replaceChildren(...request.runs.map((run, index) =>
-      h("option", { value: String(index) }, `${index + 1}. ${runLabel(state.experiment.runs[index], catalog)}`)));
+    const source = SOURCES[state.mode ?? "surfaces"];
+    const runs = source.runs(state);
+    selected = Math.min(selected, runs.length - 1);
+    runSelect.replaceChildren(...runs.map((run, index) =>
+      h("option", { value: String(index) }, `${index + 1}. ${runLabel(run, catalog)}`)));
+    dialog.querySelector(".code-note").textContent = `Plain PyTorch: run it with python and it prints ${source.prints} ` +
+      "as JSON lines — the same numbers as on the page.";
     runSelect.value = String(selected);
     script = "";
     copy.disabled = download.disabled = true;
     dialog.setAttribute("aria-busy", "true");
     status.textContent = "Writing the script…";
     try {
-      const body = { surface: request.surface, steps: request.steps, run: request.runs[selected] };
-      const text = await fetchScript(body, current.signal);
+      const text = await fetchScript(source.body(state, catalog, selected), current.signal);
       script = text;
       code.replaceChildren(...highlightPython(text));
       status.textContent = "";

@@ -4,6 +4,7 @@
 // lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as
 // a reader would in the Seeds tab; like theirs, a band goes with its run when the lesson is left.
 
+import { switchMode } from "../network/state.js";
 import { h, onPhone } from "../ui/dom.js";
 import { createRun, createState, findEntry, showSeedBand } from "../state/experiment.js";
 
@@ -69,13 +70,14 @@ export function createLessons({ store, catalog, notice }) {
       : { experiment: createState(catalog).experiment, seedBands: [] };
     notice(null); // what an earlier link could not load no longer applies
     store.update((s) => {
+      switchMode(s, "surfaces"); // a surfaces lesson shows surfaces mode (network lessons: network/state.js loadTraining)
       Object.assign(s.experiment, experiment);
       for (const key of seedBands) showSeedBand(s, key);
       s.view.lesson = lesson?.id ?? null;
       s.view.mode = lesson?.view ?? "overlay";
       Object.assign(s.view.cursor, { step: null, playing: false });
       if (onPhone()) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
-    }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true });
+    }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true, mode: true });
   }
 
   /** The next (+1) or previous (−1) lesson, wrapping around; from no lesson, the first or last. */

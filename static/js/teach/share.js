@@ -2,6 +2,7 @@
 // Forward load their state, and the share button copies the link.
 
 import { decodeHash, encodeHash } from "../state/url.js";
+import { switchMode } from "../network/state.js";
 import { showSeedBand } from "../state/experiment.js";
 import { createNotice } from "../ui/notice.js";
 
@@ -29,6 +30,8 @@ export function createUrlSync({ store, catalog }) {
    */
   function adopt({ state: loaded, seedBands }) {
     Object.assign(state.experiment, loaded.experiment);
+    state.network.training = loaded.network.training;
+    switchMode(state, loaded.mode); // first: the cursor below is the loaded mode's
     state.view.mode = loaded.view.mode;
     Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
     state.view.lesson = loaded.view.lesson ?? null;
@@ -75,9 +78,9 @@ export function createUrlSync({ store, catalog }) {
   scheduleWrite();
 
   store.subscribe((_, change = {}) => {
-    if (change.fromUrl || !(change.experiment || change.view || change.cursor || change.lesson)) return;
+    if (change.fromUrl || !(change.experiment || change.training || change.mode || change.view || change.cursor || change.lesson)) return;
     // While playing, the cursor moves every frame: the URL takes the step where playback stops.
-    if (state.view.cursor.playing && !(change.experiment || change.view || change.lesson)) return;
+    if (state.view.cursor.playing && !(change.experiment || change.training || change.mode || change.view || change.lesson)) return;
     scheduleWrite({ push: Boolean(change.controls || change.push) });
   });
 
@@ -89,6 +92,7 @@ export function createUrlSync({ store, catalog }) {
     if (!readLocation()) return;
     store.update(() => {}, {
       experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, fromUrl: true,
+      training: true, mode: true,
     });
     write(); // a hand-edited link becomes what this version writes (Back and Forward's own entries stay as they are)
   });

@@ -26,6 +26,9 @@ function dataRevision(...sources) {
   }).join(":");
 }
 
+/** Whether an element is laid out (not inside a display: none). */
+export const shown = (element) => element.getClientRects().length > 0;
+
 /**
  * The plots, drawn from the current grid and results; `render` is cheap to call per frame.
  * `build`: the Plotly.js build to start with ("full" when the page opens in the 3-D view);
@@ -126,7 +129,8 @@ export async function createPlots({
       theme = { ...theme, fontSize };
       for (const element of plots) if (element.data) Plotly.relayout(element, { "font.size": fontSize });
     }
-    for (const entry of entries) if (entry.target.data) Plotly.Plots.resize(entry.target);
+    // A plot of the mode not shown (display: none) has no size to take.
+    for (const entry of entries) if (entry.target.data && shown(entry.target)) Plotly.Plots.resize(entry.target);
   });
   for (const element of plots) resizer.observe(element);
 

@@ -1,0 +1,66 @@
+// Network mode's plots, drawn with Plotly from the figure builders (figures/landscape.js,
+// figures/epoch-curves.js): the landscape, the loss and accuracy per epoch and the lr per step (the
+// `lr-plot` surfaces mode draws too). Each render is a Plotly.react; moving the cursor relayouts shapes.
+// Views others add (the decision boundary, the LR finder) register a drawer on the seam (network/page.js).
+
+import { accuracyFigure, epochCursorShapes, epochLossFigure, stepLrFigure } from "../figures/epoch-curves.js";
+import { landscapeCaption, landscapeContour, landscapeFigure, landscapeShapes } from "../figures/landscape.js";
+import { CONFIG } from "../plot/kit.js";
+import { loadPlotly } from "../plot/plotly.js";
+import { readTheme } from "../plot/theme.js";
+import { shown } from "../views/plots.js";
+
+/** Each plot: its element's name, its figure and where its cursor sits. */
+const FIGURES = [
+  { name: "landscape", figure: landscapeFigure, shapes: landscapeShapes },
+  { name: "epochLoss", figure: epochLossFigure, shapes: (r, v, t) => epochCursorShapes(r, v, t, "epoch") },
+  { name: "accuracy", figure: accuracyFigure, shapes: (r, v, t) => epochCursorShapes(r, v, t, "epoch") },
+  { name: "lr", figure: stepLrFigure, shapes: (r, v, t) => epochCursorShapes(r, v, t, "step") },
+];
+
+/** `elements`: {landscape, epochLoss, accuracy, lr, caption}. Resolves once Plotly.js is in. */
+export async function createNetworkPlots(elements) {
+  const Plotly = await loadPlotly("cartesian");
+  let theme = readTheme();
+  let contourCache = { landscape: null, theme: null, trace: null };
+  let revision = 0;
+
+  function contourOf(landscape) {
+    if (!landscape) return null;
+    if (contourCache.landscape !== landscape || contourCache.theme !== theme) {
+      contourCache = { landscape, theme, trace: landscapeContour(landscape, theme) };
+    }
+    return contourCache.trace;
+  }
+
+  const resizer = new ResizeObserver((entries) => {
+    for (const entry of entries) if (entry.target.data && shown(entry.target)) Plotly.Plots.resize(entry.target);
+  });
+  for (const { name } of FIGURES) resizer.observe(elements[name]);
+
+  return {
+    Plotly,
+    get theme() {
+      return theme;
+    },
+    /** Draw every plot from the result and the view (mode's cursor). */
+    render({ result, view }) {
+      revision += 1;
+      const contour = contourOf(result?.landscape);
+      for (const { name, figure } of FIGURES) {
+        const { data, layout } = figure({ result, contour, view, theme, revision: `${revision}` });
+        Plotly.react(elements[name], data, layout, CONFIG);
+      }
+      elements.caption.textContent = result ? landscapeCaption(result.landscape) : "";
+    },
+    /** Move the cursor alone: a relayout of each plot's shapes. */
+    moveCursor({ results, view }) {
+      for (const { name, shapes } of FIGURES) {
+        if (elements[name].data) Plotly.relayout(elements[name], { shapes: shapes(results, view, theme) });
+      }
+    },
+    refreshTheme() {
+      theme = readTheme();
+    },
+  };
+}

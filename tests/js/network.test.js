@@ -1,0 +1,178 @@
+// Network mode's pure parts (static/js/network/ and its figures): the training document as state,
+// the mode switch's parked cursors, a link's round trip, the stream folded into a result, and the
+// figures drawn from it.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { accuracyFigure, epochLossFigure, epochTicks, stepLrFigure } from "../../static/js/figures/epoch-curves.js";
+import { landscapeCaption, landscapeFigure } from "../../static/js/figures/landscape.js";
+import {
+  applyTrainingEvent, describeStep, epochAt, epochRows, startTraining, wholeResult,
+} from "../../static/js/network/results.js";
+import {
+  addNetworkState, DEFAULT_TRAINING, loadTraining, switchMode, toTrainingRequest, trainingCodeRequest,
+  trainingDocument,
+} from "../../static/js/network/state.js";
+import { createState } from "../../static/js/state/experiment.js";
+import { decodeHash, encodeHash } from "../../static/js/state/url.js";
+import { testCatalog, THEME } from "./fixtures.js";
+
+const catalog = testCatalog();
+const pageState = () => addNetworkState(createState(catalog), catalog);
+
+/** A two-run training of 2 epochs of 2 steps, streamed as the server sends it (SPEC §10). */
+function streamedTraining() {
+  const header = {
+    event: "training", epochs: 2, task: { steps_per_epoch: 2, n_train: 4 },
+    runs: [{ index: 0, label: "SGD" }, { index: 1, label: "Adam" }],
+  };
+  const result = startTraining(header, { request: { batch_size: 2 }, colors: ["#0072B2", "#D55E00"], sentAt: 0 });
+  const epoch = (run, e, loss, steps) => ({
+    event: "epoch", run, epoch: e, train_loss: loss, val_loss: loss + 0.1, train_accuracy: 0.5 + e / 10,
+    val_accuracy: 0.4 + e / 10, lr: 0.1, steps: { loss: steps, lr: steps.map(() => 0.1) },
+  });
+  for (let e = 0; e <= 2; e++) {
+    for (const run of [0, 1]) applyTrainingEvent(result, epoch(run, e, 1 / (e + 1), e === 0 ? [] : [0.9, 0.8]));
+  }
+  for (const run of [0, 1]) {
+    applyTrainingEvent(result, {
+      event: "run_end", run, status: "completed", diverged_at: null, failed_at: null, error: null,
+      summary: { final_val_loss: 0.43, best_val_loss: 0.43, best_epoch: 2, final_val_accuracy: 0.6 },
+    });
+  }
+  applyTrainingEvent(result, {
+    event: "landscape", method: "pca", explained_variance: [0.912, 0.064], u: [-1, 0, 1], v: [-1, 0, 1],
+    loss: [[3, 2, 3], [2, 1, 2], [3, 2, 3]],
+    paths: [{ u: [0, 0.1, 0.2, 0.3, 0.4], v: [0, 0, 0, 0, 0] }, { u: [0, 0, 0, 0, 0], v: [0, 0.1, 0.2, 0.3, 0.4] }],
+  });
+  applyTrainingEvent(result, { event: "done" });
+  return result;
+}
+
+describe("the training document as state", () => {
+  test("the default training is the request SPEC §10 describes, with every run from the catalog", () => {
+    const { network } = pageState();
+    const request = toTrainingRequest(network.training, catalog);
+    assert.deepEqual(request.task, DEFAULT_TRAINING.task);
+    assert.equal(request.epochs, 30);
+    assert.deepEqual(request.runs.map((run) => run.optimizer.id), ["SGD", "SGD", "Adam", "RMSprop"]);
+    assert.deepEqual(request.runs[1].scheduler, { id: "StepLR", params: { step_size: 10, gamma: 0.1 }, interval: "epoch" });
+    assert.ok(request.runs.every((run) => !("key" in run) && !("color" in run)));
+  });
+
+  test("loadTraining shows network mode with a lesson's document, dropping what this server lacks", () => {
+    const state = pageState();
+    const notes = loadTraining(state, {
+      task: { data: { id: "circles", params: { n: 200 } }, model: { hidden: [8] } }, epochs: 20,
+      runs: [{ optimizer: { id: "Adam", params: { lr: 0.01 } }, scheduler: { id: "StepLR", params: { step_size: 10 } } },
+        { optimizer: { id: "NoSuchOptimizer" } }],
+    }, catalog);
+    assert.equal(state.mode, "network");
+    assert.equal(state.network.training.runs.length, 1);
+    assert.equal(state.network.training.runs[0].scheduler.interval, "epoch");
+    assert.deepEqual(state.network.training.task.model, { hidden: [8], activation: "tanh", seed: 0 });
+    assert.match(notes[0], /NoSuchOptimizer/);
+  });
+
+  test("each mode keeps its cursor: switching and back restores it", () => {
+    const state = pageState();
+    state.view.cursor.step = 137;
+    switchMode(state, "network");
+    assert.equal(state.view.cursor.step, null);
+    state.view.cursor.step = 42;
+    switchMode(state, "surfaces");
+    assert.equal(state.view.cursor.step, 137);
+    switchMode(state, "network");
+    assert.equal(state.view.cursor.step, 42);
+  });
+
+  test("the code request is the training's task and loop with one run", () => {
+    const { network } = pageState();
+    const body = trainingCodeRequest(network.training, catalog, 1);
+    assert.deepEqual(Object.keys(body).sort(), ["batch_size", "epochs", "run", "shuffle_seed", "task"]);
+    assert.equal(body.run.scheduler.id, "StepLR");
+  });
+
+  test("a network link round-trips the mode and the training, colours included", () => {
+    const state = pageState();
+    switchMode(state, "network");
+    state.network.training.epochs = 12;
+    state.network.training.runs[2].color = "#CC79A7";
+    state.network.training.runs[0].label = "momentum";
+    const decoded = decodeHash(encodeHash(state), catalog);
+    assert.equal(decoded.message, null);
+    assert.equal(decoded.state.mode, "network");
+    assert.deepEqual(trainingDocument(decoded.state.network.training), trainingDocument(state.network.training));
+  });
+
+  test("a surfaces link leaves network mode at its default", () => {
+    const decoded = decodeHash(encodeHash(pageState()), catalog);
+    assert.equal(decoded.state.mode, "surfaces");
+    assert.equal(decoded.state.network.training.epochs, 30);
+  });
+});
+
+describe("the streamed training", () => {
+  test("epochs, steps, the landscape and each run's path fold into one result", () => {
+    const result = streamedTraining();
+    assert.equal(result.steps, 4);
+    assert.deepEqual(result.runs[0].epochs.train_loss, [1, 0.5, 1 / 3]);
+    assert.equal(result.runs[0].steps.loss.length, 4);
+    assert.equal(result.runs[0].recorded, 5);
+    assert.deepEqual(result.runs[1].path.v, [0, 0.1, 0.2, 0.3, 0.4]);
+    assert.ok(result.finishedAt !== null);
+  });
+
+  test("the cursor's epoch: the epochs completed at its record", () => {
+    const result = streamedTraining();
+    assert.deepEqual([0, 1, 2, 3, 4].map((k) => epochAt(result, k)), [0, 0, 1, 1, 2]);
+    assert.equal(describeStep(result, 3), "step 3 / 4 · epoch 1 / 2");
+  });
+
+  test("the exports: the API's whole shape and one CSV row per run and epoch", () => {
+    const result = streamedTraining();
+    assert.deepEqual(Object.keys(wholeResult(result).runs[0]).sort(),
+      ["diverged_at", "epochs", "error", "failed_at", "label", "path", "status", "steps", "summary"]);
+    const rows = epochRows(result);
+    assert.deepEqual(rows[0], ["run", "label", "epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]);
+    assert.equal(rows.length, 1 + 2 * 3);
+  });
+});
+
+describe("network mode's figures", () => {
+  test("the landscape: the contour, each run's path from θ0, the start ring and the cursor's dots", () => {
+    const result = streamedTraining();
+    const figure = landscapeFigure({ result, contour: { type: "contour" }, view: { cursor: { step: 2 } }, theme: THEME });
+    const roles = figure.data.map((trace) => trace.meta?.role ?? trace.type);
+    assert.deepEqual(roles, ["contour", "halo", "path", "end", "halo", "path", "end", "start"]);
+    const dots = figure.layout.shapes;
+    assert.deepEqual(dots.map((shape) => [shape.xanchor, shape.yanchor]), [[0.2, 0], [0, 0.2]]);
+  });
+
+  test("the caption says how much of the movement the plane holds, and that paths are projections", () => {
+    const caption = landscapeCaption(streamedTraining().landscape);
+    assert.match(caption, /holds 91 % \+ 6 % of how the weights moved/);
+    assert.match(caption, /projections/);
+    assert.match(landscapeCaption({ method: "random", explained_variance: null }), /random/);
+  });
+
+  test("epoch curves: train solid and validation dashed per run; the cursor at step ÷ steps per epoch", () => {
+    const result = streamedTraining();
+    const view = { cursor: { step: 3 } };
+    const loss = epochLossFigure({ result, view, theme: THEME });
+    assert.deepEqual(loss.data.map((trace) => trace.line.dash), ["solid", "dash", "solid", "dash"]);
+    assert.deepEqual(loss.data[1].y, [1.1, 0.6, 1 / 3 + 0.1]);
+    assert.equal(loss.layout.shapes[0].x0, 1.5);
+    assert.deepEqual(accuracyFigure({ result, view, theme: THEME }).data[0].y, [0.5, 0.6, 0.7]);
+  });
+
+  test("the lr per step has a tick at every epoch and the cursor at its step", () => {
+    const result = streamedTraining();
+    const figure = stepLrFigure({ result, view: { cursor: { step: 3 } }, theme: THEME });
+    assert.deepEqual(figure.data[0].x, [1, 2, 3, 4]);
+    assert.deepEqual(epochTicks(result).tickvals, [0, 2, 4]);
+    assert.deepEqual(figure.layout.xaxis.ticktext, ["0", "1", "2"]);
+    assert.equal(figure.layout.shapes[0].x0, 3);
+  });
+});
