@@ -3,23 +3,25 @@ gives it back.
 
 A deck is static/lessons.json's shape — `{"version": 1, "lessons": [...]}` — so a deck exported from
 the page, the built-in lessons and a stored deck are one format. Each lesson's experiment is the
-experiment request's own model (app/engine/spec.py), checked for shape only: a deck made with one
+experiment request's own model (app/engine/spec.py) and each network lesson's training the training
+request's (app/engine/train/spec.py), checked for shape only: a deck made with one
 version may name an optimizer another lacks, and the page loads what it can (static/js/lessons.js).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from app.api.jsonio import StrictJSONResponse
 from app.api.schemas import VALIDATION_ERROR, MessageBody
 from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
 from app.engine.results import RunStatus
-from app.engine.spec import ExperimentSpec, RunSpec, StrictModel
+from app.engine.spec import ExperimentSpec, FiniteFloat, RunSpec, StrictModel
+from app.engine.train import LRFinderSpec, TrainingSpec
 from app.store import Deck
 
 router = APIRouter(tags=["share"])
@@ -37,26 +39,61 @@ class LessonExperiment(ExperimentSpec):
     runs: list[LessonRun] = Field(min_length=1)  # type: ignore[assignment]
 
 
+class LessonLRFinder(StrictModel):
+    """A network lesson's LR range test: its training's task and minibatches, one of its runs' optimizer."""
+
+    run: int = Field(ge=0, strict=True, description="the index of the training's run whose optimizer is tested")
+    start_lr: FiniteFloat = LRFinderSpec.model_fields["start_lr"]
+    end_lr: FiniteFloat = LRFinderSpec.model_fields["end_lr"]
+    num_steps: int = LRFinderSpec.model_fields["num_steps"]
+
+
 class Lesson(StrictModel):
-    """One lesson as static/lessons.json holds it: a set-up, what it shows and what to look for."""
+    """One lesson as static/lessons.json holds it: a set-up, what it shows and what to look for.
+
+    A surfaces lesson's set-up is an `experiment` (section 6's request); a network lesson's
+    (`"mode": "network"`) is a `training` (section 10's). Which one is required follows `mode`, and a
+    missing or misplaced one is refused at its own field.
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="unique within the deck", examples=["warm-up"])
     title: str = Field(min_length=1, max_length=120)
     text: str = Field(max_length=4000, description="two or three sentences of explanation")
     look_for: str = Field(max_length=2000, description="what to look for on the plots")
-    experiment: LessonExperiment
+    mode: Literal["surfaces", "network"] = "surfaces"
+    group: str | None = Field(default=None, max_length=60, description="the picker's group, e.g. Training a network")
+    experiment: LessonExperiment | None = Field(default=None, validate_default=True, description="surfaces mode")
+    training: TrainingSpec | None = Field(default=None, validate_default=True, description="network mode")
+    lr_finder: LessonLRFinder | None = Field(default=None, description="network mode: the LR finder to show")
     view: Literal["overlay", "multiples", "3d"] | None = None
     seed_bands: list[int] | None = Field(default=None, description="indices of the runs that show a seed band")
     expect: list[RunStatus] | None = Field(default=None, description="each run's expected status, for tests")
 
-    @field_validator("seed_bands", "expect")
+    @field_validator("experiment", "training")
     @classmethod
-    def _one_per_run(cls, value: list | None, info: ValidationInfo) -> list | None:
-        """Indices within the runs; one status per run. (`experiment` is validated first, above.)"""
-        experiment = info.data.get("experiment")
-        if value is None or experiment is None:
+    def _set_up_of_its_mode(cls, value: BaseModel | None, info: ValidationInfo) -> BaseModel | None:
+        """`experiment` in a surfaces lesson, `training` in a network one: the one, never the other."""
+        mode = info.data.get("mode")
+        wanted = "experiment" if mode == "surfaces" else "training"
+        if mode is not None and value is None and info.field_name == wanted:
+            raise ValueError(f"a {mode} lesson needs its {wanted}")
+        if mode is not None and value is not None and info.field_name != wanted:
+            raise ValueError(f"only a {'network' if mode == 'surfaces' else 'surfaces'} lesson has {info.field_name}")
+        return value
+
+    @field_validator("lr_finder", "view", "seed_bands", "expect")
+    @classmethod
+    def _one_per_run(cls, value: Any, info: ValidationInfo) -> Any:
+        """Indices within the runs; one status per run. (The set-up is validated first, above.)"""
+        set_up = info.data.get("experiment") or info.data.get("training")
+        if value is None or set_up is None:
             return value
-        runs = len(experiment.runs)
+        runs = len(set_up.runs)
+        network = info.data.get("mode") == "network"
+        if network != (info.field_name == "lr_finder") and info.field_name != "expect":
+            raise ValueError(f"only a {'surfaces' if network else 'network'} lesson has {info.field_name}")
+        if info.field_name == "lr_finder" and value.run >= runs:
+            raise ValueError(f"its run is an index from 0 to {runs - 1}")
         if info.field_name == "expect" and len(value) != runs:
             raise ValueError(f"one status per run: {runs}, not {len(value)}")
         if info.field_name == "seed_bands" and not all(0 <= index < runs for index in value):

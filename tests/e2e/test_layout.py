@@ -17,7 +17,12 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-LESSONS = json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+# The surfaces lessons: the page offers these (network lessons carry a training; network mode loads them).
+LESSONS = [
+    lesson
+    for lesson in json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+    if "experiment" in lesson
+]
 MAP = '[data-testid="contour-plot"]'
 
 # Done drawing `count` runs: no stream running, each run's row finished, `count` paths on the map.

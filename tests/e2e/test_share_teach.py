@@ -27,7 +27,12 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-LESSONS = json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+# The surfaces lessons: the page offers these (network lessons carry a training; network mode loads them).
+LESSONS = [
+    lesson
+    for lesson in json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+    if "experiment" in lesson
+]
 
 # Every drawn path in full, as JSON text compared in Python: [[x...], [y...]] per run.
 PATHS_JS = """() => JSON.stringify((document.querySelector('[data-testid="contour-plot"]').data || [])

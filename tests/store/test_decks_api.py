@@ -68,8 +68,11 @@ def test_an_unknown_deck_is_404_and_a_malformed_id_422(client: httpx.Client) -> 
     assert strict_loads(malformed.text)["detail"][0]["loc"] == ["path", "deck_id"]
 
 
+NETWORK_LESSON = next(lesson for lesson in BUILT_IN["lessons"] if "lr_finder" in lesson)  # lessons[2] below
+
+
 def deck_with(change: Any) -> dict[str, Any]:
-    deck = copy.deepcopy({"version": 1, "lessons": [SAVED_LESSON, BUILT_IN["lessons"][5]]})
+    deck = copy.deepcopy({"version": 1, "lessons": [SAVED_LESSON, BUILT_IN["lessons"][5], NETWORK_LESSON]})
     change(deck)
     return deck
 
@@ -89,6 +92,18 @@ BAD_DECKS = [
         ["body", "lessons", 0, "experiment", "runs", 0, "color"],
         "pattern",
     ),
+    (lambda d: d["lessons"][2].pop("training"), ["body", "lessons", 2, "training"], "needs its training"),
+    (lambda d: d["lessons"][2].update(mode="surfaces"), ["body", "lessons", 2, "experiment"], "needs its experiment"),
+    (
+        lambda d: d["lessons"][2].update(experiment=SAVED_LESSON["experiment"]),
+        ["body", "lessons", 2, "experiment"],
+        "only a surfaces lesson",
+    ),
+    (lambda d: d["lessons"][2]["training"].update(epochs=0), ["body", "lessons", 2, "training", "epochs"], "greater"),
+    (lambda d: d["lessons"][2]["lr_finder"].update(run=3), ["body", "lessons", 2, "lr_finder"], "from 0 to 2"),
+    (lambda d: d["lessons"][1].update(lr_finder={"run": 0}), ["body", "lessons", 1, "lr_finder"], "only a network"),
+    (lambda d: d["lessons"][2].update(seed_bands=[0]), ["body", "lessons", 2, "seed_bands"], "only a surfaces"),
+    (lambda d: d["lessons"][2].update(expect=["completed"]), ["body", "lessons", 2, "expect"], "one status per run"),
     (lambda d: d.update(version=2), ["body", "version"], "1"),
     (
         lambda d: d.update(lessons=[{**SAVED_LESSON, "id": f"l{n}"} for n in range(TEST_MAX_DECK_LESSONS + 1)]),

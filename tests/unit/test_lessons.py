@@ -20,7 +20,12 @@ from app.engine.surfaces import resolve_surface
 from tests.conftest import ROOT
 from tests.reference import REFERENCE_SURFACES
 
-LESSONS = {lesson["id"]: lesson for lesson in json.loads((ROOT / "static" / "lessons.json").read_text())["lessons"]}
+# The surfaces lessons; the network ones ("mode": "network") are checked in test_network_lessons.py.
+LESSONS = {
+    lesson["id"]: lesson
+    for lesson in json.loads((ROOT / "static" / "lessons.json").read_text())["lessons"]
+    if lesson.get("mode", "surfaces") == "surfaces"
+}
 
 
 @cache

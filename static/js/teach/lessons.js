@@ -129,9 +129,12 @@ export function createLessons({ store, catalog, notice }) {
 
   let ownDeck = false; // a deck (teach/deck.js) replaced the built-in lessons
 
-  /** Offer `list` in the picker (lessons on a surface this version lacks are left out). */
+  /**
+   * Offer `list` in the picker (lessons on a surface this version lacks are left out, and so, until
+   * network mode's page loads them, are the network lessons: a `training` instead of an experiment).
+   */
   function offer(list) {
-    lessons = list.filter((lesson) => findEntry(catalog.surfaces, lesson.experiment.surface.id));
+    lessons = list.filter((lesson) => lesson.experiment && findEntry(catalog.surfaces, lesson.experiment.surface.id));
     select.replaceChildren(
       h("option", { value: "" }, "Free exploration"),
       ...lessons.map((lesson, index) => h("option", { value: lesson.id }, `${index + 1}. ${lesson.title}`)));
