@@ -9,6 +9,7 @@ import {
 } from "../../static/js/figures/boundary.js";
 import { digitImage, digitsFigure, predictionText } from "../../static/js/figures/digits.js";
 import { lrFinderFigure, smoothedAt } from "../../static/js/figures/lr-finder.js";
+import { fairTarget, lrFigure, MEASURES } from "../../static/js/figures/sweep-lr.js";
 import { THEME } from "./fixtures.js";
 
 const roles = (traces) => traces.map((trace) => trace.meta?.role ?? trace.type);
@@ -157,5 +158,35 @@ describe("the LR finder", () => {
       theme: THEME });
     assert.deepEqual(figure.data.slice(2).map((trace) => trace.meta.key), ["minimum_over_10"]);
     assert.equal(lrFinderFigure({ result: { lr: [], loss: [], smoothed: [], suggestion: {} }, theme: THEME }).data.length, 0);
+  });
+});
+
+describe("network mode's sweeps", () => {
+  /** A training sweep's result (POST /api/trainings/sweeps): no surface, scored by final validation loss. */
+  const sweep = {
+    task: {}, epochs: 30, kind: "param", name: "lr", values: [0.001, 0.01, 0.1, 10],
+    status: ["completed", "completed", "completed", "diverged"],
+    final_val_loss: [0.6, 0.2, 0.3, null], best_val_loss: [0.6, 0.2, 0.25, null],
+    final_val_accuracy: [0.7, 0.9, 0.88, null], best: { value: 0.01, final_val_loss: 0.2 },
+  };
+
+  test("the LR curves take a training sweep as it is: final validation loss after the epochs", () => {
+    const curves = [{ key: 1, label: "Adam", color: "#0072B2", result: sweep, currentLr: 0.1 }];
+    const { data, layout } = lrFigure(curves, THEME, { epochs: 30 }, MEASURES.network);
+    assert.deepEqual(roles(data), ["lr-curve", "lr-diverged", "lr-current", "lr-best"]);
+    assert.deepEqual(data[0].y, [0.6, 0.2, 0.3, null]);
+    assert.deepEqual(data[1].x, [10]);
+    assert.deepEqual([data[2].x, data[2].y], [[0.1], [0.3]]);
+    assert.deepEqual([data[3].x, data[3].y], [[0.01], [0.2]]);
+    assert.match(data[0].text[1], /final validation loss 0.2$/);
+    assert.equal(layout.yaxis.title.text, "final validation loss after 30 epochs");
+    assert.equal(layout.yaxis.type, "log");
+  });
+
+  test("the fair comparison states its target in either mode", () => {
+    assert.equal(fairTarget(MEASURES.network, { epochs: 30 }),
+      "Target: the lowest final validation loss after 30 epochs (diverged runs are out).");
+    assert.equal(fairTarget(MEASURES.surfaces, { steps: 200 }),
+      "Target: the lowest final loss after 200 steps (diverged runs are out).");
   });
 });
