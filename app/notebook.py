@@ -261,7 +261,8 @@ class TrainingResult(dict):
             figure.add_trace(go.Scatter(x=run["path"]["u"], y=run["path"]["v"], mode="lines", name=run["label"],
                                         line={"color": PALETTE[i % len(PALETTE)]}))  # fmt: skip
         explained = landscape["explained_variance"]
-        titles = [f"d{k + 1}" + (f" ({explained[k]:.0%} of the variance)" if explained else "") for k in range(2)]
+        titles = [f"d{k + 1}" + (f" ({explained[k]:.0%} of the variance)" if explained is not None else "")
+                  for k in range(2)]  # fmt: skip
         figure.update_layout(xaxis_title=titles[0], yaxis_title=titles[1],
                              title=f"{landscape['method']} plane through the initial weights")  # fmt: skip
         return figure
@@ -279,17 +280,20 @@ class TrainingResult(dict):
         return figure
 
 
+TRAINING_RUN_GROUPS = {"steps": results.StepRecords, "epochs": results.EpochRecords, "path": results.PlanePath}
+
+
 def _training_arrays(document: dict[str, Any]) -> TrainingResult:
-    """Every per-step, per-epoch, path and landscape list as a numpy array (a null landscape loss is NaN)."""
+    """Every per-step, per-epoch, path, prediction and landscape list as a numpy array (a null loss is NaN),
+    as the result shapes (app/engine/results.py) name them; the inspector's records stay nested lists."""
     result = TrainingResult(document)
     for run in result["runs"]:
-        for group in ("steps", "epochs", "path"):
+        _with_arrays(run, results.TrainingRunResult)
+        for group, shape in TRAINING_RUN_GROUPS.items():
             if run[group] is not None:
-                run[group] = {key: np.asarray(values, dtype=np.float64) for key, values in run[group].items()}
-    landscape = result["landscape"]
-    if landscape is not None:
-        for key in ("u", "v", "loss"):
-            landscape[key] = np.asarray(landscape[key], dtype=np.float64)
+                _with_arrays(run[group], shape)
+    if result["landscape"] is not None:
+        _with_arrays(result["landscape"], results.LandscapeResult)
     return result
 
 

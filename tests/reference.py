@@ -167,12 +167,21 @@ def reference_mlp(features: int, classes: int, hidden: Sequence[int], activation
 
 
 class TrainingTrajectory(NamedTuple):
-    """One training run's records: per step (loss, lr), per epoch (design.md §10's five), how it ended."""
+    """One training run's records: per step (loss, lr), per epoch (design.md §10's five), how it ended.
+
+    With `record_state`: per step, `state[k][param][name]` is the norm of each of the optimizer's state tensors
+    of that parameter (those with a dimension) and `update[k][param]` the norm of the step's change of it;
+    `plateau` holds ReduceLROnPlateau's counters per epoch. `predicted[e]` is the predicted class of the
+    first 12 validation points after epoch e."""
 
     step_loss: list[float]
     step_lr: list[float]
     epochs: dict[str, list[float]]
     status: str
+    state: list[dict[str, dict[str, float]]] | None = None
+    update: list[dict[str, float]] | None = None
+    plateau: list[dict[str, Any]] | None = None
+    predicted: list[list[int]] | None = None
 
 
 def reference_training(
@@ -188,6 +197,7 @@ def reference_training(
     scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
     interval: str = "epoch",
     clip: dict[str, float] | None = None,
+    record_state: bool = False,
 ) -> TrainingTrajectory:
     """design.md §10 line by line: float32, torch's default init, seeded minibatch order; §11's clipping
     (`clip` is the request's `{"norm"}` or `{"value"}`) on all the model's parameters after backward().
@@ -211,6 +221,25 @@ def reference_training(
     records: dict[str, list[float]] = {
         k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
     }
+    state_norms: list[dict[str, dict[str, float]]] = []
+    update_norms: list[dict[str, float]] = []
+    plateau_records: list[dict[str, Any]] = []
+    predicted: list[list[int]] = []
+
+    def inspect_step(before: dict[str, torch.Tensor]) -> None:
+        state_norms.append({
+            name: {key: torch.linalg.vector_norm(t).item() for key, t in opt.state[p].items()
+                   if torch.is_tensor(t) and t.dim() > 0 and t.is_floating_point()}
+            for name, p in model.named_parameters()
+        })  # fmt: skip
+        update_norms.append(
+            {name: torch.linalg.vector_norm(p.detach() - before[name]).item() for name, p in model.named_parameters()}
+        )
+
+    def inspect_epoch() -> None:
+        if plateau:
+            plateau_records.append({k: getattr(sched, k) for k in ("best", "num_bad_epochs", "cooldown_counter",
+                                                                  "patience")})  # fmt: skip
 
     def evaluate() -> dict[str, float]:
         model.eval()
@@ -224,6 +253,7 @@ def reference_training(
                 "train_accuracy": (out_train.argmax(1) == y_train).sum().item() / len(y_train),
                 "val_accuracy": (out_val.argmax(1) == y_val).sum().item() / len(y_val),
             }
+            predicted.append(out_val[:12].argmax(1).tolist())
         if modes:
             opt.train()
         return numbers
@@ -232,13 +262,21 @@ def reference_training(
         if step_loss_list:
             step_loss_list.pop()
             step_lr_list.pop()
+            if record_state:
+                state_norms.pop()
+                update_norms.pop()
 
     def finished(status: str) -> TrainingTrajectory:
-        return TrainingTrajectory(step_loss_list, step_lr_list, records, status)
+        del predicted[len(records["lr"]) :]  # an evaluation whose epoch is not recorded
+        if not record_state:
+            return TrainingTrajectory(step_loss_list, step_lr_list, records, status, predicted=predicted)
+        return TrainingTrajectory(step_loss_list, step_lr_list, records, status, state_norms, update_norms,
+                                  plateau_records, predicted)  # fmt: skip
 
     numbers = evaluate()
     for key, value in numbers.items():
         records[key].append(value)
+    inspect_epoch()
     records["lr"].append(float(opt.param_groups[0]["lr"]))
     n_train = len(y_train)
     for _epoch in range(1, epochs + 1):
@@ -257,6 +295,7 @@ def reference_training(
                     torch.nn.utils.clip_grad_value_(model.parameters(), clip["value"])
                 return loss
 
+            before = {name: p.detach().clone() for name, p in model.named_parameters()}
             try:
                 step_loss = opt.step(closure)
                 if sched is not None and interval == "step":
@@ -269,6 +308,8 @@ def reference_training(
                 return finished("diverged")
             step_loss_list.append(loss)
             step_lr_list.append(lr)
+            if record_state:
+                inspect_step(before)
         try:
             numbers = evaluate()
             if sched is not None and interval == "epoch":
@@ -285,6 +326,7 @@ def reference_training(
             return finished("diverged")
         for key, value in numbers.items():
             records[key].append(value)
+        inspect_epoch()
     return finished("completed")
 
 

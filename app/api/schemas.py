@@ -15,8 +15,11 @@ from pydantic import BaseModel, Field
 
 from app.engine.limits import Limits
 from app.engine.results import ExperimentResult as ExperimentResult  # the routes' result shapes, re-exported
-from app.engine.results import Point, ResolvedSurface, RunStatus
+from app.engine.results import LRFinderResult as LRFinderResult
+from app.engine.results import ResolvedSurface
 from app.engine.results import SweepResult as SweepResult
+from app.engine.results import TrainingResult as TrainingResult
+from app.engine.results import TrainingSweepResult as TrainingSweepResult
 
 ParamKind = Literal["float", "int", "bool", "choice", "float_pair", "int_list", "formula", "schedulers"]
 
@@ -84,7 +87,7 @@ class Grid(BaseModel):
     z: list[list[float | None]]
 
 
-# --- model mode: GET /api/datasets and POST /api/trainings (design.md §10) ---------------------------
+# --- model mode: GET /api/datasets (design.md §10) ---------------------------
 
 
 class DatasetParam(BaseModel):
@@ -123,126 +126,6 @@ class DatasetTensors(BaseModel):
     y_val: list[int]
     features: int
     classes: int
-
-
-class ResolvedTask(BaseModel):
-    data: dict[str, Any] = Field(description="`id` and `params`, defaults filled in")
-    model: dict[str, Any] = Field(description="`hidden`, `activation`, `seed`")
-    n_train: int
-    n_val: int
-    features: int
-    classes: int
-    parameters: int
-    steps_per_epoch: int
-
-
-class BoundaryGridInfo(BaseModel):
-    """Where each run's `boundaries` are evaluated: a square around the data (2-D data sets only)."""
-
-    x: Point
-    y: Point
-    resolution: int
-    encoding: str
-
-
-class StepRecords(BaseModel):
-    loss: list[float] = Field(description="each minibatch step's loss (the closure's, before the update)")
-    lr: list[float] = Field(description="the lr after each step")
-
-
-class EpochRecords(BaseModel):
-    """Entry 0 is before training; entry e after epoch e (and its scheduler step)."""
-
-    train_loss: list[float]
-    val_loss: list[float]
-    train_accuracy: list[float]
-    val_accuracy: list[float]
-    lr: list[float]
-
-
-class PlanePath(BaseModel):
-    u: list[float]
-    v: list[float]
-
-
-class TrainingSummary(BaseModel):
-    final_val_loss: float | None
-    best_val_loss: float | None
-    best_epoch: int | None
-    final_val_accuracy: float | None
-
-
-class TrainingRunResult(BaseModel):
-    label: str
-    status: RunStatus
-    diverged_at: int | None = Field(description="the step (counted over all epochs) whose loss was not finite")
-    failed_at: int | None = Field(description="the step that raised")
-    error: str | None
-    steps: StepRecords
-    epochs: EpochRecords
-    path: PlanePath | None = Field(description="θ0 (the origin), then the weights after each step on the plane")
-    boundaries: list[str] | None = Field(
-        description="per recorded epoch, p(class 1) on the `boundary` grid, encoded as `boundary.encoding` says; "
-        "null for data that is not 2-D"
-    )
-    summary: TrainingSummary
-
-
-class LandscapeResult(BaseModel):
-    """loss[j][i] is the training loss at θ0 + u[i]·d1 + v[j]·d2; null where it is not finite."""
-
-    method: Literal["pca", "random"]
-    explained_variance: list[float] | None = Field(description="pca: the fraction of variance d1 and d2 capture")
-    u: list[float]
-    v: list[float]
-    loss: list[list[float | None]]
-
-
-class TrainingResult(BaseModel):
-    task: ResolvedTask
-    epochs: int
-    batch_size: int
-    shuffle_seed: int
-    landscape: LandscapeResult | None = Field(description="null when the request asked for none")
-    boundary: BoundaryGridInfo | None = Field(description="null for data that is not 2-D")
-    runs: list[TrainingRunResult]
-
-
-class LRSuggestion(BaseModel):
-    steepest: float | None = Field(description="the lr where the smoothed loss falls fastest per unit of log lr")
-    minimum_over_10: float | None = Field(description="a tenth of the lr at the smoothed loss's minimum")
-
-
-class LRFinderResult(BaseModel):
-    """The LR range test: one entry per step taken (it stops early once the smoothed loss passes 4× its best)."""
-
-    task: ResolvedTask
-    lr: list[float]
-    loss: list[float]
-    smoothed: list[float] = Field(description="the debiased exponential average of the loss, β = 0.98")
-    suggestion: LRSuggestion
-    error: str | None = Field(description="what a step that raised said; the steps before it stand")
-
-
-class TrainingSweepBest(BaseModel):
-    value: float
-    final_val_loss: float
-
-
-class TrainingSweepResult(BaseModel):
-    """One run trained once per value of one optimizer hyperparameter; entry i is values[i]'s run."""
-
-    task: ResolvedTask
-    epochs: int
-    kind: Literal["param"]
-    name: str
-    values: list[float]
-    status: list[RunStatus]
-    final_val_loss: list[float | None]
-    best_val_loss: list[float | None]
-    final_val_accuracy: list[float | None]
-    best: TrainingSweepBest | None = Field(description="the value with the lowest final validation loss among "
-                                           "the runs that completed")  # fmt: skip
 
 
 # --- errors ------------------------------------------------------------------------------------------

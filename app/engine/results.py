@@ -1,4 +1,4 @@
-"""The shapes of results (design.md §6): what a run, an experiment and each kind of sweep return.
+"""The shapes of results (design.md §6, §10): what a run, an experiment, each kind of sweep and a training return.
 
 One module names every field once: the API documents its responses with these models (app/api/schemas.py,
 and so /docs and schemathesis), and the notebook reads from them which fields hold numbers to make arrays
@@ -203,3 +203,144 @@ class SweepResult(RootModel[Annotated[AnySweepResult, Field(discriminator="kind"
 SWEEP_RESULTS: dict[str, type[BaseModel]] = {
     get_args(shape.model_fields["kind"].annotation)[0]: shape for shape in get_args(AnySweepResult)
 }  # by `kind`
+
+
+# --- model mode: POST /api/trainings, its LR finder and sweeps (design.md §10) -------------------------
+
+
+class ResolvedTask(BaseModel):
+    data: dict[str, Any] = Field(description="`id` and `params`, defaults filled in")
+    model: dict[str, Any] = Field(description="`hidden`, `activation`, `seed`")
+    n_train: int
+    n_val: int
+    features: int
+    classes: int
+    parameters: int
+    steps_per_epoch: int
+
+
+class BoundaryGridInfo(BaseModel):
+    """Where each run's `boundaries` are evaluated: a square around the data (2-D data sets only)."""
+
+    x: Point
+    y: Point
+    resolution: int
+    encoding: str
+
+
+class StepRecords(BaseModel):
+    loss: list[float] = Field(description="each minibatch step's loss (the closure's, before the update)")
+    lr: list[float] = Field(description="the lr after each step")
+
+
+class EpochRecords(BaseModel):
+    """Entry 0 is before training; entry e after epoch e (and its scheduler step)."""
+
+    train_loss: list[float]
+    val_loss: list[float]
+    train_accuracy: list[float]
+    val_accuracy: list[float]
+    lr: list[float]
+
+
+class PlanePath(BaseModel):
+    u: list[float]
+    v: list[float]
+
+
+class TrainingSummary(BaseModel):
+    final_val_loss: float | None
+    best_val_loss: float | None
+    best_epoch: int | None
+    final_val_accuracy: float | None
+
+
+class TrainingRunResult(BaseModel):
+    label: str
+    status: RunStatus
+    diverged_at: int | None = Field(description="the step (counted over all epochs) whose loss was not finite")
+    failed_at: int | None = Field(description="the step that raised")
+    error: str | None
+    steps: StepRecords
+    epochs: EpochRecords
+    path: PlanePath | None = Field(description="θ0 (the origin), then the weights after each step on the plane")
+    boundaries: list[str] | None = Field(
+        description="per recorded epoch, p(class 1) on the `boundary` grid, encoded as `boundary.encoding` says; "
+        "null for data that is not 2-D"
+    )
+    val_predictions: list[list[int]] | None = Field(
+        description="per recorded epoch, the predicted class of the first 12 validation points (the first rows of "
+        "`x_val` from GET /api/datasets/{id}); null for 2-D data, which has `boundaries` instead"
+    )
+    state: dict[str, dict[str, list[float | None]]] | None = Field(
+        default=None,
+        description="with record_state: per parameter (torch's names, `0.weight`) and per tensor of the optimizer's "
+        "state (torch's names, `exp_avg`), its norm after each step, aligned with `steps`; null before a state "
+        "exists. Counters without a dimension (`step`) are left out",
+    )
+    update: dict[str, list[float | None]] | None = Field(
+        default=None, description="with record_state: per parameter, the norm of each step's change of it (float32)"
+    )
+    scheduler_state: dict[str, list[float | int | None]] | None = Field(
+        default=None,
+        description="with record_state, for ReduceLROnPlateau: `best`, `num_bad_epochs`, `cooldown_counter` and "
+        "`patience` per recorded epoch, aligned with `epochs` (`best` is null before the first epoch)",
+    )
+    summary: TrainingSummary
+
+
+class LandscapeResult(BaseModel):
+    """loss[j][i] is the training loss at θ0 + u[i]·d1 + v[j]·d2; null where it is not finite."""
+
+    method: Literal["pca", "random"]
+    explained_variance: list[float] | None = Field(description="pca: the fraction of variance d1 and d2 capture")
+    u: list[float]
+    v: list[float]
+    loss: list[list[float | None]]
+
+
+class TrainingResult(BaseModel):
+    task: ResolvedTask
+    epochs: int
+    batch_size: int
+    shuffle_seed: int
+    landscape: LandscapeResult | None = Field(description="null when the request asked for none")
+    boundary: BoundaryGridInfo | None = Field(description="null for data that is not 2-D")
+    runs: list[TrainingRunResult]
+
+
+class LRSuggestion(BaseModel):
+    steepest: float | None = Field(description="the lr where the smoothed loss falls fastest per unit of log lr")
+    minimum_over_10: float | None = Field(description="a tenth of the lr at the smoothed loss's minimum")
+
+
+class LRFinderResult(BaseModel):
+    """The LR range test: one entry per step taken (it stops early once the smoothed loss passes 4× its best)."""
+
+    task: ResolvedTask
+    lr: list[float]
+    loss: list[float]
+    smoothed: list[float] = Field(description="the debiased exponential average of the loss, β = 0.98")
+    suggestion: LRSuggestion
+    error: str | None = Field(description="what a step that raised said; the steps before it stand")
+
+
+class TrainingSweepBest(BaseModel):
+    value: float
+    final_val_loss: float
+
+
+class TrainingSweepResult(BaseModel):
+    """One run trained once per value of one optimizer hyperparameter; entry i is values[i]'s run."""
+
+    task: ResolvedTask
+    epochs: int
+    kind: Literal["param"]
+    name: str
+    values: list[float]
+    status: list[RunStatus]
+    final_val_loss: list[float | None]
+    best_val_loss: list[float | None]
+    final_val_accuracy: list[float | None]
+    best: TrainingSweepBest | None = Field(description="the value with the lowest final validation loss among "
+                                           "the runs that completed")  # fmt: skip

@@ -53,7 +53,8 @@ def training_from_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     result["landscape"] = None
     runs = [
         {"label": run["label"], "steps": {"loss": [], "lr": []}, "epochs": {name: [] for name in EPOCH_METRICS},
-         "path": None, "boundaries": [] if head["boundary"] else None}
+         "path": None, "boundaries": [] if head["boundary"] else None,
+         "val_predictions": None if head["boundary"] else []}
         for run in head["runs"]
     ]  # fmt: skip
     for event in rest:
@@ -62,12 +63,23 @@ def training_from_events(events: list[dict[str, Any]]) -> dict[str, Any]:
             run = runs[event["run"]]
             for name in ("loss", "lr"):
                 run["steps"][name] += event["steps"][name]
+            if "update" in event:  # record_state: per parameter (and state tensor), the steps' norms
+                for parameter, values in event["update"].items():
+                    run.setdefault("update", {}).setdefault(parameter, []).extend(values)
+                for parameter, norms in event["state"].items():
+                    target = run.setdefault("state", {}).setdefault(parameter, {})
+                    for key, values in norms.items():
+                        target.setdefault(key, []).extend(values)
         if kind == "epoch":
             assert event["epoch"] == len(run["epochs"]["lr"]), "a run's epochs arrive in order"
             for name in EPOCH_METRICS:
                 run["epochs"][name].append(event[name])
             if "boundary" in event:
                 run["boundaries"].append(event["boundary"])
+            if "val_predictions" in event:
+                run["val_predictions"].append(event["val_predictions"])
+            for name, value in event.get("scheduler_state", {}).items():
+                run.setdefault("scheduler_state", {}).setdefault(name, []).append(value)
         elif kind == "run_end":
             run.update({key: event[key] for key in ("status", "diverged_at", "failed_at", "error", "summary")})
         elif kind == "landscape":
@@ -195,6 +207,40 @@ def test_training_stream_adds_up_to_the_whole_result(client: httpx.Client, whole
     assert training_from_events(events) == whole
 
 
+def test_record_state_adds_the_inspectors_records_and_changes_nothing_else(
+    client: httpx.Client, whole: dict[str, Any]
+) -> None:
+    response = client.post("/api/trainings", json=training(record_state=True))
+    assert response.status_code == 200, response.text
+    recorded = strict_loads(response.text)
+    assert_described_exactly(TrainingResult, recorded)
+    sgd, rmsprop, adamw, _ = recorded["runs"]
+    assert set(sgd["state"]["0.weight"]) == {"momentum_buffer"} and set(adamw["state"]["2.bias"]) >= {"exp_avg"}
+    assert set(sgd["update"]) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    for run in recorded["runs"]:
+        assert all(len(values) == len(run["steps"]["loss"]) for values in run["update"].values())
+    assert rmsprop["scheduler_state"]["patience"] == [10] * 5 and "scheduler_state" not in sgd
+    assert training_from_events(stream_training(client, training(record_state=True))) == recorded
+    for run in recorded["runs"]:
+        for name in ("state", "update", "scheduler_state"):
+            run.pop(name, None)
+    assert recorded == whole
+
+
+def test_a_bad_record_state_is_422_at_the_field(client: httpx.Client) -> None:
+    response = client.post("/api/trainings", json=training(record_state="yes"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "record_state"]
+
+
+def test_openapi_documents_the_inspectors_records(client: httpx.Client) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "record_state" in schemas["TrainingSpec"]["properties"]
+    run = schemas["TrainingRunResult"]["properties"]
+    for name in ("state", "update", "scheduler_state", "val_predictions"):
+        assert run[name]["description"], name
+
+
 def test_a_random_plane_streams_each_epochs_path(client: httpx.Client) -> None:
     body = training(runs=TRAINING["runs"][:1], landscape={"method": "random", "resolution": 3, "seed": 4})
     events = stream_training(client, body)
@@ -210,6 +256,7 @@ def test_a_training_on_digits_runs_without_boundaries(client: httpx.Client) -> N
     result = client.post("/api/trainings", json=body).json()
     assert result["boundary"] is None and result["landscape"] is None
     assert result["runs"][0]["boundaries"] is None and result["runs"][0]["path"] is None
+    assert [len(labels) for labels in result["runs"][0]["val_predictions"]] == [12, 12]  # epochs 0 and 1
     assert result["task"]["parameters"] == 65 * 4 + 5 * 10 and result["task"]["steps_per_epoch"] == 3
 
 

@@ -67,7 +67,12 @@ def training_request(dataset: str, optimizers: list[tuple[str, dict[str, Any]]],
 
 
 def reference_for(
-    dataset: str, optimizer: str, params: dict[str, Any], scheduler: dict | None, clip: dict | None = None
+    dataset: str,
+    optimizer: str,
+    params: dict[str, Any],
+    scheduler: dict | None,
+    clip: dict | None = None,
+    record_state: bool = False,
 ) -> TrainingTrajectory:
     data_params, hidden, activation, batch_size, epochs = DATASETS[dataset]
     data = load_dataset(dataset, data_params)
@@ -75,7 +80,7 @@ def reference_for(
     interval = scheduler.get("interval", "epoch") if scheduler else "epoch"
     return reference_training(
         data, hidden, activation, 7, epochs, batch_size, 11, optimizer, params,
-        reference_scheduler(scheduler, steps), interval, clip,
+        reference_scheduler(scheduler, steps), interval, clip, record_state,
     )  # fmt: skip
 
 

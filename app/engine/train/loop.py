@@ -42,6 +42,7 @@ from app.engine.runs import (
 from app.engine.spec import ClipSpec, SchedulerSpec
 from app.engine.train.boundaries import BoundaryGrid, boundary_grid
 from app.engine.train.datasets import Dataset, load_dataset
+from app.engine.train.inspector import Inspector, extend_records, plateau_state
 from app.engine.train.landscape import Landscape, Plane, landscape_of, random_plane
 from app.engine.train.model import build_mlp, flat_weights, parameter_count
 from app.engine.train.spec import LandscapeSpec, ModelSpec, TrainingBase, TrainingRunSpec, TrainingSpec
@@ -101,7 +102,8 @@ class PreparedTraining:
     runs: list[PreparedTrainingRun]
     landscape: LandscapeSpec | None
     max_seconds: float = DEFAULT_LIMITS.max_seconds
-    boundaries: bool = True  # the decision boundary at every epoch (2-D data); sweeps only score
+    boundaries: bool = True  # the pictures at every epoch: decision boundary (2-D data) or digits; sweeps only score
+    record_state: bool = False  # the inspector's records (inspector.py)
 
     @property
     def total_steps(self) -> int:
@@ -198,7 +200,8 @@ def prepare_training(spec: TrainingSpec, limits: Limits = DEFAULT_LIMITS) -> Pre
     for i, run in enumerate(spec.runs):
         with located("runs", i):
             runs.append(prepare_training_run(run, i, task, spec.epochs, limits))
-    return PreparedTraining(task, spec.epochs, runs, spec.landscape, limits.max_seconds)
+    return PreparedTraining(task, spec.epochs, runs, spec.landscape, limits.max_seconds,
+                            record_state=spec.record_state)  # fmt: skip
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -233,14 +236,14 @@ class EpochEnded:
     steps: dict[str, list[float]]  # loss and lr of each step of the epoch
     boundary: str | None = None  # the decision boundary after the epoch (boundaries.py); 2-D data only
     path: dict[str, list[float]] | None = None  # the epoch's steps on a plane known beforehand (random)
+    val_predictions: list[int] | None = None  # the predicted class of the first validation points; not 2-D data
+    extra: dict[str, Any] = field(default_factory=dict)  # record_state: the epoch's state, update, scheduler_state
 
     def to_dict(self) -> dict[str, Any]:
         out = {"event": "epoch", "run": self.run, "epoch": self.epoch, **self.metrics, "steps": self.steps}
-        if self.boundary is not None:
-            out["boundary"] = self.boundary
-        if self.path is not None:
-            out["path"] = self.path
-        return out
+        optional = {"boundary": self.boundary, "path": self.path, "val_predictions": self.val_predictions}
+        out.update({key: value for key, value in optional.items() if value is not None})
+        return out | self.extra
 
 
 @dataclass
@@ -248,9 +251,10 @@ class TrainingRunEnded(RunEnded):
     """How a run ended (runs.RunEnded); `steps` holds the records of a last epoch it did not finish."""
 
     steps: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "lr": []})
+    extra: dict[str, Any] = field(default_factory=dict)  # record_state: those steps' state and update
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "steps": self.steps}
+        return {**super().to_dict(), "steps": self.steps, **self.extra}
 
 
 @dataclass
@@ -265,6 +269,7 @@ class LandscapeReady:
 TrainingEvent = TrainingStarted | EpochEnded | TrainingRunEnded | LandscapeReady | Done
 
 METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
+SHOWN_DIGITS = 12  # validation points whose predicted class every epoch records, for data that is not 2-D
 
 
 # --- one live run ----------------------------------------------------------------------------------
@@ -279,7 +284,12 @@ class LiveTrainingRun:
     """One run's model, optimizer and scheduler, its records, and how it ended."""
 
     def __init__(
-        self, prepared: PreparedTrainingRun, task: PreparedTask, budget: EvaluationBudget, keep_rows: int = 1
+        self,
+        prepared: PreparedTrainingRun,
+        task: PreparedTask,
+        budget: EvaluationBudget,
+        keep_rows: int = 1,
+        record_state: bool = False,
     ) -> None:
         self.prepared = prepared
         self.index = prepared.index
@@ -309,6 +319,7 @@ class LiveTrainingRun:
         self.error: str | None = None
         self.val_losses: list[float] = []
         self.val_accuracies: list[float] = []
+        self.inspector = Inspector(self.model) if record_state else None
 
     @property
     def stopped(self) -> bool:
@@ -347,6 +358,8 @@ class LiveTrainingRun:
             losses.append(step_loss)
             lrs.append(float(self.optimizer.param_groups[0]["lr"]))
             flat_weights(self.parameters, out=self.weights[self.kept])
+            if self.inspector is not None:
+                self.inspector.after_step(self.optimizer, self.weights[self.kept - 1], self.weights[self.kept])
             self.kept += 1
             self.steps_done = k
         return losses, lrs
@@ -366,8 +379,11 @@ class LiveTrainingRun:
     def fail(self, k: int, err: Exception) -> None:
         self.status, self.failed_at, self.error = "failed", k, f"{type(err).__name__}: {err}"
 
-    def evaluate(self, data: Dataset, grid: BoundaryGrid | None) -> tuple[dict[str, float], torch.Tensor | None]:
-        """The epoch's four numbers (one forward pass over each whole set), and class-1 probabilities on the grid."""
+    def evaluate(
+        self, data: Dataset, grid: BoundaryGrid | None, pictures: bool
+    ) -> tuple[dict[str, float], torch.Tensor | None, list[int] | None]:
+        """The epoch's four numbers (one forward pass over each whole set) and, with `pictures`, class-1
+        probabilities on the grid (2-D data) or the predicted class of the first validation points (other data)."""
         self.model.eval()
         if self.modes:
             self.optimizer.eval()
@@ -381,9 +397,11 @@ class LiveTrainingRun:
                 "val_accuracy": accuracy(val_logits, data.y_val),
             }
             probabilities = grid.probabilities(self.model) if grid is not None else None
+            shown = pictures and grid is None
+            predictions = val_logits[:SHOWN_DIGITS].argmax(dim=1).tolist() if shown else None
         if self.modes:
             self.optimizer.train()
-        return metrics, probabilities
+        return metrics, probabilities, predictions
 
     def step_epoch_scheduler(self, val_loss: float) -> None:
         if self.scheduler is None or self.step_scheduler:
@@ -427,7 +445,9 @@ class Training:
         self.budget = EvaluationBudget(UNBOUNDED_EVALUATIONS, training.max_seconds, "training")
         method = training.landscape.method if training.landscape else None
         keep_rows = training.total_steps + 1 if method == "pca" else training.task.steps_per_epoch + 1
-        self.runs = [LiveTrainingRun(run, training.task, self.budget, keep_rows) for run in training.runs]
+        self.runs = [
+            LiveTrainingRun(run, training.task, self.budget, keep_rows, training.record_state) for run in training.runs
+        ]
         self.keep_all = method == "pca"
         self.grid = boundary_grid(self.data) if training.boundaries else None
         self.theta0 = self.runs[0].weights[0].clone() if self.runs else None
@@ -480,7 +500,7 @@ class Training:
     ) -> Iterator[TrainingEvent]:
         """Evaluate, step an epoch scheduler, and emit the epoch (design.md §10's `record epoch`)."""
         try:
-            metrics, probabilities = run.evaluate(self.data, self.grid)
+            metrics, probabilities, predictions = run.evaluate(self.data, self.grid, self.training.boundaries)
             if epoch > 0:
                 run.step_epoch_scheduler(metrics["val_loss"])
         except Exception as err:  # an optimizer's eval() or a scheduler that refuses: ends this run only
@@ -497,10 +517,13 @@ class Training:
         steps = {"loss": torch.stack(losses).tolist() if losses else [], "lr": lrs}
         boundary = self.grid.encode(probabilities) if self.grid is not None and probabilities is not None else None
         path = self.project_epoch(run, len(losses))
+        extra = self.inspected(run, len(losses))
+        if run.inspector is not None and run.plateau:
+            extra["scheduler_state"] = plateau_state(run.scheduler)
         if not self.keep_all:  # the epoch's rows are free again; row 0 keeps the latest weights
             run.weights[0] = run.weights[run.kept - 1]
             run.kept = 1
-        yield EpochEnded(run.index, epoch, metrics, steps, boundary, path)
+        yield EpochEnded(run.index, epoch, metrics, steps, boundary, path, predictions, extra)
 
     def end_within_epoch(
         self, run: LiveTrainingRun, losses: list[torch.Tensor], lrs: list[float]
@@ -520,13 +543,19 @@ class Training:
         self.paths[run.index].append(uv)
         return {"u": uv[:, 0].tolist(), "v": uv[:, 1].tolist()}
 
+    @staticmethod
+    def inspected(run: LiveTrainingRun, steps: int) -> dict[str, Any]:
+        """The inspector's records of the epoch's first `steps` steps (record_state); nothing without it."""
+        return run.inspector.take(steps) if run.inspector is not None else {}
+
     def run_end(
         self, run: LiveTrainingRun, losses: list[torch.Tensor] | None = None, lrs: list[float] | None = None
     ) -> TrainingRunEnded:
         steps = {"loss": torch.stack(losses).tolist() if losses else [], "lr": list(lrs or [])}
         if self.plane is not None and losses:
             self.paths[run.index].append(self.plane.project(run.weights[run.kept - len(losses) : run.kept]))
-        return TrainingRunEnded(run.index, run.status, run.diverged_at, run.failed_at, run.error, run.summary(), steps)
+        return TrainingRunEnded(run.index, run.status, run.diverged_at, run.failed_at, run.error, run.summary(), steps,
+                                self.inspected(run, len(steps["loss"])))  # fmt: skip
 
     def landscape(self) -> LandscapeReady:
         assert self.theta0 is not None and self.training.landscape is not None
@@ -574,23 +603,24 @@ def collect_training(events: Iterator[TrainingEvent]) -> dict[str, Any]:
             result = dict(event.header)
             result.pop("runs")
             result["landscape"] = None
+            two_d = event.header["boundary"] is not None
             runs = [
                 {"label": run["label"], "steps": {"loss": [], "lr": []}, "epochs": {name: [] for name in METRICS},
-                 "path": None, "boundaries": [] if event.header["boundary"] else None}
+                 "path": None, "boundaries": [] if two_d else None, "val_predictions": None if two_d else []}
                 for run in event.header["runs"]
             ]  # fmt: skip
         elif isinstance(event, EpochEnded):
             run = runs[event.run]
-            for name in ("loss", "lr"):
-                run["steps"][name].extend(event.steps[name])
+            _extend_steps(run, event.steps, event.extra)
             for name in METRICS:
                 run["epochs"][name].append(event.metrics[name])
             if event.boundary is not None:
                 run["boundaries"].append(event.boundary)
+            if event.val_predictions is not None:
+                run["val_predictions"].append(event.val_predictions)
         elif isinstance(event, TrainingRunEnded):
             run = runs[event.run]
-            for name in ("loss", "lr"):
-                run["steps"][name].extend(event.steps[name])
+            _extend_steps(run, event.steps, event.extra)
             run.update(status=event.status, diverged_at=event.diverged_at, failed_at=event.failed_at,
                        error=event.error, summary=event.summary)  # fmt: skip
         elif isinstance(event, LandscapeReady):
@@ -599,6 +629,19 @@ def collect_training(events: Iterator[TrainingEvent]) -> dict[str, Any]:
                 run["path"] = path
     result["runs"] = runs
     return result
+
+
+def _extend_steps(run: dict[str, Any], steps: dict[str, list[float]], extra: dict[str, Any]) -> None:
+    """Append an event's step records, and its inspector records (per step, and the epoch's scheduler_state)."""
+    before = len(run["steps"]["loss"])
+    for name in ("loss", "lr"):
+        run["steps"][name].extend(steps[name])
+    for name in ("state", "update"):
+        if name in extra:
+            extend_records(run.setdefault(name, {}), extra[name], before, len(steps["loss"]))
+    if "scheduler_state" in extra:
+        for name, value in extra["scheduler_state"].items():
+            run.setdefault("scheduler_state", {}).setdefault(name, []).append(value)
 
 
 def run_training(spec: TrainingSpec, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:

@@ -80,6 +80,12 @@ class TrainingSpec(TrainingBase):
     landscape: LandscapeSpec | None = Field(
         default_factory=LandscapeSpec, description="The loss landscape to compute; null for none."
     )
+    record_state: bool = Field(
+        default=False,
+        strict=True,
+        description="Also record what the inspector shows: per step and parameter the norms of the optimizer's "
+        "state tensors and of the update; per epoch ReduceLROnPlateau's counters. The other numbers do not change.",
+    )
 
 
 class LRFinderSpec(TrainingBase):

@@ -62,6 +62,11 @@ export async function getSurfaceGrid(surface, { resolution, domain, signal }) {
   return (await request(url, { signal })).json();
 }
 
+/** The LR range test of one run on a training's task (design.md §10): {lr, loss, smoothed, suggestion, ...}. */
+export async function findLearningRate(test, { signal } = {}) {
+  return (await request("/api/trainings/lr_finder", { method: "POST", body: test, signal })).json();
+}
+
 /** POST an experiment and yield the stream's events, one parsed NDJSON line at a time. */
 export function streamExperiment(experiment, { signal }) {
   return streamNdjson("/api/experiments/stream", experiment, { signal });

@@ -6,13 +6,14 @@ import { mapShapes } from "./cursor.js";
 import { minimaTrace, runTraces } from "./map.js";
 
 /** Columns for n runs: as square a grid as the box allows (two at most on a phone). */
-function gridShape(n, box) {
+export function gridShape(n, box) {
   const wide = (box?.width ?? 800) >= 560;
   const columns = n <= 1 ? 1 : n <= 4 || !wide ? 2 : n <= 9 ? 3 : 4;
   return { columns, rows: Math.max(1, Math.ceil(n / columns)) };
 }
 
-const suffix = (i) => (i === 0 ? "" : String(i + 1));
+/** The suffix of subplot i's axes: "" for the first, then "2", "3", … (Plotly's names). */
+export const suffix = (i) => (i === 0 ? "" : String(i + 1));
 /** The axes of run i's subplot, as shapes name them. */
 export const shapeAxes = (i) => ({ x: `x${suffix(i)}`, y: `y${suffix(i)}` });
 

@@ -1,27 +1,44 @@
-// The LR sensitivity figure of the sweep panel (design.md §6, `param` sweeps): final loss against
-// the learning rate, one curve per run. Pure: {data, layout} from sweep results.
+// The LR sensitivity figure of the sweep panel (design.md §6 `param` sweeps, and §10's training
+// sweeps in network mode): the final loss against the learning rate, one curve per run. Which loss,
+// and what budget it is measured after, is a `measure` (MEASURES): data, not a second figure.
+// Pure: {data, layout} from sweep results.
 
 import { axis, baseLayout, escapeHtml, lossScale, PANEL_FONT_SIZE } from "../plot/kit.js";
 import { formatNumber } from "../ui/format.js";
 
 /**
- * Final loss against the learning rate, one curve per run (log-log): `curves` holds
- * {key, label, color, result, currentLr}. The best lr is a star, the run's current lr a ring,
- * a diverged value an ✕ along the top.
+ * What a sweep's curve measures: the result's `field` per value (and in `best`), named `name`, after
+ * the run's `budget` (from the options: a surface sweep's steps, a training sweep's epochs).
  */
-export function lrFigure(curves, theme, { steps }) {
+export const MEASURES = Object.freeze({
+  surfaces: { field: "final_loss", name: "final loss", budget: ({ steps }) => `${steps} steps` },
+  network: { field: "final_val_loss", name: "final validation loss", budget: ({ epochs }) => `${epochs} epochs` },
+});
+
+/** The fair comparison's target, stated: what every run's lr is tuned for. */
+export function fairTarget(measure, budget) {
+  return `Target: the lowest ${measure.name} after ${measure.budget(budget)} (diverged runs are out).`;
+}
+
+/**
+ * The measure against the learning rate, one curve per run (log-log): `curves` holds
+ * {key, label, color, result, currentLr}. The best lr is a star, the run's current lr a ring,
+ * a diverged value an ✕ along the top. `budget` is {steps} or {epochs}, as the measure reads it.
+ */
+export function lrFigure(curves, theme, budget, measure = MEASURES.surfaces) {
   const fMin = curves.find((c) => c.result)?.result.surface?.min_value ?? null;
-  const all = curves.flatMap((c) => c.result?.final_loss ?? []);
-  const scale = lossScale(all, fMin);
+  const all = curves.flatMap((c) => c.result?.[measure.field] ?? []);
+  const scale = lossScale(all, fMin, measure.name);
   const finite = all.filter((v) => v !== null).map(scale.of);
   const top = finite.length ? Math.max(...finite) * (scale.log ? 4 : 1.1) : 1;
   const data = [];
   for (const { key, label, color, result, currentLr } of curves) {
     if (!result) continue;
     const name = `<b>${escapeHtml(label)}</b>`;
-    const y = result.final_loss.map(scale.of);
+    const values = result[measure.field];
+    const y = values.map(scale.of);
     const text = result.values.map((v, i) =>
-      `lr ${formatNumber(v)}<br>${result.status[i] === "diverged" ? "diverged" : `final loss ${formatNumber(result.final_loss[i])}`}`);
+      `lr ${formatNumber(v)}<br>${result.status[i] === "diverged" ? "diverged" : `${measure.name} ${formatNumber(values[i])}`}`);
     data.push({
       type: "scatter", mode: "lines+markers", x: result.values, y, text, connectgaps: false,
       line: { color, width: 2 }, marker: { color, size: 5 }, meta: { role: "lr-curve", key },
@@ -43,9 +60,9 @@ export function lrFigure(curves, theme, { steps }) {
     const best = result.best;
     data.push({
       type: "scatter", mode: "markers", meta: { role: "lr-best", key },
-      x: best ? [best.value] : [], y: best ? [scale.of(best.final_loss)] : [],
+      x: best ? [best.value] : [], y: best ? [scale.of(best[measure.field])] : [],
       marker: { symbol: "star", size: 15, color, line: { width: 1.5, color: theme.bg } },
-      hovertemplate: `${name}<br>best lr %{x:.3g}<br>final loss ${best ? formatNumber(best.final_loss) : ""}<extra></extra>`,
+      hovertemplate: `${name}<br>best lr %{x:.3g}<br>${measure.name} ${best ? formatNumber(best[measure.field]) : ""}<extra></extra>`,
     });
   }
   const layout = {
@@ -54,7 +71,7 @@ export function lrFigure(curves, theme, { steps }) {
     xaxis: axis(theme, { type: "log", title: { text: "learning rate", standoff: 4 }, exponentformat: "power" }),
     yaxis: axis(theme, {
       type: scale.log ? "log" : "linear", exponentformat: "power",
-      title: { text: `${scale.label} after ${steps} steps`, standoff: 4 },
+      title: { text: `${scale.label} after ${measure.budget(budget)}`, standoff: 4 },
     }),
   };
   return { data, layout };

@@ -80,14 +80,14 @@ export const aboveMinimum = (v, fMin) => (v === null ? null : Math.max(v - fMin,
 
 /**
  * How losses are shown: minus f* on a log axis where f* is known (as the loss plot does), on a
- * log axis while all are positive, else as they are.
+ * log axis while all are positive, else as they are. `name` is what the values are ("final loss").
  */
-export function lossScale(values, fMin) {
+export function lossScale(values, fMin, name = "final loss") {
   if (fMin !== null && fMin !== undefined) {
-    return { log: true, label: "final loss − f*", of: (v) => aboveMinimum(v, fMin) };
+    return { log: true, label: `${name} − f*`, of: (v) => aboveMinimum(v, fMin) };
   }
   const log = values.every((v) => v === null || v > 0);
-  return { log, label: "final loss", of: (v) => v };
+  return { log, label: name, of: (v) => v };
 }
 
 /** "#0072b2" → "rgba(0, 114, 178, alpha)". */

@@ -12,7 +12,7 @@ import { h, swatch } from "../ui/dom.js";
 import { formatNumber } from "../ui/format.js";
 import { runLabel } from "../state/experiment.js";
 import { createSeedBands } from "./seed-bands.js";
-import { lrFigure } from "../figures/sweep-lr.js";
+import { fairTarget, lrFigure, MEASURES } from "../figures/sweep-lr.js";
 import { readTheme } from "../plot/theme.js";
 import { createBasinTab, createGrid2Tab } from "./maps.js";
 import { createChannel, createProgress, describeError } from "./kit.js";
@@ -176,7 +176,7 @@ function createLrTab({ store, catalog, theme }) {
 
   function render() {
     const steps = state.experiment.steps;
-    statement.textContent = `Target: the lowest final loss after ${steps} steps (diverged runs are out). ` +
+    statement.textContent = `${fairTarget(MEASURES.surfaces, { steps })} ` +
       `Budget, the same for every run: ${LR_VALUES} learning rates log-spaced over ${LR_DECADES} decades ` +
       `around its current lr, ${steps} steps each = ${formatWork(LR_VALUES * steps)} run-steps per run. ` +
       "Then each run uses its best lr, and the comparison re-runs.";
