@@ -3,6 +3,8 @@
 // moving the cursor is a relayout of shapes alone (a few ms, where a react of the traces would
 // recompute the contour). Pure: shapes from (results, view, theme).
 
+import { vectorShapes } from "./vectors.js";
+
 /** The step the cursor shows: its own, or (null) the newest record of any run. */
 export function cursorStep(results, cursor) {
   const newest = Math.max(-1, ...(results?.runs ?? []).map((run) => run.x.length - 1));
@@ -34,8 +36,9 @@ export const finite = (...values) => values.every(Number.isFinite);
 
 /**
  * The map's cursor as shapes: a dot on each path at the cursor's step and, for LBFGS runs whose
- * state the inspector fetched, the points its closure evaluated inside that step (smaller dots).
- * Shape names say what each is: "cursor:<run>", "evaluation:<run>". `axesOf(i)` places run i.
+ * state the inspector fetched, the points its closure evaluated inside that step (smaller dots);
+ * with `view.vectors`, the step's vectors over them (figures/vectors.js). Shape names say what each
+ * is: "cursor:<run>", "evaluation:<run>", "vector:<kind>:<run>". `axesOf(i)` places run i.
  */
 export function mapShapes(results, view, theme, axesOf = () => ({ x: "x", y: "y" })) {
   const k = cursorStep(results, view.cursor);
@@ -60,6 +63,7 @@ export function mapShapes(results, view, theme, axesOf = () => ({ x: "x", y: "y"
       }));
     }
   });
+  if (view.vectors) shapes.push(...vectorShapes(results, (run) => recordAt(run, k), theme, axesOf));
   return shapes;
 }
 
