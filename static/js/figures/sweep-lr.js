@@ -1,15 +1,23 @@
-// The LR sensitivity figure of the sweep panel (design.md §6, `param` sweeps): final loss against
-// the learning rate, one curve per run. Pure: {data, layout} from sweep results.
+// The LR sensitivity figure of the sweep panel (design.md §6, §11, `param` sweeps): final loss against
+// the learning rate — or β₁, β₂, a scheduler's gamma … — one curve per run; with noise seeds, each
+// value's median final loss over them. Pure: {data, layout} from sweep results.
 
 import { axis, baseLayout, escapeHtml, lossScale, PANEL_FONT_SIZE } from "../plot/kit.js";
 import { formatNumber } from "../ui/format.js";
 
+/** A log axis for values that are all positive and span a decade or more (learning rates); else linear (β₁). */
+function valueAxisType(curves) {
+  const values = curves.flatMap((c) => c.result?.values ?? []);
+  const low = Math.min(...values);
+  return low > 0 && Math.max(...values) / low >= 10 ? "log" : "linear";
+}
+
 /**
- * Final loss against the learning rate, one curve per run (log-log): `curves` holds
- * {key, label, color, result, currentLr}. The best lr is a star, the run's current lr a ring,
- * a diverged value an ✕ along the top.
+ * Final loss against the swept value (its name in `result.name`; `title` says it for people), one curve
+ * per run: `curves` holds {key, label, color, result, currentLr} (currentLr: the run's value now). The best
+ * value is a star, the run's current value a ring, a diverged value an ✕ along the top.
  */
-export function lrFigure(curves, theme, { steps }) {
+export function lrFigure(curves, theme, { steps, title = "learning rate" }) {
   const fMin = curves.find((c) => c.result)?.result.surface?.min_value ?? null;
   const all = curves.flatMap((c) => c.result?.final_loss ?? []);
   const scale = lossScale(all, fMin);
@@ -20,8 +28,10 @@ export function lrFigure(curves, theme, { steps }) {
     if (!result) continue;
     const name = `<b>${escapeHtml(label)}</b>`;
     const y = result.final_loss.map(scale.of);
+    const swept = escapeHtml(result.name ?? "lr");
+    const median = result.seeds ? `median final loss of ${result.seeds.length} seeds` : "final loss";
     const text = result.values.map((v, i) =>
-      `lr ${formatNumber(v)}<br>${result.status[i] === "diverged" ? "diverged" : `final loss ${formatNumber(result.final_loss[i])}`}`);
+      `${swept} ${formatNumber(v)}<br>${result.status[i] === "diverged" ? "diverged" : `${median} ${formatNumber(result.final_loss[i])}`}`);
     data.push({
       type: "scatter", mode: "lines+markers", x: result.values, y, text, connectgaps: false,
       line: { color, width: 2 }, marker: { color, size: 5 }, meta: { role: "lr-curve", key },
@@ -31,27 +41,27 @@ export function lrFigure(curves, theme, { steps }) {
     data.push({
       type: "scatter", mode: "markers", x: diverged, y: diverged.map(() => top), meta: { role: "lr-diverged", key },
       marker: { symbol: "x-thin-open", size: 8, color, line: { width: 2, color } },
-      hovertemplate: `${name}<br>lr %{x:.3g}<br>diverged<extra></extra>`,
+      hovertemplate: `${name}<br>${swept} %{x:.3g}<br>diverged<extra></extra>`,
     });
     const at = result.values.indexOf(currentLr);
     data.push({
       type: "scatter", mode: "markers", meta: { role: "lr-current", key },
       x: at >= 0 && y[at] !== null ? [currentLr] : [], y: at >= 0 && y[at] !== null ? [y[at]] : [],
       marker: { symbol: "circle-open", size: 13, color, line: { width: 2 } },
-      hovertemplate: `${name}<br>current lr %{x:.3g}<extra></extra>`,
+      hovertemplate: `${name}<br>current ${swept} %{x:.3g}<extra></extra>`,
     });
     const best = result.best;
     data.push({
       type: "scatter", mode: "markers", meta: { role: "lr-best", key },
       x: best ? [best.value] : [], y: best ? [scale.of(best.final_loss)] : [],
       marker: { symbol: "star", size: 15, color, line: { width: 1.5, color: theme.bg } },
-      hovertemplate: `${name}<br>best lr %{x:.3g}<br>final loss ${best ? formatNumber(best.final_loss) : ""}<extra></extra>`,
+      hovertemplate: `${name}<br>best ${swept} %{x:.3g}<br>${median} ${best ? formatNumber(best.final_loss) : ""}<extra></extra>`,
     });
   }
   const layout = {
     ...baseLayout(theme, { fontSize: PANEL_FONT_SIZE }),
     margin: { l: 56, r: 12, t: 10, b: 40 },
-    xaxis: axis(theme, { type: "log", title: { text: "learning rate", standoff: 4 }, exponentformat: "power" }),
+    xaxis: axis(theme, { type: valueAxisType(curves), title: { text: title, standoff: 4 }, exponentformat: "power" }),
     yaxis: axis(theme, {
       type: scale.log ? "log" : "linear", exponentformat: "power",
       title: { text: `${scale.label} after ${steps} steps`, standoff: 4 },
