@@ -13,6 +13,7 @@ from tests.e2e.test_sweeps import (
     capture,
     lr_of,
     open_short,
+    open_short_noisy,
     open_tab,
     paths,
     until,
@@ -55,13 +56,7 @@ def test_the_curves_sweep_beta1_and_use_the_best(page: Page, server_url: str) ->
 
 
 def test_with_noise_the_fair_comparison_scores_each_lr_by_a_median_over_seeds(page: Page, server_url: str) -> None:
-    open_short(page, server_url)
-    card = page.locator(".run-card").first
-    card.locator("summary", has_text="Gradient noise").click()
-    before = paths(page)
-    page.locator("#f-runs-0-noise-std").fill("0.5")
-    page.locator("#f-runs-0-noise-seed").fill("3")
-    wait_drawn(page, before)
+    open_short_noisy(page, server_url, seed=3)
     sweeps = capture(page, "/api/sweeps/stream")
     open_tab(page, "lr")
     seeds = page.get_by_test_id("fair-seeds")
