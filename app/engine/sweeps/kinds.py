@@ -242,8 +242,7 @@ class ParamSweepKind(SweepKind[ParamVary]):
         return [Bounded(("vary", "values"), len(self.vary.values), "max_sweep_values"), *seeds]
 
     def axes(self, base: SweepBase) -> dict[str, Any]:
-        seeds = {"seeds": self.seeds} if self.seeds else {}
-        return {"name": self.vary.name, "values": list(self.vary.values), **seeds}
+        return {"name": self.vary.name, "values": list(self.vary.values)}
 
     def cells(self, base: SweepBase, axes: dict[str, Any]) -> list[PreparedRun]:
         name = self.vary.name
@@ -259,10 +258,11 @@ class ParamSweepKind(SweepKind[ParamVary]):
 
     def result(self, head: dict[str, Any], axes: dict[str, Any], surface: Surface, out: Outcomes) -> dict[str, Any]:
         if self.seeds:
-            return self._best({**head, **axes, **self._medians(out)}, axes["values"])
+            return self._best({**head, **axes, "seeds": self.seeds, **self._medians(out)}, axes["values"])
         return self._best(
             {**head, **axes, "final_loss": _reported_losses(out), "best_loss": out.best_loss,
-             "steps_to_tolerance": out.steps_to_tolerance, "status": out.status},
+             "steps_to_tolerance": out.steps_to_tolerance, "status": out.status, "seeds": None,
+             "final_loss_by_seed": None},
             axes["values"],
         )  # fmt: skip
 
