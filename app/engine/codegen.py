@@ -7,13 +7,16 @@ engine passes. Running it prints the trajectory as JSON lines equal to the API's
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-from app.engine.catalog import Entry, LambdaFormula
+import torch
+
+from app.engine.catalog import TORCH_RNG, Entry, LambdaFormula
 from app.engine.clipping import torch_clipping
-from app.engine.construct import ResolvedScheduler
-from app.engine.runs import DEFAULT_LIMITS, DIVERGENCE_BOUND, Limits, PreparedRun, prepare_run
+from app.engine.construct import ResolvedOptimizer, ResolvedScheduler
+from app.engine.runs import DEFAULT_LIMITS, DIVERGENCE_BOUND, Limits, PreparedRun, momentum_path, prepare_run
 from app.engine.spec import RunSpec, SurfaceSpec
 from app.engine.surfaces import Surface, resolve_surface
 
@@ -21,7 +24,7 @@ HEADER = '''\
 """An optimlab run on {surface_name}, {steps} steps, exported as a standalone script.
 
 Plain PyTorch, float64 on the CPU. Run it with `python {filename}`: it prints one JSON line per
-step, {{"k", "x", "y", "loss", "lr"}}, the same numbers optimlab shows, to the last bit.
+step, {{{fields}}}, the same numbers optimlab shows, to the last bit.
 """
 
 import json
@@ -40,7 +43,8 @@ def record(k):
 {train_mode}    lr = opt.param_groups[0]["lr"]
     if not all(math.isfinite(v) for v in (x, y, loss, lr)) or max(abs(x), abs(y)) > {bound!r}:
         return False
-    print(json.dumps({{"k": k, "x": x, "y": y, "loss": loss, "lr": lr}}))
+    row = {{"k": k, "x": x, "y": y, "loss": loss, "lr": lr}}
+{momentum}    print(json.dumps(row))
     return True
 
 
@@ -50,6 +54,20 @@ record(0)
 {scheduler_step}    if not record(k):
         break
 '''
+
+
+MOMENTUM = """\
+    momentum = float(opt.param_groups[0]{path})  # what OneCycleLR and CyclicLR cycle
+    row["momentum"] = momentum if math.isfinite(momentum) else None
+"""
+
+
+def _momentum_line(optimizer: ResolvedOptimizer) -> str:
+    """The record's momentum, where the API records one (design.md §11): read where the engine reads it."""
+    with TORCH_RNG:  # building may draw from torch's global generator (design.md §2)
+        group = optimizer.build(torch.zeros(2, dtype=torch.float64, requires_grad=True)).param_groups[0]
+    path = momentum_path(group)
+    return "" if path is None else MOMENTUM.format(path="".join(f"[{json.dumps(key)}]" for key in path))
 
 
 def _comment_safe(text: str) -> str:
@@ -147,8 +165,10 @@ def _surface_lines(surface: Surface) -> list[str]:
 
 def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
     optimizer = run.optimizer
+    momentum = _momentum_line(optimizer)
+    fields = '"k", "x", "y", "loss", "lr"' + (', "momentum"' if momentum else "")
     lines = [HEADER.format(label=_comment_safe(run.label), surface_name=surface.definition.name, steps=steps,
-                           filename="optimlab_run.py").rstrip("\n")]  # fmt: skip
+                           filename="optimlab_run.py", fields=fields).rstrip("\n")]  # fmt: skip
     sources = {optimizer.entry.source} | _scheduler_sources(run.scheduler)
     lines += [f"import {source}" for source in sorted(sources - {"torch"})]
     lines += _surface_lines(surface)
@@ -190,6 +210,7 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
             scheduler_step=scheduler_step,
             eval_mode="    opt.eval()  # schedule-free: record the evaluation point\n" if modes else "",
             train_mode="    opt.train()\n" if modes else "",
+            momentum=momentum,
         )
     )
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -178,6 +178,15 @@ class ParamSweep(SweepHead):
     steps_to_tolerance: list[int | None]
     status: list[RunStatus]
     best: ParamBest | None = Field(description="the value with the lowest final loss among runs that did not diverge")
+    seeds: list[int] | None = Field(
+        default=None,
+        description="with `vary.seeds`: then final_loss, best_loss and steps_to_tolerance are each "
+        "value's medians over the seeds (null when the median seed diverged or never got there), status is "
+        "`diverged` where the median final loss is",
+    )
+    final_loss_by_seed: list[list[float | None]] | None = Field(
+        default=None, description="with `vary.seeds`: per value, each seed's final loss (null: diverged)"
+    )
 
 
 class SeedBand(SweepHead):

@@ -13,7 +13,9 @@ Speed comes from doing less, never from doing it differently:
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -202,15 +204,23 @@ def _finite_or_none(value: Any) -> Any:
     return value
 
 
-def momentum_of(group: dict[str, Any]) -> float | None:
-    """design.md §11's momentum record: a param group's `momentum`, else the first of its `betas` (what
-    OneCycleLR and CyclicLR cycle); None for an optimizer with neither, or with a value that is not a number."""
+def momentum_path(group: dict[str, Any]) -> tuple[str] | tuple[str, int] | None:
+    """Where design.md §11's momentum record lives in a param group: its `momentum`, else the first of its
+    `betas` (what OneCycleLR and CyclicLR cycle); None for an optimizer with neither. Exported scripts read it
+    from the same place (codegen.py)."""
     if "momentum" in group:
-        value = group["momentum"]
-    elif "betas" in group and isinstance(group["betas"], tuple | list) and group["betas"]:
-        value = group["betas"][0]
-    else:
+        return ("momentum",)
+    if "betas" in group and isinstance(group["betas"], tuple | list) and group["betas"]:
+        return ("betas", 0)
+    return None
+
+
+def momentum_of(group: dict[str, Any]) -> float | None:
+    """design.md §11's momentum record at `momentum_path`; None where there is none or it is not a number."""
+    path = momentum_path(group)
+    if path is None:
         return None
+    value = functools.reduce(operator.getitem, path, group)
     if isinstance(value, float):  # the common case, recorded every step: no tensor checks
         return value
     plain = _state_value(value)
@@ -591,7 +601,9 @@ class Lockstep:
             if bad is not None:
                 run.status, run.length, run.failed_at, run.error = "diverged", bad, None, None
                 stop = bad
-                if stop <= start:
+                # Diverged at record 0: one empty chunk still, so its arrays exist and agree (momentum [] beside
+                # lr [], not null: design.md §11). Later, nothing new means no chunk.
+                if stop <= start and start > 0:
                     continue
             rec.emitted[run.index] = stop
             xy = rec.points[run.index, start:stop]

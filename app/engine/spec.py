@@ -150,6 +150,12 @@ class ParamVary(StrictModel):
     kind: Literal["param"]
     name: str = Field(default="lr", max_length=64, description=SWEEP_NAME_DOC, examples=["lr", "betas[0]"])
     values: list[FiniteFloat] = Field(min_length=1, max_length=MAX_SWEEP_VALUES)
+    seeds: list[Seed] | None = Field(
+        default=None, min_length=1, max_length=MAX_SWEEP_SEEDS,
+        description="With gradient noise: each value run once per noise seed and scored by the median over the "
+        "seeds (the lower middle one for an even count; a diverged seed counts as worse than any loss), instead "
+        "of by one noisy draw (design.md §11).",
+    )  # fmt: skip
 
 
 class SweepAxis(StrictModel):

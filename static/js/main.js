@@ -15,6 +15,7 @@ import { createInspector } from "./playback/inspector.js";
 import { createPlayback } from "./playback/playback.js";
 import { createStartMover } from "./playback/starts.js";
 import { createTrail } from "./playback/trail.js";
+import { createVectors } from "./playback/vectors.js";
 import { createState, runLabel } from "./state/experiment.js";
 import { createStore } from "./state/store.js";
 import { createSweeps } from "./sweeps/panel.js";
@@ -80,7 +81,12 @@ function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
     // Hovering a path or a step curve moves the cursor (the landscape's paths too: a point per record).
     plots: [byId("contour-plot"), byId("loss-plot"), byId("lr-plot"), byId("momentum-plot"), byId("landscape-plot")],
   });
-  const inspector = createInspector({ store, root: byId("inspector"), getResults, onData: () => playback.redraw() });
+  const vectors = createVectors({
+    store, getResults, button: byTestId("vectors-toggle"), legend: byTestId("vectors-legend"),
+  });
+  const inspector = createInspector({
+    store, root: byId("inspector"), getResults, onData: () => { playback.redraw(); vectors.render(); },
+  });
   const startMover = createStartMover({
     store, getPlots, map: byId("contour-plot"), target: byId("start-target"), hint: byId("map-tools"),
     labelOf: (run) => runLabel(run, catalog),

@@ -95,6 +95,19 @@ def test_lr_sweep_shapes_and_best(client: httpx.Client) -> None:
     assert result["best"] == {"value": min(finite)[1], "final_loss": min(finite)[0]}
 
 
+def test_a_seeded_lr_sweep_scores_each_lr_by_its_median_seed(client: httpx.Client) -> None:
+    """design.md §11: with noise and `seeds`, each lr's final loss is the middle of its seeds' (3 here)."""
+    noisy = {**LR_SWEEP["run"], "noise": {"std": 20.0, "seed": 0}}
+    body = {**LR_SWEEP, "run": noisy, "vary": {**LR_SWEEP["vary"], "seeds": [5, 6, 7]}}
+    result = post(client, body)
+    assert result["seeds"] == [5, 6, 7]
+    assert [len(row) for row in result["final_loss_by_seed"]] == [3] * 4
+    for row, median in zip(result["final_loss_by_seed"], result["final_loss"], strict=True):
+        assert median == sorted(row, key=lambda v: (v is None, v or 0.0))[1]
+    seed_6 = {**body, "run": {**noisy, "noise": {"std": 20.0, "seed": 6}}, "vary": LR_SWEEP["vary"]}
+    assert post(client, seed_6)["final_loss"] == [row[1] for row in result["final_loss_by_seed"]]
+
+
 def test_grid2_shapes(client: httpx.Client) -> None:
     result = post(client, GRID2)
     assert result["kind"] == "grid2"
@@ -134,8 +147,19 @@ def test_work_past_the_budget_is_a_422(client: httpx.Client) -> None:
         ({"kind": "grid2", "x": {"name": "lr", "values": []}}, ["body", "vary", "x", "values"]),
         ({"kind": "seed", "seed": 3}, ["body", "vary", "seeds"]),  # a key named like the tag: "seeds" missing
         ({"kind": "seed", "seeds": [1]}, ["body", "run", "noise", "std"]),
+        ({"kind": "param", "values": [0.1], "seeds": [1, 2]}, ["body", "run", "noise", "std"]),
+        ({"kind": "param", "values": [0.1], "seeds": [-1]}, ["body", "vary", "seeds", 0]),
     ],
-    ids=["bad-value", "unknown-name", "resolution", "grid2-axis", "tag-named-key", "seed-without-noise"],
+    ids=[
+        "bad-value",
+        "unknown-name",
+        "resolution",
+        "grid2-axis",
+        "tag-named-key",
+        "seed-without-noise",
+        "param-seeds-without-noise",
+        "param-negative-seed",
+    ],
 )
 def test_bad_sweeps_are_422_at_the_field(client: httpx.Client, vary: dict, loc: list) -> None:
     response = client.post("/api/sweeps", json={**LR_SWEEP, "vary": vary})

@@ -256,13 +256,19 @@ def test_two_hyperparameter_map_a_new_sweep_aborts_the_last_and_refusals_are_exp
 # ---- seed bands ----
 
 
-def test_seed_band_draws_for_a_noisy_run(page: Page, server_url: str) -> None:
-    open_short(page, server_url)
-    card = page.locator(".run-card").first
-    card.locator("summary", has_text="Gradient noise").click()
+def open_short_noisy(page: Page, url: str, seed: int | None = None) -> None:
+    """The short default comparison with gradient noise (std 0.5, and `seed` when given) on its first run, drawn."""
+    open_short(page, url)
+    page.locator(".run-card").first.locator("summary", has_text="Gradient noise").click()
     before = paths(page)
     page.locator("#f-runs-0-noise-std").fill("0.5")
+    if seed is not None:
+        page.locator("#f-runs-0-noise-seed").fill(str(seed))
     wait_drawn(page, before)
+
+
+def test_seed_band_draws_for_a_noisy_run(page: Page, server_url: str) -> None:
+    open_short_noisy(page, server_url)
     open_tab(page, "seeds")
     toggles = page.get_by_test_id("seed-band-toggle")
     expect(toggles).to_have_count(4)

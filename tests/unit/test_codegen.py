@@ -70,6 +70,9 @@ def test_exported_script_prints_exactly_the_engines_arrays(case: str, script_out
     assert [r["k"] for r in rows] == list(range(len(expected["x"])))
     for key in ("x", "y", "loss", "lr"):
         assert [r[key] for r in rows] == expected[key], key
+    # design.md §11: momentum (or betas[0]) beside lr where the API records it, and nowhere else.
+    assert [r.get("momentum") for r in rows] == (expected["momentum"] or [None] * len(rows))
+    assert all(("momentum" in r) == (expected["momentum"] is not None) for r in rows)
 
 
 def test_exported_script_uses_only_torch_and_math() -> None:

@@ -34,6 +34,14 @@ def test_a_sweep_result_has_exactly_the_fields_of_its_shape(kind: str) -> None:
     assert kind != "param" or document["status"] == ["completed", "diverged"]
 
 
+def test_a_seeded_param_sweep_has_exactly_the_fields_of_its_shape() -> None:
+    vary = {**VARY["param"], "seeds": [4, 5]}
+    document = run_sweep(SweepSpec.model_validate({"surface": {"id": "booth"}, "steps": 30, "run": RUN, "vary": vary}))
+    assert set(document) == set(SWEEP_RESULTS["param"].model_fields)
+    SWEEP_RESULTS["param"].model_validate(document)
+    assert document["seeds"] == [4, 5] and len(document["final_loss_by_seed"]) == 2
+
+
 def test_an_experiment_result_has_exactly_the_fields_of_its_shape() -> None:
     spec = ExperimentSpec.model_validate({"surface": {"id": "booth"}, "steps": 30, "runs": [RUN, RUN]})
     document = run_experiment(spec)

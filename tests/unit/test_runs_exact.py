@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from app.engine.catalog import catalog
-from app.engine.runs import run_experiment
+from app.engine.runs import Points, iterate_experiment, prepare_experiment, run_experiment
 from app.engine.spec import ExperimentSpec
 from tests.reference import REFERENCE_SURFACES, Trajectory, reference_run
 
@@ -317,3 +317,18 @@ def test_an_optimizer_without_momentum_records_none() -> None:
     assert adagrad["momentum"] is None
     assert sgd["momentum"] == [0.0] * 6  # SGD has a momentum hyperparameter, 0 by default
     assert adam["momentum"] == [0.9] * 6
+
+
+def test_a_run_diverging_at_record_0_has_momentum_as_empty_as_its_lr() -> None:
+    """Nothing recorded is still a record of momentum: [] beside lr [], in the whole result and the stream;
+    an optimizer without momentum keeps null."""
+    far = [1e7, 0.0]  # beyond the divergence bound: record 0 is already out
+    runs = [{"start": far, "optimizer": {"id": oid, "params": {"lr": 1e-3}}} for oid in ("Adam", "SGD", "Adagrad")]
+    adam, sgd, adagrad = engine_runs("rosenbrock", runs, 5)
+    for run in (adam, sgd, adagrad):
+        assert (run["status"], run["diverged_at"], run["x"], run["lr"]) == ("diverged", 0, [], [])
+    assert adam["momentum"] == sgd["momentum"] == []
+    assert adagrad["momentum"] is None
+    spec = ExperimentSpec.model_validate({"surface": {"id": "rosenbrock"}, "steps": 5, "runs": runs})
+    chunks = [e for e in iterate_experiment(prepare_experiment(spec)) if isinstance(e, Points)]
+    assert [(e.run, e.x, e.momentum) for e in chunks] == [(0, [], []), (1, [], []), (2, [], None)]

@@ -392,6 +392,41 @@ def test_noisy_lr_sweep_draws_each_runs_noise() -> None:
     assert_param_equals_lone_runs(body, sweep(body, batched=True))
 
 
+def test_seeded_lr_sweep_scores_each_lr_by_its_median_over_seeds_of_lone_runs() -> None:
+    """design.md §11: with noise, each value's score is the lower-middle final loss of its lone runs, one per seed
+    (a diverged seed ranks last); best is the value with the lowest median."""
+    seeds = [0, 1, 2, 3]
+    run = {"optimizer": {"id": "SGD", "params": {"momentum": 0.9}}, "noise": {"std": 40.0, "seed": 0}}
+    values = [1e-3, 2e-3, 2.6e-3]  # 2e-3 diverges for one seed of four, 2.6e-3 for all
+    body = sweep_body("rosenbrock", 40, run, {"kind": "param", "values": values, "seeds": seeds})
+    result = sweep(body, batched=True)
+    assert result["seeds"] == seeds
+    for i, value in enumerate(values):
+        lone = [lone_run(body, with_param({**run, "noise": {"std": 40.0, "seed": s}}, lr=value)) for s in seeds]
+        by_seed = [expected_cell(r)[1] for r in lone]
+        assert result["final_loss_by_seed"][i] == by_seed, value
+        ranked = sorted(by_seed, key=lambda v: (v is None, v or 0.0))
+        assert result["final_loss"][i] == ranked[1], value  # the lower middle of four
+        assert result["status"][i] == ("diverged" if ranked[1] is None else "completed")
+        best_losses = sorted(r["summary"]["best_loss"] for r in lone)
+        assert result["best_loss"][i] == best_losses[1]
+    assert result["status"] == ["completed", "completed", "diverged"]  # one diverged seed of four does not count
+    assert result["final_loss_by_seed"][1].count(None) == 1
+    finite = [(v, i) for i, v in enumerate(result["final_loss"]) if v is not None]
+    assert result["best"] == {"value": values[min(finite)[1]], "final_loss": min(finite)[0]}
+    assert sweep(body, batched=True) == result  # deterministic
+
+
+def test_seeds_need_noise_and_fit_the_limits() -> None:
+    body = sweep_body("rosenbrock", 10, {"optimizer": {"id": "SGD", "params": {}}},
+                      {"kind": "param", "values": [0.001], "seeds": [1, 2]})  # fmt: skip
+    with pytest.raises(SpecError) as caught:
+        run_sweep(SweepSpec.model_validate(body))
+    assert caught.value.loc == ("run", "noise", "std")
+    with pytest.raises(ValidationError):
+        SweepSpec.model_validate({**body, "vary": {**body["vary"], "seeds": []}})
+
+
 def test_param_sweep_over_another_hyperparameter() -> None:
     body = sweep_body("beale", 30, {"optimizer": {"id": "RMSprop", "params": {"lr": 0.02}}},
                       {"kind": "param", "name": "alpha", "values": [0.5, 0.9, 0.99]})  # fmt: skip

@@ -206,16 +206,40 @@ class Grid2SweepKind(_MapKind[Grid2Vary]):
         ]
 
 
+def _with_seeds(run: PreparedRun, seeds: list[int], first_index: int) -> list[PreparedRun]:
+    """The run once per noise seed (indices from `first_index`); only a run with gradient noise has seeds."""
+    noise = run.noise
+    if noise is None or noise.std <= 0:
+        raise SpecError(("run", "noise", "std"), "seeds need gradient noise: set run.noise.std > 0")
+    return [
+        replace(run, index=first_index + s, noise=noise.model_copy(update={"seed": seed}))
+        for s, seed in enumerate(seeds)
+    ]
+
+
+def _median(values: list[Any]) -> Any:
+    """The lower middle of `values` with None as worse than anything (a diverged seed, a tolerance never met):
+    a value one seed really reached, or None when the middle seed has none."""
+    ranked = sorted(values, key=lambda v: (v is None, v if v is not None else 0))
+    return ranked[(len(ranked) - 1) // 2]
+
+
 class ParamSweepKind(SweepKind[ParamVary]):
-    """The run repeated with one hyperparameter (a sweep name, app/engine/hyperparameters.py) at each value."""
+    """The run repeated with one hyperparameter (a sweep name, app/engine/hyperparameters.py) at each value;
+    with `seeds`, once per value and noise seed, each value scored by its median over the seeds."""
 
     name = "param"
 
+    @property
+    def seeds(self) -> list[int]:
+        return list(self.vary.seeds or [])
+
     def count(self) -> int:
-        return len(self.vary.values)
+        return len(self.vary.values) * max(1, len(self.seeds))
 
     def bounded(self) -> list[Bounded]:
-        return [Bounded(("vary", "values"), len(self.vary.values), "max_sweep_values")]
+        seeds = [Bounded(("vary", "seeds"), len(self.seeds), "max_sweep_seeds")] if self.seeds else []
+        return [Bounded(("vary", "values"), len(self.vary.values), "max_sweep_values"), *seeds]
 
     def axes(self, base: SweepBase) -> dict[str, Any]:
         return {"name": self.vary.name, "values": list(self.vary.values)}
@@ -223,26 +247,50 @@ class ParamSweepKind(SweepKind[ParamVary]):
     def cells(self, base: SweepBase, axes: dict[str, Any]) -> list[PreparedRun]:
         name = self.vary.name
         swept = base.hyperparameter(name, ("vary", "name"))
-        return [
+        runs = [
             base.with_params({name: (swept, value)}, i, ("vary", "values", i))
             for i, value in enumerate(self.vary.values)
         ]
+        if not self.seeds:
+            return runs
+        n = len(self.seeds)
+        return [cell for i, run in enumerate(runs) for cell in _with_seeds(run, self.seeds, i * n)]
 
     def result(self, head: dict[str, Any], axes: dict[str, Any], surface: Surface, out: Outcomes) -> dict[str, Any]:
-        final_loss = _reported_losses(out)
+        if self.seeds:
+            return self._best({**head, **axes, "seeds": self.seeds, **self._medians(out)}, axes["values"])
+        return self._best(
+            {**head, **axes, "final_loss": _reported_losses(out), "best_loss": out.best_loss,
+             "steps_to_tolerance": out.steps_to_tolerance, "status": out.status, "seeds": None,
+             "final_loss_by_seed": None},
+            axes["values"],
+        )  # fmt: skip
+
+    def _medians(self, out: Outcomes) -> dict[str, Any]:
+        """Per value, the medians over its seeds' cells (value i holds cells i·n … i·n + n − 1)."""
+        n = len(self.seeds)
+
+        def by_value(values: list[Any]) -> list[list[Any]]:
+            return [values[i : i + n] for i in range(0, len(values), n)]
+
+        final_by_seed = by_value(_reported_losses(out))
+        final_loss = [_median(losses) for losses in final_by_seed]
+        return {
+            "final_loss": final_loss,
+            "best_loss": [_median(losses) for losses in by_value(out.best_loss)],
+            "steps_to_tolerance": [_median(steps) for steps in by_value(out.steps_to_tolerance)],
+            "status": ["diverged" if loss is None else "completed" for loss in final_loss],
+            "final_loss_by_seed": final_by_seed,
+        }
+
+    @staticmethod
+    def _best(result: dict[str, Any], values: list[float]) -> dict[str, Any]:
+        """`best`: the value with the lowest (median) final loss among those that did not diverge."""
+        final_loss = result["final_loss"]
         eligible = [i for i, v in enumerate(final_loss) if v is not None]
         best_cell = min(eligible, key=lambda i: final_loss[i], default=None)  # type: ignore[arg-type,return-value]
-        values = axes["values"]
         best = None if best_cell is None else {"value": values[best_cell], "final_loss": final_loss[best_cell]}
-        return {
-            **head,
-            **axes,
-            "final_loss": final_loss,
-            "best_loss": out.best_loss,
-            "steps_to_tolerance": out.steps_to_tolerance,
-            "status": out.status,
-            "best": best,
-        }
+        return {**result, "best": best}
 
 
 def _percentiles(paths: list[tuple[list[float], list[float], list[float]]]) -> dict[str, list[float]]:
@@ -273,13 +321,7 @@ class SeedSweepKind(SweepKind[SeedVary]):
         return {"seeds": list(self.vary.seeds)}
 
     def cells(self, base: SweepBase, axes: dict[str, Any]) -> list[PreparedRun]:
-        noise = base.run.noise
-        if noise is None or noise.std <= 0:
-            raise SpecError(("run", "noise", "std"), "a seed band needs gradient noise: set run.noise.std > 0")
-        return [
-            replace(base.run, index=i, noise=noise.model_copy(update={"seed": seed}))
-            for i, seed in enumerate(self.vary.seeds)
-        ]
+        return _with_seeds(base.run, list(self.vary.seeds), 0)
 
     def result(self, head: dict[str, Any], axes: dict[str, Any], surface: Surface, out: Outcomes) -> dict[str, Any]:
         assert out.paths is not None

@@ -3,6 +3,8 @@
 // moving the cursor is a relayout of shapes alone (a few ms, where a react of the traces would
 // recompute the contour). Pure: shapes from (results, view, theme).
 
+import { vectorShapes } from "./vectors.js";
+
 /**
  * The newest record any run has, or -1 before the first: a run counts its records in `recorded`
  * (network mode, whose paths may come last) or by its path's length.
@@ -41,8 +43,9 @@ export const finite = (...values) => values.every(Number.isFinite);
 
 /**
  * The map's cursor as shapes: a dot on each path at the cursor's step and, for LBFGS runs whose
- * state the inspector fetched, the points its closure evaluated inside that step (smaller dots).
- * Shape names say what each is: "cursor:<run>", "evaluation:<run>". `axesOf(i)` places run i.
+ * state the inspector fetched, the points its closure evaluated inside that step (smaller dots);
+ * with `view.vectors`, the step's vectors over them (figures/vectors.js). Shape names say what each
+ * is: "cursor:<run>", "evaluation:<run>", "vector:<kind>:<run>". `axesOf(i)` places run i.
  */
 export function mapShapes(results, view, theme, axesOf = () => ({ x: "x", y: "y" })) {
   const k = cursorStep(results, view.cursor);
@@ -67,6 +70,7 @@ export function mapShapes(results, view, theme, axesOf = () => ({ x: "x", y: "y"
       }));
     }
   });
+  if (view.vectors) shapes.push(...vectorShapes(results, (run) => recordAt(run, k), theme, axesOf));
   return shapes;
 }
 

@@ -2,9 +2,9 @@
 // gradient it used, the step it actually took, and the optimizer's own state under torch's names
 // (`optimizer.state[p]`), ReduceLROnPlateau's counters and LBFGS's closure evaluations.
 //
-// The main stream stays lean: only while the inspector is open does the page ask the server for
-// the same experiment again with `record_state: true`, and it folds that state into the runs
-// shown (`run.inspect`). Each value carries its exact number in `data-value` (JSON, full
+// The main stream stays lean: only while the inspector is open (or the map's vectors are on:
+// playback/vectors.js) does the page ask the server for the same experiment again with
+// `record_state: true`, and it folds that state into the runs shown (`run.inspect`). Each value carries its exact number in `data-value` (JSON, full
 // precision) and `title`, so what the page shows can be checked against the API.
 
 import { streamExperiment } from "../api/client.js";
@@ -257,8 +257,9 @@ export function createInspector({ store, root, getResults, onData }) {
   function sync() {
     const results = getResults();
     if (root.open !== state.view.inspector.open) root.open = state.view.inspector.open;
-    if (inspected && (inspected !== results || !root.open) && controller) stopStream();
-    if (root.open && results?.request && inspected !== results) fetchState(results);
+    const wanted = root.open || state.view.vectors; // the vectors on the map draw the same state
+    if (inspected && (inspected !== results || !wanted) && controller) stopStream();
+    if (wanted && results?.request && inspected !== results) fetchState(results);
     scheduleRender();
   }
 

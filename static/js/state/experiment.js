@@ -96,6 +96,7 @@ export function createState(catalog) {
       // it are flagged {cursor: true}, which redraws the cursor alone (playback/playback.js).
       cursor: { step: null, playing: false, speed: 1 },
       trail: false, // trail playback: the plots show each run up to the cursor only (figures/trail.js)
+      vectors: false, // the gradient, carried direction and step at the cursor on the map (figures/vectors.js)
       inspector: { open: false, explain: true },
       startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",

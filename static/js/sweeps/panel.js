@@ -10,7 +10,7 @@
 import { drawFigure } from "../plot/plotly.js";
 import { h, swatch } from "../ui/dom.js";
 import { formatNumber } from "../ui/format.js";
-import { runLabel } from "../state/experiment.js";
+import { isNoisy, runLabel } from "../state/experiment.js";
 import { createSeedBands } from "./seed-bands.js";
 import { fairTarget, lrFigure, MEASURES } from "../figures/sweep-lr.js";
 import { readTheme } from "../plot/theme.js";
@@ -18,8 +18,9 @@ import { createBasinTab, createGrid2Tab } from "./maps.js";
 import { createChannel, createProgress, describeError } from "./kit.js";
 import { effectiveTheme } from "../ui/theme.js";
 import {
-  currentLr, fingerprint, formatWork, hasLr, LR_DECADES, LR_VALUES, lrValues, sweepRequest,
+  currentLr, curveSeeds, curveValues, FAIR_SEEDS, fingerprint, formatWork, LR_DECADES, LR_VALUES, sweepRequest,
 } from "./requests.js";
+import { setValue, sweepableNames, valueOf } from "./names.js";
 
 const TABS = [
   { id: "lr", label: "LR curves" },
@@ -30,9 +31,12 @@ const TABS = [
 
 // ---- LR curves and the fair comparison ----
 
+/** What a curve sweeps, for people: "learning rate" for lr, else the sweep name itself (betas[0], scheduler.gamma). */
+const curveTitle = (name) => (name === "lr" ? "learning rate" : name);
+
 function createLrTab({ store, catalog, theme }) {
   const { state } = store;
-  /** Per run key: {result, fingerprint} — a curve does not depend on the run's own lr. */
+  /** Per run key: {result, fingerprint} — a curve does not depend on the run's own value of what it sweeps. */
   const curves = new Map();
   let visible = false;
   let tuning = false;
@@ -45,50 +49,66 @@ function createLrTab({ store, catalog, theme }) {
   const sweepButton = h("button", {
     type: "button", class: "button button-primary", id: "lr-sweep-run", onclick: () => sweepAll({ apply: false }),
   }, "Sweep learning rates");
+  // What the curves sweep: lr, or any float the runs' optimizers and schedulers take (β₁, β₂, gamma …).
+  const nameSelect = h("select", {
+    id: "lr-sweep-name", dataset: { testid: "curve-name" }, onchange: () => render(),
+  });
   const tuneButton = h("button", {
     type: "button", class: "button", id: "lr-tune-all", dataset: { testid: "tune-all" },
     onclick: () => sweepAll({ apply: true }),
   }, "★ Tune every run's lr");
   const statement = h("p", { class: "sweep-fair-text", id: "fair-statement" });
+  const seedStatement = h("p", { class: "sweep-fair-text", id: "fair-seeds", dataset: { testid: "fair-seeds" } });
   const stale = h("p", { class: "sweep-stale", hidden: true },
-    "Out of date: some runs changed since their curves were swept (their lr aside).");
+    "Out of date: some runs changed since their curves were swept (the swept value aside).");
   const plot = h("div", {
     class: "sweep-plot sweep-curves", dataset: { testid: "lr-sweep-plot" }, role: "img", hidden: true,
-    "aria-label": "Final loss against learning rate, one curve per run",
+    "aria-label": "Final loss against the swept hyperparameter, one curve per run",
   });
-  const list = h("ul", { class: "sweep-runs", "aria-label": "Best learning rate of each run" });
+  const list = h("ul", { class: "sweep-runs", "aria-label": "Best value of each run" });
 
   const element = h("div", { class: "sweep-tab-body" },
     h("p", { class: "sweep-lead" },
-      `Each run repeated with ${LR_VALUES} learning rates, log-spaced over ${LR_DECADES} decades around ` +
-      "its current lr. ★ the best, ○ where the run is now, ✕ diverged."),
-    h("div", { class: "sweep-actions" }, sweepButton),
+      `Each run repeated with ${LR_VALUES} values of what you sweep: learning rates log-spaced over ${LR_DECADES} ` +
+      "decades around its current lr, other hyperparameters over a first-guess range. " +
+      "★ the best, ○ where the run is now, ✕ diverged."),
+    h("div", { class: "sweep-actions" }, h("label", { for: "lr-sweep-name" }, "Sweep "), nameSelect, sweepButton),
     h("section", { class: "sweep-fair", "aria-labelledby": "fair-heading" },
       h("h3", { class: "sweep-subtitle", id: "fair-heading" }, "Fair comparison"),
-      statement, tuneButton),
+      statement, seedStatement, tuneButton),
     progress.element, stale, plot, list);
 
-  const printOf = (index) => fingerprint(
-    sweepRequest(state.experiment, catalog, index, { kind: "param", name: "lr", values: [] }), ["lr"]);
+  const swept = () => nameSelect.value || "lr";
+  const sweeps = (run, name) => sweepableNames(run, catalog).includes(name);
+  const printOf = (index, name) => fingerprint(
+    sweepRequest(state.experiment, catalog, index, { kind: "param", name, values: [] }), [name], catalog);
+  /** The run's curve of `name`, or null (a run keeps the curve it was last swept for). */
+  const curveOf = (run, name) => (curves.get(run.key)?.result.name === name ? curves.get(run.key) : null);
 
-  /** Sweep every run's lr (the same budget each); with `apply`, give each run its best lr. */
+  /** Sweep every run's `name` (the same budget each; a noisy run over FAIR_SEEDS seeds); with `apply`, lr and
+   * give each run its best. */
   async function sweepAll({ apply }) {
+    const name = apply ? "lr" : swept();
     const jobs = state.experiment.runs
       .map((run, index) => ({ run, index }))
-      .filter(({ run }) => hasLr(run, catalog));
+      .filter(({ run }) => sweeps(run, name));
     if (jobs.length === 0) {
-      progress.error("No run's optimizer has a learning rate to sweep.");
+      progress.error(`No run's optimizer or scheduler has ${name} to sweep.`);
       return;
     }
-    const requests = jobs.map(({ run, index }) => sweepRequest(state.experiment, catalog, index,
-      { kind: "param", name: "lr", values: lrValues(currentLr(run, catalog)) }));
-    const prints = jobs.map(({ index }) => printOf(index));
-    // A curve swept around the run's current lr, for the run as it is, answers the same request
+    const requests = jobs.map(({ run, index }) => {
+      const seeds = curveSeeds(run);
+      return sweepRequest(state.experiment, catalog, index,
+        { kind: "param", name, values: curveValues(run, catalog, name), ...(seeds && { seeds }) });
+    });
+    const prints = jobs.map(({ index }) => printOf(index, name));
+    // A curve swept around the run's current value, for the run as it is, answers the same request
     // again (runs are deterministic): "Tune" right after "Sweep" reuses it.
     const known = jobs.map(({ run }, i) => {
-      const curve = curves.get(run.key);
+      const curve = curveOf(run, name);
       const same = curve?.fingerprint === prints[i] &&
-        JSON.stringify(curve.result.values) === JSON.stringify(requests[i].vary.values);
+        JSON.stringify([curve.result.values, curve.result.seeds ?? null]) ===
+          JSON.stringify([requests[i].vary.values, requests[i].vary.seeds ?? null]);
       return same ? curve.result : null;
     });
     progress.error(null);
@@ -101,7 +121,7 @@ function createLrTab({ store, catalog, theme }) {
       results = fresh && known.map((result) => result ?? fresh.shift());
     } catch (error) {
       tuning = false;
-      progress.error(`The learning-rate sweep could not run: ${describeError(error)}`);
+      progress.error(`The sweep could not run: ${describeError(error)}`);
       return render();
     }
     if (!results) { // cancelled, or superseded by a newer sweep (which owns `tuning` now)
@@ -110,8 +130,12 @@ function createLrTab({ store, catalog, theme }) {
     }
     tuning = false;
     jobs.forEach(({ run }, i) => curves.set(run.key, { result: results[i], fingerprint: prints[i] }));
-    if (apply) applyBest(jobs.map(({ run }) => run.key));
-    else progress.status(`Swept ${jobs.length} run${jobs.length > 1 ? "s" : ""}: ${LR_VALUES} learning rates each.`);
+    if (apply) {
+      nameSelect.value = "lr";
+      applyBest(jobs.map(({ run }) => run.key));
+    } else {
+      progress.status(`Swept ${jobs.length} run${jobs.length > 1 ? "s" : ""}: ${LR_VALUES} values of ${name} each.`);
+    }
     render();
   }
 
@@ -122,8 +146,8 @@ function createLrTab({ store, catalog, theme }) {
     store.update((s) => {
       s.experiment.runs.forEach((run, index) => {
         if (!keys.includes(run.key)) return;
-        const curve = curves.get(run.key);
-        if (!curve?.result.best || curve.fingerprint !== printOf(index)) return skipped.push(runLabel(run, catalog));
+        const curve = curveOf(run, "lr");
+        if (!curve?.result.best || curve.fingerprint !== printOf(index, "lr")) return skipped.push(runLabel(run, catalog));
         run.optimizer.params.lr = curve.result.best.value;
         applied.push(run);
       });
@@ -136,35 +160,47 @@ function createLrTab({ store, catalog, theme }) {
 
   function useBest(key) {
     const index = state.experiment.runs.findIndex((run) => run.key === key);
-    const best = curves.get(key)?.result.best;
-    if (index < 0 || !best) return;
-    store.update((s) => { s.experiment.runs[index].optimizer.params.lr = best.value; },
+    const curve = curves.get(key);
+    if (index < 0 || !curve?.result.best) return;
+    store.update((s) => { setValue(s.experiment.runs[index], catalog, curve.result.name, curve.result.best.value); },
       { experiment: true, controls: true });
   }
 
-  function renderList() {
+  /** The names any run can sweep, lr first; the choice kept while some run still has it. */
+  function renderNames() {
+    const names = [...new Set(["lr", ...state.experiment.runs.flatMap((run) => sweepableNames(run, catalog))])];
+    const chosen = names.includes(nameSelect.value) ? nameSelect.value : "lr";
+    if (nameSelect.options.length !== names.length || names.some((n, i) => nameSelect.options[i].value !== n)) {
+      nameSelect.replaceChildren(...names.map((name) => h("option", { value: name }, name)));
+    }
+    nameSelect.value = chosen;
+  }
+
+  function renderList(name) {
     const focused = document.activeElement?.id;
     list.replaceChildren(...state.experiment.runs.map((run, index) => {
-      const curve = curves.get(run.key);
+      const curve = curveOf(run, name);
       const best = curve?.result.best ?? null;
-      const lr = currentLr(run, catalog);
-      const fresh = curve && curve.fingerprint === printOf(index);
+      const value = name === "lr" ? currentLr(run, catalog) : valueOf(run, catalog, name);
+      const fresh = curve && curve.fingerprint === printOf(index, name);
+      const scored = curve?.result.seeds ? ` (median of ${curve.result.seeds.length} seeds)` : "";
       let note;
-      if (!hasLr(run, catalog)) note = "its optimizer has no lr";
-      else if (!curve) note = `lr ${formatNumber(lr)} · not swept yet`;
-      else if (!best) note = `every lr diverged · now ${formatNumber(lr)}`;
+      if (!sweeps(run, name)) note = `it has no ${name}`;
+      else if (!curve) note = `${name} ${formatNumber(value)} · not swept yet`;
+      else if (!best) note = `every ${name} diverged · now ${formatNumber(value)}`;
       else {
         const values = curve.result.values;
         const edge = best.value === values[0] || best.value === values.at(-1);
-        note = `best lr ${formatNumber(best.value)} → final loss ${formatNumber(best.final_loss)} · now ${formatNumber(lr)}` +
-          (edge ? " · at the edge of the range: sweep again to look further" : "") + (fresh ? "" : " · out of date");
+        note = `best ${name} ${formatNumber(best.value)} → final loss ${formatNumber(best.final_loss)}${scored} · ` +
+          `now ${formatNumber(value)}` + (edge ? " · at the edge of the range: sweep again to look further" : "") +
+          (fresh ? "" : " · out of date");
       }
-      // The spoken name starts with the visible words (WCAG 2.5.3), then says which lr and run.
-      const text = best && best.value === lr ? "In use" : "Use best";
+      // The spoken name starts with the visible words (WCAG 2.5.3), then says which value and run.
+      const text = best && best.value === value ? "In use" : "Use best";
       const use = h("button", {
         type: "button", class: "button", id: `lr-use-${run.key}`, dataset: { testid: "use-best-lr" },
-        disabled: !best || best.value === lr,
-        "aria-label": best ? `${text}: lr ${formatNumber(best.value)} for ${runLabel(run, catalog)}` : `${text} lr`,
+        disabled: !best || best.value === value,
+        "aria-label": best ? `${text}: ${name} ${formatNumber(best.value)} for ${runLabel(run, catalog)}` : `${text} ${name}`,
         onclick: () => useBest(run.key),
       }, text);
       return h("li", { class: "sweep-run", dataset: { runKey: String(run.key), best: best ? String(best.value) : "" } },
@@ -175,21 +211,31 @@ function createLrTab({ store, catalog, theme }) {
   }
 
   function render() {
+    renderNames();
+    const name = swept();
     const steps = state.experiment.steps;
     statement.textContent = `${fairTarget(MEASURES.surfaces, { steps })} ` +
       `Budget, the same for every run: ${LR_VALUES} learning rates log-spaced over ${LR_DECADES} decades ` +
       `around its current lr, ${steps} steps each = ${formatWork(LR_VALUES * steps)} run-steps per run. ` +
       "Then each run uses its best lr, and the comparison re-runs.";
+    const noisy = state.experiment.runs.filter((run) => isNoisy(run) && sweeps(run, "lr"));
+    seedStatement.hidden = noisy.length === 0;
+    seedStatement.textContent = noisy.length === 0 ? "" :
+      `With gradient noise (${noisy.map((run) => runLabel(run, catalog)).join(", ")}), one draw is luck: each lr ` +
+      `is scored by the median final loss over ${FAIR_SEEDS} noise seeds (the run's own and the next ` +
+      `${FAIR_SEEDS - 1}), ${formatWork(FAIR_SEEDS * LR_VALUES * steps)} run-steps per noisy run.`;
     tuneButton.disabled = tuning;
-    const present = state.experiment.runs.filter((run) => curves.has(run.key));
-    stale.hidden = present.every((run) => curves.get(run.key).fingerprint === printOf(state.experiment.runs.indexOf(run)));
-    sweepButton.textContent = present.length && !stale.hidden ? "Update the curves" : "Sweep learning rates";
-    renderList();
+    const present = state.experiment.runs.filter((run) => curveOf(run, name));
+    stale.hidden = present.every((run) => curveOf(run, name).fingerprint === printOf(state.experiment.runs.indexOf(run), name));
+    sweepButton.textContent = present.length && !stale.hidden ? "Update the curves"
+      : name === "lr" ? "Sweep learning rates" : `Sweep ${name}`;
+    renderList(name);
+    if (present.length === 0) plot.hidden = true; // nothing swept for this name yet
     if (!visible || present.length === 0) return;
     const figure = lrFigure(present.map((run) => ({
-      key: run.key, label: runLabel(run, catalog), color: run.color,
-      result: curves.get(run.key).result, currentLr: currentLr(run, catalog),
-    })), theme(), { steps: curves.get(present[0].key).result.steps });
+      key: run.key, label: runLabel(run, catalog), color: run.color, result: curveOf(run, name).result,
+      currentLr: name === "lr" ? currentLr(run, catalog) : valueOf(run, catalog, name),
+    })), theme(), { steps: curveOf(present[0], name).result.steps, title: curveTitle(name) });
     drawFigure(plot, figure);
   }
 

@@ -2,13 +2,15 @@
 // sweeps, the resolutions that fit the server's limit, and the fingerprints that tell whether a
 // finished sweep still describes the experiment. Pure functions: no DOM, no fetch.
 
-import { toRequest } from "../state/experiment.js";
+import { isNoisy, toRequest } from "../state/experiment.js";
 import { parseName, setValue, sweepableNames, valueOf } from "./names.js";
 
 /** LR curves and the fair comparison share one budget: 25 values over 4 decades (6 a decade). */
 export const LR_DECADES = 4;
 export const LR_VALUES = 25; // odd, so the run's own lr is the middle value
 export const SEEDS = 64;
+/** A run with gradient noise is scored per value by the median over this many seeds (odd: a true middle). */
+export const FAIR_SEEDS = 9;
 export const BASIN_RESOLUTIONS = [16, 24, 32, 48, 64];
 export const BASIN_RESOLUTION = 48;
 export const GRID2_RESOLUTIONS = [6, 8, 12, 16, 24];
@@ -27,8 +29,6 @@ export function linSpace(low, high, n) {
 /** Three significant figures: values a person can read back and type (0.00234, not 0.0023422845…). */
 const round3 = (value) => Number(value.toPrecision(3));
 
-export const hasLr = (run, catalog) => sweepableNames(run, catalog).includes("lr");
-
 /** The run's lr when it is a usable positive number, else 1e-3 (torch's most common default). */
 export function currentLr(run, catalog) {
   const lr = valueOf(run, catalog, "lr");
@@ -44,6 +44,21 @@ export function lrValues(lr) {
   const values = logSpace(lr / 10 ** half, lr * 10 ** half, LR_VALUES)
     .map((v, i) => (i === (LR_VALUES - 1) / 2 ? lr : round3(v)));
   return [...new Set(values)];
+}
+
+/**
+ * The values a curve sweeps `name` over for `run`: for lr, lrValues around its own; else LR_VALUES over the
+ * name's first-guess range (defaultRange).
+ */
+export function curveValues(run, catalog, name) {
+  if (name === "lr") return lrValues(currentLr(run, catalog));
+  return [...new Set(rangeValues(defaultRange(name, valueOf(run, catalog, name)), LR_VALUES))];
+}
+
+/** The noise seeds a curve scores a noisy run over (its own seed first), or null for a run without noise. */
+export function curveSeeds(run) {
+  if (!isNoisy(run)) return null;
+  return Array.from({ length: FAIR_SEEDS }, (_, i) => (run.noise.seed ?? 0) + i);
 }
 
 /** Names whose values live in [0, 1): averaging coefficients and the like. */
@@ -67,10 +82,14 @@ export function defaultRange(name, value) {
   return { min: round3(v * 2), max: 0, scale: "linear" };
 }
 
-/** `n` values over a range {min, max, scale}; log needs 0 < min. Rounded to 3 figures, distinct. */
+/**
+ * `n` values over a range {min, max, scale}; log needs 0 < min. Rounded to 3 figures, but never past the
+ * range's ends (β₂'s 0.9999 would round to 1, which torch refuses).
+ */
 export function rangeValues({ min, max, scale }, n) {
   const values = scale === "log" ? logSpace(min, max, n) : linSpace(min, max, n);
-  return values.map((v) => (Math.abs(v) < 1e-12 * Math.max(Math.abs(min), Math.abs(max)) ? 0 : round3(v)));
+  const clamp = (v) => Math.min(max, Math.max(min, v));
+  return values.map((v) => (Math.abs(v) < 1e-12 * Math.max(Math.abs(min), Math.abs(max)) ? 0 : clamp(round3(v))));
 }
 
 /** Why a range cannot be swept (a sentence), or null. */
@@ -84,7 +103,7 @@ export function rangeProblem({ min, max, scale }) {
 /** How many runs a `vary` asks for. */
 export function cellsOf(vary) {
   if (vary.kind === "start") return vary.resolution ** 2;
-  if (vary.kind === "param") return vary.values.length;
+  if (vary.kind === "param") return vary.values.length * (vary.seeds?.length ?? 1);
   if (vary.kind === "grid2") return vary.x.values.length * vary.y.values.length;
   return vary.seeds.length;
 }
