@@ -106,6 +106,15 @@ describe("the training document as state", () => {
     assert.deepEqual(trainingDocument(decoded.state.network.training), trainingDocument(state.network.training));
   });
 
+  test("an unreadable link falls back to both modes' defaults", () => {
+    for (const hash of ["#v1=not-base64!", "#v1=bnVsbA"]) { // cut short; JSON null
+      const decoded = decodeHash(hash, catalog);
+      assert.ok(decoded.message);
+      assert.equal(decoded.state.mode, "surfaces");
+      assert.equal(decoded.state.network.training.runs.length, 4);
+    }
+  });
+
   test("a surfaces link leaves network mode at its default", () => {
     const decoded = decodeHash(encodeHash(pageState()), catalog);
     assert.equal(decoded.state.mode, "surfaces");

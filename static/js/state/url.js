@@ -94,6 +94,9 @@ export function encodeHash(state) {
 
 // ---- reading, one field at a time ----
 
+/** The page's default state, both modes: what a link's missing or unreadable parts fall back to. */
+const defaultState = (catalog) => addNetworkState(createState(catalog), catalog);
+
 const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 const isFiniteNumber = (value) => typeof value === "number" && Number.isFinite(value);
 const show = (value) => {
@@ -234,7 +237,7 @@ function readBands(raw, byIndex, notes) {
  */
 export function readDocument(doc, catalog) {
   const notes = [];
-  const state = addNetworkState(createState(catalog), catalog);
+  const state = defaultState(catalog);
   if (!isObject(doc)) return { state, seedBands: [], notes: ["the whole experiment (not a JSON object)"] };
   const { experiment, view } = state;
   const unknown = Object.keys(doc).filter((key) => !KNOWN_KEYS.includes(key));
@@ -304,7 +307,7 @@ export function decodeHash(hash, catalog) {
     doc = JSON.parse(fromBase64Url(decodeURIComponent(match[2])));
   } catch {
     return {
-      state: createState(catalog), seedBands: [], notes: [],
+      state: defaultState(catalog), seedBands: [], notes: [],
       message: "This link could not be read (it may have been cut short), so the default comparison is shown.",
     };
   }
