@@ -41,6 +41,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# Packages whose servers are package-scoped (tests/store/conftest.py): one xdist worker runs all their files.
+WHOLE_PACKAGES = {"store"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For `make test`'s `-n 2 --dist loadgroup`: a worker takes whole files, so a module's own server
+    starts once, and whole WHOLE_PACKAGES, so theirs do too (without -n the groups change nothing)."""
+    tests = Path(__file__).parent
+    for item in items:
+        folder = item.path.parent.relative_to(tests).as_posix()
+        group = folder if folder in WHOLE_PACKAGES else item.path.relative_to(tests).as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of one real server shared by the whole test session (its link store in a temporary folder)."""
