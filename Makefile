@@ -45,8 +45,13 @@ postgresql:
 run: install
 	$(PY) -m app.cli serve --host $(HOST) --port $(PORT)
 
+# The suite on two pytest processes (pytest-xdist; CI's machine has two cores): most tests wait on a server
+# or the browser, so a second process fills the idle core. Whole files go to one process (tests/conftest.py
+# groups them), so a module's own server starts once. TEST_PROCESSES=0: one process; =auto: one per core.
+TEST_PROCESSES ?= 2
+
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup
 
 test-fast: install
 	$(PY) -m pytest -q -m "not e2e"

@@ -224,8 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    settings = Settings()
+    from app.engine.catalog import keep_probes_in  # torch, which every command loads anyway
+
+    keep_probes_in(settings.cache_dir)  # the catalog's probe as the last command or server start kept it
     try:
-        args.handler(args, Settings())
+        args.handler(args, settings)
     except UsageError as err:
         fail(str(err))
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from app.api.middleware import HeadMiddleware, RequestBodyMiddleware, SecurityHe
 from app.api.pool import ComputePool, start_fork_server
 from app.api.sharing import CreationLimit
 from app.engine.catalog import catalog as build_catalog
+from app.engine.catalog import keep_probes_in
 from app.settings import Settings
 from app.store import Store
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each run works on tiny tensors: intra-op threads only add overhead and contention.
     torch.set_num_threads(1)
     start_fork_server()  # the workers' warm-up runs alongside this process's catalog probe
+    keep_probes_in(settings.cache_dir)  # probed once per installation, not at every start (design.md §4)
     build_catalog()  # probe the optimizers once, at start-up, not on the first request
     pool = ComputePool(settings.workers, settings.max_pending, settings.max_seconds, settings.worker_memory_bytes)
     app = FastAPI(

@@ -50,6 +50,10 @@ class Settings(BaseSettings, LimitSettings):
         default=Path(platformdirs.user_data_dir("optimlab", appauthor=False)),
         description="where the SQLite store lives; the same links whichever folder the server starts in",
     )
+    cache_dir: Path = Field(
+        default=Path(platformdirs.user_cache_dir("optimlab", appauthor=False)),
+        description="where the catalog's start-up probe is kept for the next start (safe to delete)",
+    )
     database_url: str | None = Field(default=None, description="a SQLAlchemy URL (postgresql+psycopg://...)")
     store_connections: int = Field(default=4, ge=1, description="database calls at once, each on a thread")
     share_rate_limit: str = Field(

@@ -1,18 +1,58 @@
 """Shared fixtures: a real uvicorn server on a free port, as outside checks see it, and a
-client of it. The server is started as the load check starts its own (bench/server.py)."""
+client of it. The server is started as the load check starts its own (bench/server.py).
+
+Every server of a session, and the session's own catalog, share one probe cache (OPTIMLAB_CACHE_DIR) in a
+folder of the session's: the first process to build the catalog probes every optimizer for real, and the
+other fifteen-odd servers' processes read its result instead of spending seconds of CPU each on it.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from app.engine.catalog import keep_probes_in
 from bench.server import ROOT, start_server, stop_server
 from tests.api.support import TIMEOUT, strict_loads
 
 __all__ = ["ROOT", "start_server", "stop_server"]  # the test modules import them from here
+
+_session_cache = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A fresh probe cache for the session, never the user's: set before any server starts (some start at
+    collection time), inherited by every server and subprocess through the environment."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # an xdist worker shares its controller's
+        config.stash[_session_cache] = os.environ["OPTIMLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="optimlab-cache-")
+    keep_probes_in(Path(os.environ["OPTIMLAB_CACHE_DIR"]))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_session_cache, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# Packages whose servers are package-scoped (tests/store/conftest.py): one xdist worker runs all their files.
+WHOLE_PACKAGES = {"store"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For `make test`'s `-n 2 --dist loadgroup`: a worker takes whole files, so a module's own server
+    starts once, and whole WHOLE_PACKAGES, so theirs do too (without -n the groups change nothing)."""
+    tests = Path(__file__).parent
+    for item in items:
+        folder = item.path.parent.relative_to(tests).as_posix()
+        group = folder if folder in WHOLE_PACKAGES else item.path.relative_to(tests).as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -8,20 +8,26 @@ switches, which required arguments get defaults derived from the experiment).
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import inspect
 import math
+import platform
+import sys
 import threading
 import typing
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
+from app.engine.disk_cache import cached_json
 from app.engine.errors import SpecError
 from app.engine.formula import Formula, FormulaError, parse
 from app.engine.limits import DEFAULT_LIMITS, Limits
@@ -520,34 +526,75 @@ class Catalog:
     dropped: dict[str, str]  # optimizer id -> why the start-up probe left it out of every mode
 
 
+# Where catalog() keeps its probe results for the next process (keep_probes_in); None probes every time.
+_probes_folder: Path | None = None
+
+
+def keep_probes_in(folder: Path) -> None:
+    """Keep the start-up probe's results in `folder`, for every later process of the same installation
+    (the probe takes seconds of CPU). Takes effect when this process first builds its catalog."""
+    global _probes_folder
+    _probes_folder = folder
+
+
+def _probe_all(classes: dict[str, type]) -> dict[str, dict[str, ProbeResult]]:
+    """Every optimizer's probe in every mode, read from the folder of keep_probes_in when a process
+    probed the same classes with the same code and packages before."""
+
+    def probe() -> dict[str, dict[str, ProbeResult]]:
+        return {entry_id: {mode: _probe_optimizer(cls, mode) for mode in MODES} for entry_id, cls in classes.items()}
+
+    if _probes_folder is None:
+        return probe()
+    # Everything a probe's outcome depends on: the packages that step, and the probe's own code (this file).
+    key = {
+        "python": sys.version,
+        "machine": platform.machine(),
+        "packages": {name: importlib.metadata.version(name) for name in ("torch", "pytorch-optimizer", "numpy")},
+        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "classes": [f"{cls.__module__}.{cls.__qualname__}" for cls in classes.values()],
+    }
+    kept = cached_json(
+        _probes_folder,
+        "catalog-probes",
+        key,
+        lambda: {i: {mode: asdict(result) for mode, result in modes.items()} for i, modes in probe().items()},
+    )
+    return {i: {mode: ProbeResult(**result) for mode, result in modes.items()} for i, modes in kept.items()}
+
+
 @cache
 def catalog() -> Catalog:
     """The catalog, built once per process: every class that survives the probe, keyed by id."""
-    optimizers: dict[str, Entry] = {}
+    introspected: dict[str, Entry | TypeError] = {}
     schedulers: dict[str, Entry] = {}
-    dropped: dict[str, str] = {}
     for source in SOURCES:
         for cls in source.optimizers():
-            entry_id = source.id_prefix + cls.__name__
             try:
-                entry = _entry(cls, source.name, source.id_prefix)
+                introspected[source.id_prefix + cls.__name__] = _entry(cls, source.name, source.id_prefix)
             except TypeError as err:
-                dropped[entry_id] = str(err)
-                continue
-            probes = {mode: _probe_optimizer(cls, mode) for mode in MODES}
-            modes = tuple(mode for mode, probe in probes.items() if probe.reason is None)
-            if not modes:
-                dropped[entry_id] = probes["surfaces"].reason or ""
-                continue
-            optimizers[entry_id] = replace(
-                entry,
-                closure_once=probes["surfaces"].closure_once,  # the surfaces' shared forward pass
-                random=any(probe.random for probe in probes.values()),
-                modes=modes,
-                left_out=tuple((mode, probe.reason) for mode, probe in probes.items() if probe.reason is not None),
-            )
+                introspected[source.id_prefix + cls.__name__] = err
         for factory in source.schedulers():
             schedulers[source.id_prefix + factory.__name__] = _entry(factory, source.name, source.id_prefix)
+    probed = _probe_all({i: entry.cls for i, entry in introspected.items() if isinstance(entry, Entry)})
+    optimizers: dict[str, Entry] = {}
+    dropped: dict[str, str] = {}
+    for entry_id, entry in introspected.items():
+        if isinstance(entry, TypeError):
+            dropped[entry_id] = str(entry)
+            continue
+        probes = probed[entry_id]
+        modes = tuple(mode for mode, probe in probes.items() if probe.reason is None)
+        if not modes:
+            dropped[entry_id] = probes["surfaces"].reason or ""
+            continue
+        optimizers[entry_id] = replace(
+            entry,
+            closure_once=probes["surfaces"].closure_once,  # the surfaces' shared forward pass
+            random=any(probe.random for probe in probes.values()),
+            modes=modes,
+            left_out=tuple((mode, probe.reason) for mode, probe in probes.items() if probe.reason is not None),
+        )
     return Catalog(optimizers, schedulers, dropped)
 
 

@@ -6,6 +6,7 @@ their server starts at collection time, alongside the shared server, rather than
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,8 @@ _starting = pytest.StashKey[Future]()
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if "PYTEST_XDIST_WORKER" in os.environ:  # each xdist worker collects every test: the one that runs them starts it
+        return
     if any(item.get_closest_marker("single_worker_server") for item in items):
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="single-worker-server")
         config.stash[_starting] = executor.submit(start_server, SINGLE_WORKER_ENV)
