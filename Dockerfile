@@ -24,8 +24,10 @@ RUN pip install --no-cache-dir . \
 ENV PYTHONPATH=/app
 
 # Short links and lesson decks (design.md §11): a SQLite file in /data, a volume, so they outlive the
-# container; owned by the server's user, which Docker copies into a new named volume.
-ENV OPTIMLAB_DATA_DIR=/data
+# container; owned by the server's user, which Docker copies into a new named volume. The catalog's
+# start-up probe is kept there too (design.md §4), so a restarted container starts without probing.
+ENV OPTIMLAB_DATA_DIR=/data \
+    OPTIMLAB_CACHE_DIR=/data/cache
 RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin optimlab \
     && install -d -o optimlab -g optimlab -m 0750 /data
 VOLUME ["/data"]
