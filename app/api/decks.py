@@ -19,7 +19,7 @@ from app.api.jsonio import StrictJSONResponse
 from app.api.schemas import VALIDATION_ERROR, MessageBody
 from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
 from app.engine.results import RunStatus
-from app.engine.spec import ExperimentSpec, RunSpec, StrictModel
+from app.engine.spec import ExperimentSpec, RequestInt, RunSpec, StrictModel
 from app.store import Deck
 
 router = APIRouter(tags=["share"])
@@ -46,7 +46,7 @@ class Lesson(StrictModel):
     look_for: str = Field(max_length=2000, description="what to look for on the plots")
     experiment: LessonExperiment
     view: Literal["overlay", "multiples", "3d"] | None = None
-    seed_bands: list[int] | None = Field(default=None, description="indices of the runs that show a seed band")
+    seed_bands: list[RequestInt] | None = Field(default=None, description="indices of the runs that show a seed band")
     expect: list[RunStatus] | None = Field(default=None, description="each run's expected status, for tests")
 
     @field_validator("seed_bands", "expect")
