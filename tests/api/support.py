@@ -68,6 +68,12 @@ class StartedCli:
     path: Path  # the JSON file the command was given
     process: subprocess.Popen
 
+    def events(self, timeout: float) -> list[dict[str, Any]]:
+        """The NDJSON events the command printed, once it has exited 0."""
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        assert self.process.returncode == 0, stderr
+        return [strict_loads(line) for line in stdout.splitlines()]
+
 
 @contextmanager
 def cli_started(folder: Path, command: str, document: Any) -> Iterator[StartedCli]:

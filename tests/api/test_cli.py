@@ -21,7 +21,6 @@ from tests.api.support import (
     experiment,
     result_from_events,
     stream_events,
-    strict_loads,
 )
 from tests.api.test_train_cli import BAD_TRAININGS
 
@@ -44,9 +43,7 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
 
 
 def test_cli_run_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:
-    stdout, stderr = started.process.communicate(timeout=120)
-    assert started.process.returncode == 0, stderr
-    cli_events = [strict_loads(line) for line in stdout.splitlines()]
+    cli_events = started.events(timeout=120)
     with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
         _, api_events = stream_events(client, EXPERIMENT)
     # Chunk boundaries follow the clock; everything else is the same, to the last bit.

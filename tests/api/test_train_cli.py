@@ -36,9 +36,7 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
 
 
 def test_cli_train_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:
-    stdout, stderr = started.process.communicate(timeout=300)
-    assert started.process.returncode == 0, stderr
-    cli_events = [strict_loads(line) for line in stdout.splitlines()]
+    cli_events = started.events(timeout=300)
     with httpx.stream("POST", f"{server_url}/api/trainings/stream", json=TRAINING, timeout=TIMEOUT) as response:
         api_events = [strict_loads(line) for line in response.iter_lines() if line]
     # A training's events follow its epochs, not the clock: the two streams are the same, line for line.
