@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.api.jsonio import StrictJSONResponse
 from app.api.schemas import VALIDATION_ERROR, MessageBody
@@ -69,13 +69,15 @@ class LessonDeck(StrictModel):
     title: str | None = Field(default=None, max_length=120, description="the deck's name")
     lessons: list[Lesson] = Field(min_length=1, description="in order; at most the server's `max_deck_lessons`")
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> LessonDeck:
-        ids = [lesson.id for lesson in self.lessons]
+    @field_validator("lessons")
+    @classmethod
+    def _unique_ids(cls, lessons: list[Lesson]) -> list[Lesson]:
+        """Refused at `lessons` (a 422 naming the field)."""
+        ids = [lesson.id for lesson in lessons]
         if len(set(ids)) != len(ids):
             repeated = sorted({lesson_id for lesson_id in ids if ids.count(lesson_id) > 1})
             raise ValueError(f"lesson ids must be unique within a deck: {', '.join(repeated)} repeated")
-        return self
+        return lessons
 
 
 class DeckCreated(StrictModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import io
 import json
 import math
@@ -45,7 +46,9 @@ CODE = "/api/code"
 SWEEPS = "/api/sweeps"
 SWEEP_STREAM = "/api/sweeps/stream"
 MAX_STEPS = 12
-MAX_EPOCHS = 2
+# Where a valid request's size is, and how large the schema fuzzing lets it be (a training on a busy machine
+# must answer within the request timeout).
+SMALL = {("steps",): MAX_STEPS, ("epochs",): 2, ("landscape", "resolution"): 5, ("task", "data", "params", "n"): 60}
 FUZZ = settings(
     deadline=None,
     derandomize=True,
@@ -428,10 +431,17 @@ ACCEPTED = {200, 201, 503}  # 201: a link or deck stored; 503: every worker busy
 STORED = {"link_id", "deck_id"}
 
 
+# Refusals at exactly these places (not below them, where the schema's own rules hold).
+REFUSED_AT = {
+    ("body", "lessons"): "lesson ids unique within the deck, stated in words; at most the server's max_deck_lessons",
+}
+
+
 def refused_for(loc: list[str | int]) -> str | None:
     """The reason a schema-valid request may be refused at `loc`, or None."""
     parts = tuple("*" if isinstance(part, int) else part for part in loc)
-    return next((why for prefix, why in REFUSED_BY_THE_CATALOG.items() if parts[: len(prefix)] == prefix), None)
+    below = (why for prefix, why in REFUSED_BY_THE_CATALOG.items() if parts[: len(prefix)] == prefix)
+    return REFUSED_AT.get(parts) or next(below, None)
 
 
 def valid_data_accepted_but_for_the_catalog(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -450,12 +460,16 @@ def valid_data_accepted_but_for_the_catalog(ctx: Any, response: Any, case: Any) 
 
 
 def keep_small(case: schemathesis.Case) -> None:
-    """Generated bodies may ask for thousands of steps (or epochs) of a valid run: cap them, keep invalid ones."""
+    """Generated bodies may ask for thousands of steps (or epochs, points, grid cells) of a valid run: cap
+    them, keep invalid ones."""
     if isinstance(case.body, dict):
-        for name, most in (("steps", MAX_STEPS), ("epochs", MAX_EPOCHS)):
-            value = case.body.get(name)
+        for (*path, name), most in SMALL.items():
+            parent = functools.reduce(
+                lambda node, key: node.get(key) if isinstance(node, dict) else None, path, case.body
+            )
+            value = parent.get(name) if isinstance(parent, dict) else None
             if isinstance(value, int) and not isinstance(value, bool) and most < value <= 20_000:
-                case.body[name] = most
+                parent[name] = most  # type: ignore[index]
     assume(not lbfgs_with_huge_inner_loop(case.body))
 
 
