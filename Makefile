@@ -62,8 +62,9 @@ bench: install
 bench-page: install
 	$(PY) -m bench.first_draw
 
+# `make load ARGS=--distinct`: every stream its own request, on 1 worker and then on one per core.
 load: install
-	$(PY) -m bench.load
+	$(PY) -m bench.load $(ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -101,7 +101,8 @@ def scaling(repeat: int) -> Measurement:
         finally:
             stop_server(proc)
     throughput = {workers: DISTINCT_REQUESTS / s for workers, s in seconds.items()}
-    note = f"{throughput[1]:.1f} → {throughput[WORKERS]:.1f} requests/s with {WORKERS} workers"
+    scale = throughput[WORKERS] / throughput[1]
+    note = f"{throughput[1]:.1f} → {throughput[WORKERS]:.1f} requests/s with {WORKERS} workers: {scale:.2f}× (≥ 1.7×)"
     return Measurement(seconds[WORKERS], seconds[1], 1 / 1.7, note=note, against="1 worker")
 
 

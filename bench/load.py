@@ -1,17 +1,22 @@
 """Load check: many clients streaming the page's default comparison while /api/health is probed.
 
     python -m bench.load [--clients 30] [--rounds 3] [--distinct] [--workers N] [--url http://127.0.0.1:8000]
+    make load ARGS=--distinct
 
 Starts its own server on a free loopback port (unless --url names a running one), runs `clients`
 concurrent clients that each stream the default comparison `rounds` times, one after another, and
 probes /api/health every 50 ms meanwhile, from a process of its own (so its timings are the server's,
 not those of this process's event loop, busy reading ninety streams). Identical requests share one
-computation (app/api/flights.py), as a class opening the same lesson does; `--distinct` gives every
-stream its own learning rates, so each is computed, and `--workers` sets the server's worker processes
-(OPTIMLAB_WORKERS; run it with 1 and with the core count to see the scaling). Prints the success count,
-the throughput, the p50/p95 stream latency and the health latency; exits 1 if any stream or probe
-failed or the goal was missed.
-Only loopback traffic, bounded in count and in time (--deadline).
+computation (app/api/flights.py), as a class opening the same lesson does.
+
+`--distinct` gives every stream its own learning rates, so each is computed, as a class of students
+each changing their own does: the same load on a 1-worker server and on an N-worker one (N = --workers,
+by default the cores), then the scaling: N-worker throughput over 1-worker throughput (the goal on a
+2-core machine is ≥ 1.7), each one's p95 stream latency, and health's p95 (goal ≤ 100 ms throughout).
+
+Prints the success count, the throughput, the p50/p95 stream latency and the health latency; exits 1 if
+any stream or probe failed or a goal was missed. Only loopback traffic, bounded in count and in time
+(--deadline).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import math
 import multiprocessing
 import multiprocessing.synchronize
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -47,6 +53,8 @@ HEALTH_EVERY = 0.05
 # The classroom goal (issue "Ship it"): every stream succeeds, p95 within 5 s, health p95 within 100 ms.
 GOAL_STREAM_P95 = 5.0
 GOAL_HEALTH_P95 = 0.1
+# Distinct requests (issue "Every core"): N worker processes serve at least 1.7× one worker's throughput on 2 cores.
+GOAL_SCALING = 1.7
 
 
 @dataclass
@@ -173,43 +181,82 @@ def report(tally: Tally, clients: int, rounds: int, elapsed: float) -> None:
         print(f"FAILED:   ... and {len(tally.failures) - 20} more")
 
 
+@dataclass(frozen=True)
+class Config:
+    clients: int
+    rounds: int
+    distinct: bool
+    deadline: float
+
+
+def measured(config: Config, url: str | None, workers: int | None) -> tuple[Tally, float]:
+    """The load on the server at `url`, or on one started here with `workers` worker processes."""
+    proc = None
+    if url is None:
+        proc, url = start_server({"OPTIMLAB_WORKERS": str(workers)} if workers else None)
+    try:
+        what = "distinct variants of the default comparison" if config.distinct else "the default comparison"
+        on = f" ({workers} worker{'s' * (workers != 1)})" if workers and proc is not None else ""
+        print(f"load: {config.clients} clients × {config.rounds} streams of {what} on {url}{on}")
+        tally, elapsed = asyncio.run(load(url, config.clients, config.rounds, config.distinct, config.deadline))
+    finally:
+        if proc is not None:
+            stop_server(proc)
+    report(tally, config.clients, config.rounds, elapsed)
+    return tally, elapsed
+
+
+def classroom_goal(config: Config, tally: Tally) -> int:
+    """Identical streams, shared: every one succeeds, p95 ≤ 5 s, health p95 ≤ 100 ms."""
+    met = (
+        not tally.failures
+        and len(tally.stream_seconds) == config.clients * config.rounds
+        and percentile(tally.stream_seconds, 95) <= GOAL_STREAM_P95
+        and percentile(tally.health_seconds, 95) <= GOAL_HEALTH_P95
+    )
+    print(f"goal:     {'met' if met else 'MISSED'} (no failures, p95 ≤ {GOAL_STREAM_P95:g} s, health p95 ≤ 100 ms)")
+    return 0 if met else 1
+
+
+def scaling_goal(config: Config, workers: int) -> int:
+    """Distinct streams on 1 worker, then on `workers`: the throughput ratio, each p95, health throughout."""
+    tallies = {n: measured(config, None, n) for n in (1, workers)}
+    throughput = {n: len(tally.stream_seconds) / elapsed for n, (tally, elapsed) in tallies.items()}
+    ratio = throughput[workers] / throughput[1] if throughput[1] else math.nan
+    p95 = {n: percentile(tally.stream_seconds, 95) for n, (tally, _) in tallies.items()}
+    health = max(percentile(tally.health_seconds, 95) for tally, _ in tallies.values())
+    load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"scaling:  {throughput[1]:.2f} → {throughput[workers]:.2f} streams/s from 1 to {workers} workers: "
+          f"{ratio:.2f}× (goal ≥ {GOAL_SCALING:g}× on 2 cores)")  # fmt: skip
+    print(f"p95:      {p95[1]:.2f} s → {p95[workers]:.2f} s; health p95 at most {health * 1000:.1f} ms (goal ≤ 100 ms)")
+    print(f"machine:  {os.cpu_count()} cores, load average {load_average} (1, 5, 15 min)")
+    met = (
+        not any(tally.failures for tally, _ in tallies.values()) and ratio >= GOAL_SCALING and health <= GOAL_HEALTH_P95
+    )
+    print(f"goal:     {'met' if met else 'MISSED'} (no failures, ≥ {GOAL_SCALING:g}× throughput, health p95 ≤ 100 ms)")
+    return 0 if met else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=30, help="concurrent clients (default 30)")
     parser.add_argument("--rounds", type=int, default=3, help="streams per client, one after another (default 3)")
-    parser.add_argument("--distinct", action="store_true", help="a different request per stream: no sharing")
+    parser.add_argument("--distinct", action="store_true", help="a different request per stream: 1 vs N workers")
     parser.add_argument("--deadline", type=float, default=600.0, help="give up after this many seconds")
-    parser.add_argument("--workers", type=int, help="OPTIMLAB_WORKERS of the server started (default: its own)")
+    parser.add_argument("--workers", type=int, help="OPTIMLAB_WORKERS of the server started (default: the cores)")
     parser.add_argument("--url", help="a running server on this machine (default: start one)")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 200 or not 1 <= args.rounds <= 20:
         parser.error("--clients must be 1..200 and --rounds 1..20")
     if args.url and urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("--url must be a loopback address: this load is not for other people's servers")
-    proc = None
-    if args.url:
-        url = args.url.rstrip("/")
-    else:
-        proc, url = start_server({"OPTIMLAB_WORKERS": str(args.workers)} if args.workers else None)
-    try:
-        what = "distinct variants of the default comparison" if args.distinct else "the default comparison"
-        workers = f" ({args.workers} workers)" if args.workers and not args.url else ""
-        print(f"load: {args.clients} clients × {args.rounds} streams of {what} on {url}{workers}")
-        tally, elapsed = asyncio.run(load(url, args.clients, args.rounds, args.distinct, args.deadline))
-    finally:
-        if proc is not None:
-            stop_server(proc)
-    report(tally, args.clients, args.rounds, elapsed)
-    if args.distinct:  # every stream computed anew: a capacity figure, not the classroom goal
+    config = Config(args.clients, args.rounds, args.distinct, args.deadline)
+    if args.distinct and not args.url:
+        return scaling_goal(config, args.workers or os.cpu_count() or 1)
+    tally, _ = measured(config, args.url.rstrip("/") if args.url else None, args.workers)
+    if args.distinct:  # on a server of someone else's making: a capacity figure, no scaling to compare
         return 1 if tally.failures else 0
-    met = (
-        not tally.failures
-        and len(tally.stream_seconds) == args.clients * args.rounds
-        and percentile(tally.stream_seconds, 95) <= GOAL_STREAM_P95
-        and percentile(tally.health_seconds, 95) <= GOAL_HEALTH_P95
-    )
-    print(f"goal:     {'met' if met else 'MISSED'} (no failures, p95 ≤ {GOAL_STREAM_P95:g} s, health p95 ≤ 100 ms)")
-    return 0 if met else 1
+    return classroom_goal(config, tally)
 
 
 if __name__ == "__main__":

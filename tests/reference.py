@@ -81,6 +81,7 @@ def reference_run(
 
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     torch.manual_seed(0)  # design.md §4: a random optimizer is seeded before it is built
+    np.random.seed(0)  # numpy's generator too: Kron draws its balancing coin from np.random
     opt = optimizer_class(optimizer)([p], **params)
     sched = scheduler(opt) if scheduler is not None else None
     plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)

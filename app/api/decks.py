@@ -14,13 +14,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.api.jsonio import StrictJSONResponse
 from app.api.schemas import VALIDATION_ERROR, MessageBody
 from app.api.sharing import CREATES, STORE_DOWN, SettingsDep, StoreDep, invalid_field, stored
 from app.engine.results import RunStatus
-from app.engine.spec import ExperimentSpec, FiniteFloat, RunSpec, StrictModel
+from app.engine.spec import ExperimentSpec, FiniteFloat, RequestInt, RunSpec, StrictModel, request_int
 from app.engine.train import LRFinderSpec, TrainingSpec
 from app.store import Deck
 
@@ -39,10 +39,13 @@ class LessonExperiment(ExperimentSpec):
     runs: list[LessonRun] = Field(min_length=1)  # type: ignore[assignment]
 
 
+RunIndex = request_int(ge=0)
+
+
 class LessonLRFinder(StrictModel):
     """A network lesson's LR range test: its training's task and minibatches, one of its runs' optimizer."""
 
-    run: int = Field(ge=0, strict=True, description="the index of the training's run whose optimizer is tested")
+    run: RunIndex = Field(description="the index of the training's run whose optimizer is tested")
     start_lr: FiniteFloat = LRFinderSpec.model_fields["start_lr"]
     end_lr: FiniteFloat = LRFinderSpec.model_fields["end_lr"]
     num_steps: int = LRFinderSpec.model_fields["num_steps"]
@@ -66,7 +69,7 @@ class Lesson(StrictModel):
     training: TrainingSpec | None = Field(default=None, validate_default=True, description="network mode")
     lr_finder: LessonLRFinder | None = Field(default=None, description="network mode: the LR finder to show")
     view: Literal["overlay", "multiples", "3d"] | None = None
-    seed_bands: list[int] | None = Field(default=None, description="indices of the runs that show a seed band")
+    seed_bands: list[RequestInt] | None = Field(default=None, description="indices of the runs that show a seed band")
     expect: list[RunStatus] | None = Field(default=None, description="each run's expected status, for tests")
 
     @field_validator("experiment", "training")
@@ -106,13 +109,15 @@ class LessonDeck(StrictModel):
     title: str | None = Field(default=None, max_length=120, description="the deck's name")
     lessons: list[Lesson] = Field(min_length=1, description="in order; at most the server's `max_deck_lessons`")
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> LessonDeck:
-        ids = [lesson.id for lesson in self.lessons]
+    @field_validator("lessons")
+    @classmethod
+    def _unique_ids(cls, lessons: list[Lesson]) -> list[Lesson]:
+        """Refused at `lessons` (a 422 naming the field)."""
+        ids = [lesson.id for lesson in lessons]
         if len(set(ids)) != len(ids):
             repeated = sorted({lesson_id for lesson_id in ids if ids.count(lesson_id) > 1})
             raise ValueError(f"lesson ids must be unique within a deck: {', '.join(repeated)} repeated")
-        return self
+        return lessons
 
 
 class DeckCreated(StrictModel):

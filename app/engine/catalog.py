@@ -331,6 +331,14 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 TORCH_RNG = threading.RLock()
 
 
+def seed_global_generators() -> None:
+    """design.md §4: torch's and numpy's global generators seeded right before an optimizer is built, so one
+    that draws random numbers (from torch, or from numpy as Kron's balancing coin does) draws the same ones
+    whatever ran before in the process. Called holding TORCH_RNG, which also guards numpy's generator."""
+    torch.manual_seed(0)
+    np.random.seed(0)
+
+
 class RngStream:
     """A private stream of torch's and numpy's global generators, for one run that draws while stepping.
 

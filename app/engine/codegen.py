@@ -8,15 +8,14 @@ engine passes. Running it prints the trajectory as JSON lines equal to the API's
 from __future__ import annotations
 
 import json
-import math
-from typing import Any
 
 import torch
 
-from app.engine.catalog import TORCH_RNG, Entry, LambdaFormula
+from app.engine.catalog import TORCH_RNG
 from app.engine.clipping import torch_clipping
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler
 from app.engine.runs import DEFAULT_LIMITS, DIVERGENCE_BOUND, Limits, PreparedRun, momentum_path, prepare_run
+from app.engine.script_parts import comment_safe, literal, optimizer_lines, scheduler_lines, scheduler_sources
 from app.engine.spec import RunSpec, SurfaceSpec
 from app.engine.surfaces import Surface, resolve_surface
 
@@ -70,59 +69,6 @@ def _momentum_line(optimizer: ResolvedOptimizer) -> str:
     return "" if path is None else MOMENTUM.format(path="".join(f"[{json.dumps(key)}]" for key in path))
 
 
-def _comment_safe(text: str) -> str:
-    """User text for a comment line: repr() escapes every newline and control character."""
-    return repr(text)
-
-
-def _literal(value: Any) -> str:
-    """Python source for a hyperparameter value, exact for floats (repr round-trips).
-
-    Not every float's repr is Python source: `inf` and `nan` would be NameErrors in the script (Adam
-    at lr=1e308 under OneCycleLR derives max_lr=inf), so they are written as `math.inf`, `math.nan`.
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return "math.nan" if math.isnan(value) else ("-math.inf" if value < 0 else "math.inf")
-    if isinstance(value, LambdaFormula):
-        return f"lambda epoch: {value.formula.to_python('math')}"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_literal(v) for v in value) + ")"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    return repr(value)
-
-
-def _qualified(entry: Entry, kind: str) -> str:
-    if entry.source == "torch":
-        return f"torch.optim.{entry.name}" if kind == "optimizer" else f"torch.optim.lr_scheduler.{entry.name}"
-    return f"{entry.source}.{entry.name}"
-
-
-def _arguments(*parts: str) -> str:
-    return ", ".join(part for part in parts if part)
-
-
-def _kwargs(kwargs: dict[str, Any]) -> str:
-    return ", ".join(f"{name}={_literal(value)}" for name, value in kwargs.items())
-
-
-def _scheduler_lines(scheduler: ResolvedScheduler, name: str, lines: list[str]) -> None:
-    """Children first, in order, as the engine builds them (each constructor touches the lr)."""
-    kwargs = dict(scheduler.kwargs)
-    if scheduler.children:
-        child_names = []
-        for i, child in enumerate(scheduler.children, start=1):
-            child_name = f"{name}_{i}"
-            _scheduler_lines(child, child_name, lines)
-            child_names.append(child_name)
-        kwargs_text = _arguments(f"schedulers=[{', '.join(child_names)}]", _kwargs(kwargs))
-    else:
-        kwargs_text = _kwargs(kwargs)
-    cls = _qualified(scheduler.entry, "scheduler")
-    args = _arguments("opt", kwargs_text) if scheduler.optimizer_first else _arguments(kwargs_text, "optimizer=opt")
-    lines.append(f"{name} = {cls}({args})")
-
-
 def _scheduler_step(scheduler: ResolvedScheduler | None) -> tuple[str, str]:
     """The loop's prelude and the scheduler call after each step (design.md §2 intervals, plateau mean)."""
     if scheduler is None:
@@ -144,12 +90,6 @@ def _scheduler_step(scheduler: ResolvedScheduler | None) -> tuple[str, str]:
     )
 
 
-def _scheduler_sources(scheduler: ResolvedScheduler | None) -> set[str]:
-    if scheduler is None:
-        return set()
-    return {scheduler.entry.source}.union(*(_scheduler_sources(child) for child in scheduler.children))
-
-
 def _surface_lines(surface: Surface) -> list[str]:
     d = surface.definition
     described = ", ".join(f"{k} = {v!r}" for k, v in surface.params.items() if k != "expression")
@@ -167,21 +107,20 @@ def render_script(surface: Surface, steps: int, run: PreparedRun) -> str:
     optimizer = run.optimizer
     momentum = _momentum_line(optimizer)
     fields = '"k", "x", "y", "loss", "lr"' + (', "momentum"' if momentum else "")
-    lines = [HEADER.format(label=_comment_safe(run.label), surface_name=surface.definition.name, steps=steps,
+    lines = [HEADER.format(label=comment_safe(run.label), surface_name=surface.definition.name, steps=steps,
                            filename="optimlab_run.py", fields=fields).rstrip("\n")]  # fmt: skip
-    sources = {optimizer.entry.source} | _scheduler_sources(run.scheduler)
+    sources = {optimizer.entry.source} | scheduler_sources(run.scheduler)
     lines += [f"import {source}" for source in sorted(sources - {"torch"})]
     lines += _surface_lines(surface)
     lines += [
         "",
         "",
         f"STEPS = {steps}",
-        f"p = torch.tensor({_literal([float(v) for v in run.start])}, dtype=torch.float64, requires_grad=True)",
-        "torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does",
-        f"opt = {_qualified(optimizer.entry, 'optimizer')}({_arguments('[p]', _kwargs(optimizer.kwargs))})",
+        f"p = torch.tensor({literal([float(v) for v in run.start])}, dtype=torch.float64, requires_grad=True)",
+        *optimizer_lines(optimizer, "[p]"),
     ]  # fmt: skip
     if run.scheduler is not None:
-        _scheduler_lines(run.scheduler, "sched", lines)
+        scheduler_lines(run.scheduler, "sched", lines)
     noisy = run.noise is not None and run.noise.std > 0
     if noisy:
         assert run.noise is not None

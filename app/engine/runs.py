@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from app.engine.catalog import TORCH_RNG
+from app.engine.catalog import TORCH_RNG, RngStream, seed_global_generators
 from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
@@ -274,10 +274,10 @@ class LiveRun:
         self.surface = surface
         self.p = torch.tensor(prepared.start, dtype=torch.float64, requires_grad=True)
         with TORCH_RNG:
-            torch.manual_seed(0)  # design.md §4: an optimizer that draws random numbers is seeded before it is built
+            seed_global_generators()
             self.optimizer = prepared.optimizer.build(self.p)
-            # Runs step in turn: one that draws from torch's global generator keeps its own stream.
-            self.rng_state = torch.get_rng_state() if prepared.optimizer.entry.random else None
+            # Runs step in turn: one that draws from the global generators keeps its own streams.
+            self.rng = RngStream() if prepared.optimizer.entry.random else None
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
         self.optimizer_step = _unwrapped_step(self.optimizer)
         self.records_eval_point = prepared.optimizer.entry.records_eval_point
@@ -335,13 +335,11 @@ class LiveRun:
     def step(self, k: int, closure: Callable[[], torch.Tensor]) -> torch.Tensor:
         """Optimizer step k, then the scheduler; returns the step loss (f before the update)."""
         self._current_evaluations = []
-        if self.rng_state is None:
+        if self.rng is None:
             step_loss = self.optimizer_step(closure)
         else:
-            with TORCH_RNG:
-                torch.set_rng_state(self.rng_state)
+            with self.rng:
                 step_loss = self.optimizer_step(closure)
-                self.rng_state = torch.get_rng_state()
         self._step_scheduler(k, step_loss)
         self.lr.append(float(self.optimizer.param_groups[0]["lr"]))
         if self.momentum is not None:

@@ -9,12 +9,31 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 
 from app.engine.limits import DEFAULT_LIMITS
 
 # Strict: JSON `true` is not the number 1 and `"3"` is not 3 (ints are still accepted as floats).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's `integer` is any whole number, so `77.0` is one (schemathesis sends it): take it as 77.
+    Strings, bools and other floats go on to the strict int below, which refuses them at the field."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, float):
+        raise ValueError("must be a whole number")
+    return value
+
+
+def request_int(**bounds: int) -> Any:
+    """Every integer of a request (design.md §6): a whole number, as JSON Schema says; never `"3"` or `true`.
+    Bounds go in here, before the validator: added after it, pydantic would not put them in the schema."""
+    return Annotated[int, Field(strict=True, **bounds), BeforeValidator(_whole_number)]
+
+
+RequestInt = request_int()
 
 
 def _surface_param(value: Any) -> float | str:
@@ -51,12 +70,12 @@ class SchedulerSpec(StrictModel):
     id: str = Field(max_length=128, examples=["StepLR"])
     params: dict[str, Any] = Field(default_factory=dict)
     interval: Literal["step", "epoch"] = "step"
-    steps_per_epoch: int = Field(default=1, ge=1, le=1_000_000, strict=True)
+    steps_per_epoch: RequestInt = Field(default=1, ge=1, le=1_000_000)
 
 
 # Below 2**63 (torch.Generator's seeds are 64-bit signed). Written `< 2**63`, not `<= 2**63 - 1`: OpenAPI
 # bounds are JSON numbers, and 2**63 - 1 rounds to the float 2**63, which would admit 2**63 in /openapi.json.
-Seed = Annotated[int, Field(ge=0, lt=2**63, strict=True)]
+Seed = request_int(ge=0, lt=2**63)
 
 
 class NoiseSpec(StrictModel):
@@ -112,7 +131,7 @@ class RunSpec(StrictModel):
 # fixing numbers; GET /api/catalog gives this server's values under `limits`.
 class ExperimentSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(default=500, ge=1, strict=True, description="At most the server's `limits.max_steps`.")
+    steps: RequestInt = Field(default=500, ge=1, description="At most the server's `limits.max_steps`.")
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)
     runs: list[RunSpec] = Field(min_length=1, description="At most the server's `limits.max_runs`.")
     record_state: bool = Field(default=False, strict=True)
@@ -134,7 +153,7 @@ class StartVary(StrictModel):
     kind: Literal["start"]
     x: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]], description=RANGE)
     y: tuple[FiniteFloat, FiniteFloat] | None = Field(default=None, examples=[[-5.0, 5.0]], description=RANGE)
-    resolution: int = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION, strict=True)
+    resolution: RequestInt = Field(default=32, ge=2, le=MAX_SWEEP_RESOLUTION)
 
 
 SWEEP_NAME_DOC = (
@@ -183,8 +202,8 @@ Vary = Annotated[StartVary | ParamVary | Grid2Vary | SeedVary, Field(discriminat
 
 class SweepSpec(StrictModel):
     surface: SurfaceSpec
-    steps: int = Field(
-        default=300, ge=1, strict=True,
+    steps: RequestInt = Field(
+        default=300, ge=1,
         description="At most the server's `limits.max_steps`; cells × steps at most `limits.max_sweep_work`.",
     )  # fmt: skip
     tolerance: FiniteFloat = Field(default=1e-6, ge=0.0)

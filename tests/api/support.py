@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +61,46 @@ def result_from_events(events: list[dict]) -> dict[str, Any]:
             fields = ("status", "diverged_at", "failed_at", "error", "summary")
             runs[event["run"]].update({key: event[key] for key in fields})
     return {"surface": head["surface"], "steps": head["steps"], "runs": runs}
+
+
+@dataclass(frozen=True)
+class StartedCli:
+    path: Path  # the JSON file the command was given
+    process: subprocess.Popen
+
+    def events(self, timeout: float) -> list[dict[str, Any]]:
+        """The NDJSON events the command printed, once it has exited 0."""
+        stdout, stderr = self.process.communicate(timeout=timeout)
+        assert self.process.returncode == 0, stderr
+        return [strict_loads(line) for line in stdout.splitlines()]
+
+
+@contextmanager
+def cli_started(folder: Path, command: str, document: Any) -> Iterator[StartedCli]:
+    """`python -m app.cli <command> file.json` with `document` in the file, in its own process, started early
+    so its start-up (torch, the catalog) overlaps the test server's; killed if a test leaves it running."""
+    from tests.conftest import ROOT
+
+    path = folder / f"{command}.json"
+    path.write_text(json.dumps(document))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", command, str(path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        yield StartedCli(path, process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def cli_output(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
+    """What `optimlab <args>` prints on stdout, run in this process."""
+    from app import cli
+
+    cli.main([str(arg) for arg in args])
+    return capsys.readouterr().out
 
 
 def assert_exits_2_with_one_line(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,13 +14,15 @@ from app import cli
 from app.serving import GuardedHttpProtocol
 from tests.api.support import (
     TIMEOUT,
+    StartedCli,
     assert_exits_2_with_one_line,
+    cli_output,
+    cli_started,
     experiment,
     result_from_events,
     stream_events,
-    strict_loads,
 )
-from tests.conftest import ROOT
+from tests.api.test_train_cli import BAD_TRAININGS
 
 EXPERIMENT = experiment(
     "rosenbrock",
@@ -37,32 +36,14 @@ EXPERIMENT = experiment(
 
 
 @pytest.fixture(scope="module")
-def experiment_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "exp.json"
-    path.write_text(json.dumps(EXPERIMENT))
-    return path
+def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
+    """`optimlab run run.json`, started before the test server so their start-ups overlap."""
+    with cli_started(tmp_path_factory.mktemp("cli"), "run", EXPERIMENT) as started:
+        yield started
 
 
-@pytest.fixture(scope="module")
-def cli_run_started(experiment_file: Path) -> Iterator[subprocess.Popen]:
-    """`python -m app.cli run exp.json`, started before the test server so their start-ups overlap."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "run", str(experiment_file)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-def test_cli_run_prints_the_events_the_api_streams(cli_run_started: subprocess.Popen, server_url: str) -> None:
-    stdout, stderr = cli_run_started.communicate(timeout=120)
-    assert cli_run_started.returncode == 0, stderr
-    cli_events = [strict_loads(line) for line in stdout.splitlines()]
+def test_cli_run_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:
+    cli_events = started.events(timeout=120)
     with httpx.Client(base_url=server_url, timeout=TIMEOUT) as client:
         _, api_events = stream_events(client, EXPERIMENT)
     # Chunk boundaries follow the clock; everything else is the same, to the last bit.
@@ -74,18 +55,17 @@ def test_cli_run_prints_the_events_the_api_streams(cli_run_started: subprocess.P
 
 
 def test_cli_code_prints_the_script_the_api_exports_for_the_first_run(
-    experiment_file: Path, server_url: str, capsys: pytest.CaptureFixture[str]
+    started: StartedCli, server_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli.main(["code", str(experiment_file)])
+    script = cli_output(capsys, "code", started.path)
     body = {"surface": EXPERIMENT["surface"], "steps": EXPERIMENT["steps"], "run": EXPERIMENT["runs"][0]}
     exported = httpx.post(server_url + "/api/code", json=body, timeout=TIMEOUT)
     assert exported.status_code == 200
-    assert capsys.readouterr().out == exported.text
+    assert script == exported.text
 
 
-def test_cli_code_picks_another_run(experiment_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cli.main(["code", "--run", "1", str(experiment_file)])
-    script = capsys.readouterr().out
+def test_cli_code_picks_another_run(started: StartedCli, capsys: pytest.CaptureFixture[str]) -> None:
+    script = cli_output(capsys, "code", "--run", "1", started.path)
     assert "torch.optim.Adam(" in script and "CosineAnnealingLR(" in script
 
 
@@ -105,13 +85,21 @@ BAD_FILES: dict[str, tuple[Any, str]] = {
     ),
 }
 
+# Every bad file, under each command that reads one of its kind: `code` reads both.
+BAD_FILES_BY_COMMAND = {
+    f"{command}-{kind}-{name}": (command, *case)
+    for kind, commands, cases in (
+        ("experiment", ("run", "code"), BAD_FILES),
+        ("training", ("train", "code"), BAD_TRAININGS),
+    )
+    for command in commands
+    for name, case in cases.items()
+}
 
-@pytest.mark.parametrize("command", ["run", "code"])
-@pytest.mark.parametrize("name", BAD_FILES)
-def test_cli_bad_spec_exits_2_with_one_line(
-    name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert_exits_2_with_one_line(command, *BAD_FILES[name], tmp_path, capsys)
+
+@pytest.mark.parametrize("case", BAD_FILES_BY_COMMAND)
+def test_cli_bad_file_exits_2_with_one_line(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert_exits_2_with_one_line(*BAD_FILES_BY_COMMAND[case], tmp_path, capsys)
 
 
 def test_cli_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,6 +45,7 @@ def test_saturated_server_answers_503_with_retry_after_and_recovers(single_worke
             assert_busy(client.post("/api/experiments", json=SHORT))
             assert_busy(client.post("/api/experiments/stream", json=SHORT))
             assert_busy(client.get("/api/surfaces/rosenbrock/grid"))
+            assert_busy(client.get("/api/datasets/moons"))  # its tensors too: the bounded pool, no thread pool
             assert time.monotonic() - began < 5, "503s come at once, not after a wait"
             health = client.get("/api/health")
             assert health.status_code == 200, "health is never refused"
@@ -54,6 +55,7 @@ def test_saturated_server_answers_503_with_retry_after_and_recovers(single_worke
         after = client.post("/api/experiments", json=SHORT)
         assert after.status_code == 200 and after.json()["runs"][0]["status"] == "completed"
         assert client.get("/api/surfaces/rosenbrock/grid", params={"resolution": 5}).status_code == 200
+        assert client.get("/api/datasets/moons", params={"n": 8}).status_code == 200
 
 
 def test_validation_errors_are_reported_even_when_saturated(single_worker_url: str) -> None:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from app import cli
-from tests.api.support import TIMEOUT, assert_exits_2_with_one_line, strict_loads
-from tests.conftest import ROOT
+from tests.api.support import TIMEOUT, StartedCli, cli_output, cli_started, strict_loads
 
 TRAINING: dict[str, Any] = {
     "task": {"data": {"id": "xor", "params": {"n": 60, "seed": 5}}, "model": {"hidden": [5], "activation": "tanh"}},
@@ -34,29 +29,14 @@ TRAINING: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def training_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("train_cli") / "training.json"
-    path.write_text(json.dumps(TRAINING))
-    return path
+def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
+    """`optimlab train train.json`, started before the test server so their start-ups overlap."""
+    with cli_started(tmp_path_factory.mktemp("train_cli"), "train", TRAINING) as started:
+        yield started
 
 
-@pytest.fixture(scope="module")
-def cli_train_started(training_file: Path) -> Iterator[subprocess.Popen]:
-    """`python -m app.cli train training.json`, started before the server so their start-ups overlap."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "train", str(training_file)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-
-
-def test_cli_train_prints_the_events_the_api_streams(cli_train_started: subprocess.Popen, server_url: str) -> None:
-    stdout, stderr = cli_train_started.communicate(timeout=300)
-    assert cli_train_started.returncode == 0, stderr
-    cli_events = [strict_loads(line) for line in stdout.splitlines()]
+def test_cli_train_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:
+    cli_events = started.events(timeout=300)
     with httpx.stream("POST", f"{server_url}/api/trainings/stream", json=TRAINING, timeout=TIMEOUT) as response:
         api_events = [strict_loads(line) for line in response.iter_lines() if line]
     # A training's events follow its epochs, not the clock: the two streams are the same, line for line.
@@ -65,21 +45,21 @@ def test_cli_train_prints_the_events_the_api_streams(cli_train_started: subproce
 
 
 def test_cli_code_exports_a_trainings_first_run_as_the_api_does(
-    training_file: Path, server_url: str, capsys: pytest.CaptureFixture[str]
+    started: StartedCli, server_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli.main(["code", str(training_file)])
+    script = cli_output(capsys, "code", started.path)
     shared = {key: TRAINING[key] for key in ("task", "epochs", "batch_size", "shuffle_seed")}
     exported = httpx.post(f"{server_url}/api/code", json={**shared, "run": TRAINING["runs"][0]}, timeout=TIMEOUT)
     assert exported.status_code == 200, exported.text
-    assert capsys.readouterr().out == exported.text
+    assert script == exported.text
 
 
-def test_cli_code_picks_another_run_of_a_training(training_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cli.main(["code", "--run", "1", str(training_file)])
-    script = capsys.readouterr().out
+def test_cli_code_picks_another_run_of_a_training(started: StartedCli, capsys: pytest.CaptureFixture[str]) -> None:
+    script = cli_output(capsys, "code", "--run", "1", started.path)
     assert "torch.optim.Adam(model.parameters()" in script and "ReduceLROnPlateau(opt" in script
 
 
+# Each exits 2 under `train` and under `code` (test_cli.py's test_cli_bad_file_exits_2_with_one_line).
 BAD_TRAININGS: dict[str, tuple[Any, str]] = {
     "missing-runs": ({"task": TRAINING["task"]}, "runs: Field required"),
     "too-many-epochs": ({**TRAINING, "epochs": 501}, "epochs: at most 500 epochs"),
@@ -94,15 +74,7 @@ BAD_TRAININGS: dict[str, tuple[Any, str]] = {
 }
 
 
-@pytest.mark.parametrize("command", ["train", "code"])
-@pytest.mark.parametrize("name", BAD_TRAININGS)
-def test_cli_bad_training_exits_2_with_one_line(
-    name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert_exits_2_with_one_line(command, *BAD_TRAININGS[name], tmp_path, capsys)
-
-
-def test_cli_code_run_out_of_range_names_the_training(training_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_code_run_out_of_range_names_the_training(started: StartedCli, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        cli.main(["code", "--run", "2", str(training_file)])
+        cli.main(["code", "--run", "2", str(started.path)])
     assert "--run 2 is out of range: the training has 2 runs" in capsys.readouterr().err

@@ -380,3 +380,38 @@ def test_code_export_without_a_task_is_still_a_surface_run(client: httpx.Client)
     assert "def f(p):" in client.post("/api/code", json=body).text
     response = client.post("/api/code", json={"steps": 5, "run": {"optimizer": {"id": "Adam"}}})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "surface"]
+
+
+# --- integers as JSON Schema says (design.md §6): 16.0 is the integer 16, "16" and true are not -----------
+
+
+def test_whole_number_floats_are_the_integers_they_equal(client: httpx.Client) -> None:
+    small = training(epochs=2, runs=TRAINING["runs"][:1], landscape={"method": "random", "resolution": 3, "seed": 4})
+    as_floats = training(
+        epochs=2.0, batch_size=16.0, shuffle_seed=0.0, runs=TRAINING["runs"][:1],
+        task={"data": {"id": "moons", "params": {"n": 120.0, "seed": 3.0}},
+              "model": {"hidden": [8.0], "activation": "tanh", "seed": 1.0}},
+        landscape={"method": "random", "resolution": 3.0, "seed": 4.0},
+    )  # fmt: skip
+    answers = [client.post("/api/trainings", json=body) for body in (small, as_floats)]
+    assert [answer.status_code for answer in answers] == [200, 200], answers[1].text
+    assert answers[1].json() == answers[0].json()
+
+
+NOT_INTEGERS = {
+    "a string": (training(epochs="2"), ["epochs"]),
+    "a bool": (training(batch_size=True), ["batch_size"]),
+    "a fraction": (training(shuffle_seed=1.5), ["shuffle_seed"]),
+    "a fractional hidden size": (training(task={"data": {"id": "moons"}, "model": {"hidden": [8.5]}}),
+                                 ["task", "model", "hidden", 0]),
+    "a string seed in a data set": (training(task={"data": {"id": "moons", "params": {"seed": "3"}}}),
+                                    ["task", "data", "params", "seed"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NOT_INTEGERS)
+def test_strings_bools_and_fractions_are_not_integers(client: httpx.Client, name: str) -> None:
+    body, loc = NOT_INTEGERS[name]
+    response = client.post("/api/trainings", json=body)
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", *loc]], response.text

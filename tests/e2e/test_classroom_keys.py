@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_share_teach import LESSONS, load_lesson, open_lessons
+from tests.e2e.test_share_teach import LESSONS, load_lesson, open_lessons, present_lesson
 
 pytestmark = pytest.mark.e2e
 
@@ -32,10 +32,7 @@ def boxes_overlap(a: dict, b: dict) -> bool:
 
 def test_presenter_mode_keys_do_what_the_help_says_and_exit_covers_no_toolbar(page: Page, server_url: str) -> None:
     first, second = LESSONS[0], LESSONS[1]
-    page.set_viewport_size({"width": 1280, "height": 720})
-    open_lessons(page, server_url)
-    load_lesson(page, first)
-    page.get_by_test_id("presenter-button").click()
+    present_lesson(page, server_url, first)
     exit_button = page.get_by_role("button", name="Exit presenter mode")
     expect(exit_button).to_be_visible()
     expect(exit_button).not_to_be_focused()

@@ -162,6 +162,14 @@ def load_lesson(page: Page, lesson: dict) -> None:
     wait_settled(page, [run["label"] for run in lesson["experiment"]["runs"]])
 
 
+def present_lesson(page: Page, url: str, lesson: dict, width: int = 1280, height: int = 720) -> None:
+    """The lesson drawn, then presenter mode on, on a screen of this size."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_lessons(page, url)
+    load_lesson(page, lesson)
+    page.get_by_test_id("presenter-button").click()
+
+
 def seed_bands(page: Page) -> dict[str, list[dict]]:
     return page.evaluate(SEED_BAND_JS)
 
@@ -364,10 +372,7 @@ def test_the_noise_lesson_shows_a_seed_band_that_lives_like_a_readers(page: Page
 
 def test_presenter_mode_is_large_hides_controls_and_shows_a_qr_code_of_the_page(page: Page, server_url: str) -> None:
     first, second = LESSONS[0], LESSONS[1]
-    page.set_viewport_size({"width": 1920, "height": 1080})
-    open_lessons(page, server_url)
-    load_lesson(page, first)
-    page.get_by_test_id("presenter-button").click()
+    present_lesson(page, server_url, first, 1920, 1080)
 
     qr = page.get_by_test_id("qr-code")
     svg = qr.locator("svg")

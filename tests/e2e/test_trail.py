@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_share_teach import LESSONS, load_lesson, open_lessons
+from tests.e2e.test_share_teach import LESSONS, present_lesson
 
 pytestmark = pytest.mark.e2e
 
@@ -70,10 +70,7 @@ def test_trail_hides_future_steps_and_reveals_them_with_the_cursor(page: Page, s
 @pytest.mark.parametrize("motion", ["no-preference", "reduce"])
 def test_a_lesson_in_presenter_mode_plays_its_trail_by_itself(page: Page, server_url: str, motion: str) -> None:
     page.emulate_media(reduced_motion=motion)
-    page.set_viewport_size({"width": 1280, "height": 720})
-    open_lessons(page, server_url)
-    load_lesson(page, LESSONS[0])
-    page.get_by_test_id("presenter-button").click()
+    present_lesson(page, server_url, LESSONS[0])
     expect(page.get_by_test_id("trail-toggle")).to_have_attribute("aria-pressed", "true")
     playing = page.get_by_test_id("play-button")
     if motion == "reduce":  # the trail waits at step 0 for the presenter's keys

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import io
 import json
 import math
@@ -45,6 +46,9 @@ CODE = "/api/code"
 SWEEPS = "/api/sweeps"
 SWEEP_STREAM = "/api/sweeps/stream"
 MAX_STEPS = 12
+# Where a valid request's size is, and how large the schema fuzzing lets it be (a training on a busy machine
+# must answer within the request timeout).
+SMALL = {("steps",): MAX_STEPS, ("epochs",): 2, ("landscape", "resolution"): 5, ("task", "data", "params", "n"): 60}
 FUZZ = settings(
     deadline=None,
     derandomize=True,
@@ -399,10 +403,14 @@ REFUSED_BY_THE_CATALOG = {
     ("path", "surface_id"): "the surface's id is the catalog's",
     ("path", "dataset_id"): "the data set's id is the catalog's",
     ("body", "task", "data"): "the data set's id and parameters are the catalog's",
-    # Model mode's seeds are strict integers: JSON Schema calls a whole-number float (77.0) an integer too,
-    # and cannot say otherwise; the 422 names the field.
-    ("body", "shuffle_seed"): "a strict integer: a whole-number float is refused",
-    ("body", "task", "model"): "the model's seed is a strict integer; its activation and sizes are checked",
+    ("body", "task", "model", "hidden"): "at most the server's limits.max_hidden_layers of max_hidden_units",
+    ("body", "epochs"): "at most the server's limits.max_epochs; runs × epochs × steps within its work budget",
+    ("body", "batch_size"): "at most the server's limits.max_samples",
+    ("body", "landscape"): "its resolution and method within the server's landscape budgets",
+    ("body", "end_lr"): "end_lr > start_lr, stated in words",
+    # A deck's lessons check each other's parts: one expected status per run, band indices among the runs.
+    ("body", "lessons", "*", "expect"): "one status per run of the lesson, stated in words",
+    ("body", "lessons", "*", "seed_bands"): "indices of the lesson's runs, stated in words",
     ("body", "runs", "*", "optimizer"): "optimizer ids and parameters are the catalog's, their ranges torch's",
     ("body", "runs", "*", "scheduler"): "scheduler ids and parameters are the catalog's, their ranges torch's",
     ("body", "run", "optimizer"): "as for an experiment's runs",
@@ -423,10 +431,17 @@ ACCEPTED = {200, 201, 503}  # 201: a link or deck stored; 503: every worker busy
 STORED = {"link_id", "deck_id"}
 
 
+# Refusals at exactly these places (not below them, where the schema's own rules hold).
+REFUSED_AT = {
+    ("body", "lessons"): "lesson ids unique within the deck, stated in words; at most the server's max_deck_lessons",
+}
+
+
 def refused_for(loc: list[str | int]) -> str | None:
     """The reason a schema-valid request may be refused at `loc`, or None."""
     parts = tuple("*" if isinstance(part, int) else part for part in loc)
-    return next((why for prefix, why in REFUSED_BY_THE_CATALOG.items() if parts[: len(prefix)] == prefix), None)
+    below = (why for prefix, why in REFUSED_BY_THE_CATALOG.items() if parts[: len(prefix)] == prefix)
+    return REFUSED_AT.get(parts) or next(below, None)
 
 
 def valid_data_accepted_but_for_the_catalog(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -445,11 +460,16 @@ def valid_data_accepted_but_for_the_catalog(ctx: Any, response: Any, case: Any) 
 
 
 def keep_small(case: schemathesis.Case) -> None:
-    """Generated bodies may ask for thousands of steps of a valid run: cap them, keep invalid ones."""
+    """Generated bodies may ask for thousands of steps (or epochs, points, grid cells) of a valid run: cap
+    them, keep invalid ones."""
     if isinstance(case.body, dict):
-        steps = case.body.get("steps")
-        if isinstance(steps, int) and not isinstance(steps, bool) and MAX_STEPS < steps <= 20_000:
-            case.body["steps"] = MAX_STEPS
+        for (*path, name), most in SMALL.items():
+            parent = functools.reduce(
+                lambda node, key: node.get(key) if isinstance(node, dict) else None, path, case.body
+            )
+            value = parent.get(name) if isinstance(parent, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool) and most < value <= 20_000:
+                parent[name] = most  # type: ignore[index]
     assume(not lbfgs_with_huge_inner_loop(case.body))
 
 
@@ -485,11 +505,6 @@ def operation_test(
     return fuzz
 
 
-# Known and open (issue 16's note): these routes' strict integers refuse a whole-number float (77.0), which
-# JSON Schema calls an integer; a request integer type that accepts it (and still refuses strings) is next.
-NOT_YET_CONFORMING = ("/api/trainings", "/api/decks")
-
-
 def test_schemathesis_with_all_checks_finds_nothing(
     server_url: str, openapi: schemathesis.BaseSchema, catalog: dict[str, Any], subtests: pytest.Subtests
 ) -> None:
@@ -503,7 +518,5 @@ def test_schemathesis_with_all_checks_finds_nothing(
     surface_ids = [s["id"] for s in catalog["surfaces"]][:3]
     with requests.Session() as session:
         for operation in operations:
-            if operation.path.startswith(NOT_YET_CONFORMING):
-                continue
             with subtests.test(msg=operation.label):
                 operation_test(operation, server_url, session, surface_ids)()

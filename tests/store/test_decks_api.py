@@ -79,7 +79,7 @@ def deck_with(change: Any) -> dict[str, Any]:
 
 BAD_DECKS = [
     (lambda d: d["lessons"].clear(), ["body", "lessons"], "at least 1"),
-    (lambda d: d["lessons"][1].update(id="my-ravine"), ["body"], "unique"),
+    (lambda d: d["lessons"][1].update(id="my-ravine"), ["body", "lessons"], "unique"),
     (lambda d: d["lessons"][0].update(id="Not An Id"), ["body", "lessons", 0, "id"], "pattern"),
     (lambda d: d["lessons"][0].pop("title"), ["body", "lessons", 0, "title"], "required"),
     (lambda d: d["lessons"][0].update(speaker_notes="hi"), ["body", "lessons", 0, "speaker_notes"], "not permitted"),

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from app.engine.catalog import TORCH_RNG, LambdaFormula
+from app.engine.catalog import TORCH_RNG, LambdaFormula, seed_global_generators
 from app.engine.clipping import clip_rows_
 from app.engine.construct import ResolvedScheduler
 from app.engine.runs import PreparedRun
@@ -160,7 +160,7 @@ class BatchedCells:
             for leaf, group in zip(self.leaves, members, strict=True)
         ]
         with TORCH_RNG:
-            torch.manual_seed(0)  # as a lone run does before building its optimizer (design.md §4)
+            seed_global_generators()  # as a lone run does before building its optimizer (design.md §4)
             self.optimizer = first.optimizer.entry.cls(param_groups, **first.optimizer.kwargs)
         self.schedule = first.scheduler
         self.scheduler = first.scheduler.build(self.optimizer) if first.scheduler is not None else None

@@ -18,9 +18,10 @@ from typing import Any
 from pydantic import Field
 
 from app.engine.clipping import torch_clipping
-from app.engine.codegen import _arguments, _comment_safe, _kwargs, _qualified, _scheduler_lines, _scheduler_sources
 from app.engine.errors import SpecError
 from app.engine.runs import DEFAULT_LIMITS, Limits
+from app.engine.script_parts import comment_safe, optimizer_lines, scheduler_lines, scheduler_sources
+from app.engine.spec import RequestInt
 from app.engine.train import datasets
 from app.engine.train.loop import PreparedTask, PreparedTraining, PreparedTrainingRun, prepare_training
 from app.engine.train.model import ACTIVATION_LAYERS
@@ -174,12 +175,12 @@ def render_training_script(training: PreparedTraining) -> str:
     task = training.task
     [run] = training.runs
     optimizer = run.optimizer
-    sources = {optimizer.entry.source} | _scheduler_sources(run.scheduler)
+    sources = {optimizer.entry.source} | scheduler_sources(run.scheduler)
     lines = [
         HEADER.format(dataset=task.dataset.id, epochs=training.epochs, filename=FILENAME).rstrip("\n"),
         *(f"import {source}" for source in sorted(sources - {"torch"})),
         "",
-        f"# Run: {_comment_safe(run.label)}",
+        f"# Run: {comment_safe(run.label)}",
         f"EPOCHS = {training.epochs}",
         f"BATCH_SIZE = {task.batch_size}",
         f"SHUFFLE_SEED = {task.shuffle_seed}",
@@ -187,13 +188,9 @@ def render_training_script(training: PreparedTraining) -> str:
     ]  # fmt: skip
     lines += _data_lines(task)
     lines += _model_lines(task)
-    arguments = _arguments("model.parameters()", _kwargs(optimizer.kwargs))
-    lines.append("torch.manual_seed(0)  # seeds any optimizer that draws random numbers, as optimlab does")
-    if optimizer.entry.source != "torch":  # some of the zoo (Kron) also draw from numpy's generator
-        lines += ["import numpy", "numpy.random.seed(0)"]
-    lines.append(f"opt = {_qualified(optimizer.entry, 'optimizer')}({arguments})")
+    lines += optimizer_lines(optimizer, "model.parameters()")
     if run.scheduler is not None:
-        _scheduler_lines(run.scheduler, "sched", lines)
+        scheduler_lines(run.scheduler, "sched", lines)
     modes = optimizer.entry.records_eval_point
     step_scheduler, epoch_scheduler = _scheduler_calls(run)
     lines.append(
@@ -219,7 +216,7 @@ def _clip_line(run: PreparedTrainingRun) -> str:
 class TrainingScriptSpec(TrainingBase):
     """POST /api/code for a training: the task, the minibatches and one run (design.md §10)."""
 
-    epochs: int = Field(default=30, ge=1, strict=True, description="At most the server's `limits.max_epochs`.")
+    epochs: RequestInt = Field(default=30, ge=1, description="At most the server's `limits.max_epochs`.")
     run: TrainingRunSpec
 
 

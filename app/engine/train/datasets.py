@@ -18,7 +18,7 @@ import torch
 from pydantic import BaseModel, Field, ValidationError
 
 from app.engine.errors import SpecError
-from app.engine.spec import FiniteFloat, StrictModel
+from app.engine.spec import FiniteFloat, RequestInt, Seed, StrictModel
 
 Points = tuple[torch.Tensor, torch.Tensor]  # features (n, F) float32, labels (n,) int64
 
@@ -96,21 +96,21 @@ def split(x: torch.Tensor, y: torch.Tensor, validation: float, generator: torch.
 
 # --- the registry ----------------------------------------------------------------------------------
 
-Seed = Field(default=0, ge=0, le=2**63 - 1, strict=True, description="seeds the points and the split")
+SeedField = Field(default=0, description="seeds the points and the split")
 Validation = Field(default=0.25, gt=0.0, lt=1.0, description="the fraction of points held out")
 
 
 class PointsParams(StrictModel):
     """A 2-D generator's parameters; `noise`'s default is the data set's own."""
 
-    n: int = Field(default=400, ge=4, strict=True, description="points; at most the server's limits.max_samples")
+    n: RequestInt = Field(default=400, ge=4, description="points; at most the server's limits.max_samples")
     noise: FiniteFloat = Field(default=0.2, ge=0.0, le=10.0)
-    seed: int = Seed
+    seed: Seed = SeedField
     validation: FiniteFloat = Validation
 
 
 class DigitsParams(StrictModel):
-    seed: int = Seed
+    seed: Seed = SeedField
     validation: FiniteFloat = Validation
 
 

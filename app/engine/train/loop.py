@@ -22,12 +22,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.engine.catalog import TORCH_RNG, RngStream
+from app.engine.catalog import TORCH_RNG, RngStream, seed_global_generators
 from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError, located
@@ -298,8 +297,7 @@ class LiveTrainingRun:
         self.parameters = list(self.model.parameters())
         entry = prepared.optimizer.entry
         with TORCH_RNG:
-            torch.manual_seed(0)  # design.md §4: an optimizer that draws random numbers is seeded before it is built
-            np.random.seed(0)  # and numpy's generator, which some draw from (Kron)
+            seed_global_generators()
             self.optimizer = prepared.optimizer.build_on(self.parameters)
             self.rng = RngStream() if entry.random else None
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None

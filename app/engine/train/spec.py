@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from app.engine.spec import ClipSpec, FiniteFloat, OptimizerSpec, ParamVary, Seed, StrictModel
+from app.engine.spec import ClipSpec, FiniteFloat, OptimizerSpec, ParamVary, RequestInt, Seed, StrictModel
 
 MAX_LANDSCAPE_RESOLUTION = 61
 MAX_LR_FINDER_STEPS = 1_000
@@ -29,13 +29,13 @@ class DataSpec(StrictModel):
 class ModelSpec(StrictModel):
     """An MLP: Linear and the activation per hidden layer, then a Linear to the classes."""
 
-    hidden: list[int] = Field(
+    hidden: list[RequestInt] = Field(
         default_factory=lambda: [16, 16],
         description="Units per hidden layer: at most the server's `limits.max_hidden_layers` layers of "
         "`limits.max_hidden_units`.",
     )
     activation: Literal["relu", "tanh", "gelu", "sigmoid"] = "tanh"
-    seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True, description="torch.manual_seed before the model")
+    seed: Seed = Field(default=0, description="torch.manual_seed before the model")
 
 
 class TaskSpec(StrictModel):
@@ -62,20 +62,20 @@ class TrainingRunSpec(StrictModel):
 
 class LandscapeSpec(StrictModel):
     method: Literal["pca", "random"] = "pca"
-    resolution: int = Field(default=31, ge=2, le=MAX_LANDSCAPE_RESOLUTION, strict=True)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1, strict=True, description="seeds the random directions")
+    resolution: RequestInt = Field(default=31, ge=2, le=MAX_LANDSCAPE_RESOLUTION)
+    seed: Seed = Field(default=0, description="seeds the random directions")
 
 
 class TrainingBase(StrictModel):
     """What every computation of model mode shares: the task, the minibatches and their order."""
 
     task: TaskSpec
-    batch_size: int = Field(default=32, ge=1, strict=True)
+    batch_size: RequestInt = Field(default=32, ge=1)
     shuffle_seed: Seed = Field(default=0, description="seeds the minibatch order")  # `< 2**63`: see Seed
 
 
 class TrainingSpec(TrainingBase):
-    epochs: int = Field(default=30, ge=1, strict=True, description="At most the server's `limits.max_epochs`.")
+    epochs: RequestInt = Field(default=30, ge=1, description="At most the server's `limits.max_epochs`.")
     runs: list[TrainingRunSpec] = Field(min_length=1, description="At most the server's `limits.max_runs`.")
     landscape: LandscapeSpec | None = Field(
         default_factory=LandscapeSpec, description="The loss landscape to compute; null for none."
@@ -93,13 +93,13 @@ class LRFinderSpec(TrainingBase):
 
     run: TrainingRunSpec
     start_lr: FiniteFloat = Field(default=1e-7, gt=0.0)
-    end_lr: FiniteFloat = Field(default=10.0, gt=0.0)
-    num_steps: int = Field(default=100, ge=2, le=MAX_LR_FINDER_STEPS, strict=True)
+    end_lr: FiniteFloat = Field(default=10.0, gt=0.0, description="larger than start_lr")
+    num_steps: RequestInt = Field(default=100, ge=2, le=MAX_LR_FINDER_STEPS)
 
 
 class TrainingSweepSpec(TrainingBase):
     """One run repeated over values of one optimizer hyperparameter, scored by final validation loss."""
 
-    epochs: int = Field(default=30, ge=1, strict=True, description="At most the server's `limits.max_epochs`.")
+    epochs: RequestInt = Field(default=30, ge=1, description="At most the server's `limits.max_epochs`.")
     run: TrainingRunSpec
     vary: ParamVary
