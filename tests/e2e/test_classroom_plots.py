@@ -4,9 +4,9 @@ and on a log axis a schedule's zero is drawn on the floor, marked, instead of tu
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.test_share_teach import LESSONS, load_lesson, open_default, open_lessons
+from tests.e2e.test_share_teach import HASH_DOC_JS, LESSONS, hash_document, load_lesson, open_default, open_lessons
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +36,23 @@ def test_each_curve_plot_toggles_log_and_linear_and_a_zero_lr_sits_on_the_floor(
     expect(page.locator("#loss-title")).to_have_text("Loss")
     lr_toggle.click()
     page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'log'")
+
+
+def test_a_shared_link_keeps_each_plots_scale(page: Page, server_url: str, browser_context: BrowserContext) -> None:
+    open_default(page, server_url)
+    page.get_by_test_id("lr-plot-scale").click()
+    page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'linear'")
+    page.wait_for_function(f"() => (({HASH_DOC_JS})() || {{}}).a?.lr === 'linear'")
+    assert hash_document(page)["a"] == {"lr": "linear"}
+
+    other = browser_context.new_page()
+    try:
+        other.goto(page.url)
+        other.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'linear'", timeout=20_000)
+        expect(other.get_by_test_id("lr-plot-scale")).to_have_text("linear")
+        assert other.evaluate(AXIS_JS, "loss-plot") == "log"  # the plot the reader left alone keeps its default
+    finally:
+        other.close()
 
 
 LR_VALUES_JS = "() => Array.from(document.querySelector('[data-testid=\"lr-plot\"]').data[0].y)"

@@ -30,6 +30,7 @@ export function createUrlSync({ store, catalog }) {
   function adopt({ state: loaded, seedBands }) {
     Object.assign(state.experiment, loaded.experiment);
     state.view.mode = loaded.view.mode;
+    Object.assign(state.view.scales, loaded.view.scales);
     Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
     state.view.lesson = loaded.view.lesson ?? null;
     for (const key of seedBands) showSeedBand(state, key);
