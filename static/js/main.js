@@ -91,7 +91,7 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
   let debounce = null;
   store.subscribe((_, change) => {
     if (change.controls) controls.render();
-    else if (change.experiment) controls.refresh();
+    else if (change.experiment || change.results) controls.refresh(); // results: what a scheduler's "auto" became
     if (change.errors) {
       controls.showErrors();
       const stale = Object.values(state.view.errors).some((issues) => issues.length > 0);

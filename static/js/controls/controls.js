@@ -7,7 +7,9 @@ import { h } from "../ui/dom.js";
 import { applyErrors, createField, fieldShell, pathId } from "./fields.js";
 import {
   CLIP_KINDS, clipOf, createRun, defaultStepsPerEpoch, duplicateRun, findEntry, runColorCss, runLabel, schedulerCalls,
+  toRequest,
 } from "../state/experiment.js";
+import { formatNumber } from "../ui/format.js";
 import { limitOf } from "../state/limits.js";
 import { getIn, setIn } from "../state/store.js";
 
@@ -40,6 +42,18 @@ function icon(name) {
   path.setAttribute("d", ICON_PATHS[name]);
   svg.append(path);
   return svg;
+}
+
+/**
+ * An "auto" value as the card says it: a count of scheduler calls (a rule in m) with the steps it spans when
+ * the scheduler is called per epoch, e.g. "12 calls = 120 steps"; any other value (a learning rate) as a number.
+ */
+function autoValue(value, rule, stepsPerCall) {
+  const counts = /\bm\b/.test(rule) && [value].flat().every(Number.isInteger);
+  if (!counts) return [value].flat().map(formatNumber).join(", ");
+  const calls = Array.isArray(value) ? `[${value.join(", ")}]` : String(value);
+  const steps = [value].flat().map((v) => v * stepsPerCall);
+  return `${calls} calls${stepsPerCall > 1 ? ` = ${steps.length > 1 ? `[${steps.join(", ")}]` : steps[0]} steps` : ""}`;
 }
 
 /** A surface's params as field specs. The catalog lists them as {name: default}. */
@@ -135,13 +149,31 @@ export function createControls({ store, catalog, root }) {
     });
   };
 
-  /** What m is for this run, and how each "auto" value follows from it (the catalog's `derived`). */
-  const schedulerCallsNote = (entry, scheduler) => {
-    const m = schedulerCalls(state.experiment.steps, scheduler);
-    const every = scheduler.interval === "epoch" ? `once every ${scheduler.steps_per_epoch} steps` : "once a step";
-    const autos = entry.params.filter((p) => p.derived).map((p) => `${p.name} = ${p.derived}`);
-    return h("p", { class: "field-note", dataset: { testid: "scheduler-calls" } },
-      `m = ${m} scheduler calls (${every}).`, autos.length ? ` auto: ${autos.join("; ")}.` : "");
+  /**
+   * What m is for this run and what each "auto" argument became: the value the API resolved (the run's
+   * `scheduler` in the results, once they are this run's), with the rule it follows (the catalog's `derived`).
+   */
+  const schedulerCallsText = (index) => {
+    const scheduler = state.experiment.runs[index].scheduler;
+    const entry = findEntry(catalog.schedulers, scheduler.id);
+    const resolved = resolvedScheduler(index);
+    const m = resolved?.calls ?? schedulerCalls(state.experiment.steps, scheduler);
+    const epoch = scheduler.interval === "epoch" ? scheduler.steps_per_epoch : 1;
+    const every = epoch > 1 ? `once every ${epoch} steps` : "once a step";
+    const autos = entry.params.filter((p) => p.derived && scheduler.params?.[p.name] === undefined).map((p) => {
+      const value = resolved?.auto?.[p.name];
+      return value === undefined ? `${p.name} = ${p.derived}` : `${p.name} = ${autoValue(value, p.derived, epoch)} (${p.derived})`;
+    });
+    return `m = ${m} scheduler calls (${every}).${autos.length ? ` auto: ${autos.join("; ")}.` : ""}`;
+  };
+
+  /** The API's resolution of run `index`'s scheduler, when the results shown were computed from this very run. */
+  const resolvedScheduler = (index) => {
+    const results = state.shown.results;
+    const sent = results?.request?.runs?.[index]?.scheduler;
+    const current = toRequest(state.experiment, catalog).runs[index]?.scheduler;
+    return sent && JSON.stringify(sent) === JSON.stringify(current) && results.steps === state.experiment.steps
+      ? results.runs[index]?.scheduler : null;
   };
 
   const paramFields = (entry, basePath) =>
@@ -303,7 +335,7 @@ export function createControls({ store, catalog, root }) {
           ? settingField({ ...STEPS_PER_EPOCH, default: defaultStepsPerEpoch(state.experiment.steps) },
             [...base, "scheduler", "steps_per_epoch"], structural)
           : null),
-      schedulerCallsNote(scheduler, run.scheduler),
+      h("p", { class: "field-note", dataset: { testid: "scheduler-calls" } }, schedulerCallsText(index)),
     ] : [];
 
     const noise = h("div", { class: "fields" },
@@ -361,11 +393,13 @@ export function createControls({ store, catalog, root }) {
       this.showErrors();
     },
 
-    /** Refresh what follows from values without rebuilding: run titles and colours. */
+    /** Refresh what follows from values without rebuilding: run titles and colours, what "auto" became. */
     refresh() {
       state.experiment.runs.forEach((run, index) => {
         const card = runList.children[index]?.firstElementChild;
         if (!card) return;
+        const note = card.querySelector('[data-testid="scheduler-calls"]');
+        if (note && run.scheduler) note.textContent = schedulerCallsText(index);
         card.style.setProperty("--run-color", runColorCss(run.color));
         card.querySelector(".run-title").textContent = runLabel(run, catalog);
         card.querySelector(".run-label").placeholder = runLabel({ ...run, label: "" }, catalog);

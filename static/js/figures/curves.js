@@ -136,14 +136,49 @@ export function lrCurvesFigure({ results, view, theme, revision }) {
   const positive = runs.map((run) => ({ lr: run.lr.map((v) => (v > 0 ? v : floor)) }));
   const axisFor = scale === "log" ? scaleAxis(scale, floor, lrTicks(positive), curves.length > runs.length)
     : { rangemode: "tozero" };
+  const layout = curveLayout(theme, results, axisFor, revision);
+  const epoch = epochLength(results);
+  if (epoch) {
+    layout.xaxis.minor = { tick0: 0, dtick: epoch, ticks: "outside", ticklen: 4, showgrid: true, griddash: "dot", gridcolor: theme.grid };
+  }
   return {
-    data: curves,
-    layout: {
-      ...curveLayout(theme, results, axisFor, revision),
-      shapes: cursorShapes(results, view, theme),
-    },
+    data: [...curves, ...runs.flatMap((run, index) => schedulerCalls(run, results.request?.runs?.[index], floor, theme))],
+    layout: { ...layout, shapes: cursorShapes(results, view, theme) },
     scale,
   };
+}
+
+/** Past this many, a run's scheduler calls are not marked one by one (they would be a smear, not marks). */
+const MAX_MARKED_CALLS = 100;
+
+/** A run's steps per scheduler call when it is called per epoch (design.md §2 interval "epoch"), else null. */
+function stepsPerCall(sent) {
+  const scheduler = sent?.scheduler;
+  return scheduler?.interval === "epoch" && scheduler.steps_per_epoch > 1 ? scheduler.steps_per_epoch : null;
+}
+
+/** The epoch length the LR plot's minor grid marks: the first per-epoch run's, when its epochs are few enough. */
+function epochLength(results) {
+  const steps = (results?.request?.runs ?? []).map(stepsPerCall).find(Boolean);
+  return steps && results.steps / steps <= MAX_MARKED_CALLS ? steps : null;
+}
+
+/**
+ * A per-epoch run's scheduler calls as ticks on its LR curve (issue 20: "epoch" is easy to miss): the
+ * steps after which its scheduler ran, so a cut is seen to wait for one. `sent`: the run as requested.
+ */
+function schedulerCalls(run, sent, floor, theme) {
+  const every = stepsPerCall(sent);
+  const last = run.lr.length - 1;
+  if (!every || last / every > MAX_MARKED_CALLS) return [];
+  const at = Array.from({ length: Math.floor(last / every) }, (_, i) => (i + 1) * every);
+  return [{
+    type: "scatter", mode: "markers", x: at, y: at.map((k) => (floor !== null && run.lr[k] <= 0 ? floor : run.lr[k])),
+    marker: { symbol: "line-ns-open", size: 9, color: theme.runColor(run.color), line: { width: 1.5 } },
+    meta: { role: "scheduler-call" },
+    text: at.map((k, i) => `${escapeHtml(run.label)}<br>scheduler call ${i + 1} after step ${k}<br>lr ${formatNumber(run.lr[k])}`),
+    hovertemplate: "%{text}<extra></extra>",
+  }];
 }
 
 /** Whether a run's momentum (or β₁) changes over its records, as OneCycleLR and CyclicLR make it. */
