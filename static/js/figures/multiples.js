@@ -3,7 +3,7 @@
 
 import { axis, baseLayout, escapeHtml } from "../plot/kit.js";
 import { mapShapes } from "./cursor.js";
-import { minimaTrace, runTraces } from "./map.js";
+import { minimaAnnotations, minimaTrace, runTraces } from "./map.js";
 
 /** Columns for n runs: as square a grid as the box allows (two at most on a phone). */
 function gridShape(n, box) {
@@ -53,6 +53,7 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
         text: `<span style="color:${theme.runColor(run.color)}">●</span> ${escapeHtml(shorten(run.label, 38))}`,
       });
     }
+    layout.annotations.push(...minimaAnnotations(minima, theme, { xref: axes.xaxis, yref: axes.yaxis }));
   }
   layout.shapes = mapShapes(results, view, theme, shapeAxes);
   return { data, layout };
