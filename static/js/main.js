@@ -21,6 +21,7 @@ import { createDeckEditor } from "./teach/deck.js";
 import { installEmbed } from "./teach/embed.js";
 import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
+import { createOrientation } from "./teach/orientation.js";
 import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
 import { createShortener, installShortLinkButton } from "./teach/short-link.js";
@@ -151,6 +152,7 @@ async function main() {
     },
   });
   createTrail({ store, button: byTestId("trail-toggle"), requestRender: renderer.schedule });
+  createOrientation({ store, catalog, element: byId("orientation") });
   installSlideExports({
     store, getPlots: () => renderer.plots, notice: sharing.notice,
     elements: {
