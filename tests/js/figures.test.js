@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { logFloor, lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
+import { logFloor, lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure, tickLabels } from "../../static/js/figures/curves.js";
 import { contourTrace, edgeCrossing, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
@@ -229,6 +229,11 @@ describe("the curves", () => {
     const loss = lossCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { loss: "log" } }, theme: THEME });
     assert.equal(loss.title, "Loss (log scale)");
     assert.equal(loss.layout.yaxis.type, "log");
+  });
+
+  test("an axis's tick labels share one notation: plain while all are, else all in e-notation", () => {
+    assert.deepEqual(tickLabels([0.001, 0.003, 0.01, 1, 3]), ["0.001", "0.003", "0.01", "1", "3"]);
+    assert.deepEqual(tickLabels([0.0001, 0.0003, 0.001, 0.01, 1]), ["1e-4", "3e-4", "1e-3", "1e-2", "1e0"]);
   });
 
   test("logFloor: a decade under the smallest positive value, whatever the series hold", () => {

@@ -34,7 +34,20 @@ function lrTicks(runs) {
   for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
     if (e % every === 0) tickvals.push(...mantissas.map((m) => Number((m * 10 ** e).toPrecision(12))));
   }
-  return { tickmode: "array", tickvals, ticktext: tickvals.map(formatNumber) };
+  return { tickmode: "array", tickvals, ticktext: tickLabels(tickvals) };
+}
+
+/**
+ * One notation for every label of an axis (issue 20: "0.001" beside "1e-4" read as two scales): as the page
+ * writes numbers when all of them are written plainly, else all in e-notation ("3e-4", "1e-3", "1e0").
+ */
+export function tickLabels(values) {
+  const plain = values.map(formatNumber);
+  if (!plain.some((text) => text.includes("e"))) return plain;
+  return values.map((v) => {
+    const [mantissa, exponent] = v.toExponential(2).split("e");
+    return `${Number(mantissa)}e${Number(exponent)}`;
+  });
 }
 
 function curveLayout(theme, results, yaxis, revision) {
