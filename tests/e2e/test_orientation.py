@@ -56,3 +56,34 @@ def test_the_minimums_star_lies_over_the_cursor_dot_of_the_run_that_ends_on_it(p
           return { stars: stars.map(a => [a.x, a.y]), cursors, over: Boolean(after) }; }"""
     )
     assert star == {"stars": [[1, 1]], "cursors": 4, "over": True}
+
+
+OVERLAPS_JS = """() => {
+  const map = document.querySelector('[data-testid="contour-plot"]');
+  const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const titles = [...map.querySelectorAll('.annotation')].filter(a => a.textContent.includes("●")).map(box);
+  const ticks = [...map.querySelectorAll('.xtick text, .ytick text')].filter(t => t.textContent).map(box);
+  const bar = map.querySelector('.modebar');
+  return { titles, ticks, toolbar: bar ? box(bar) : null };
+}"""
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+@pytest.mark.parametrize("width", [1440, 390], ids=["laptop", "phone"])
+def test_small_multiples_titles_and_ticks_keep_clear_of_each_other_and_the_toolbar(
+    page: Page, server_url: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
+    open_default(page, server_url)
+    for index in range(4):  # long names, as a lecturer's runs have
+        page.locator(".run-label").nth(index).fill(f"Same optimizer at another learning rate, run {index}")
+    page.get_by_test_id("view-select").select_option("multiples")
+    page.wait_for_function(f"() => ({OVERLAPS_JS})().titles.length === 4", timeout=30_000)
+    drawn = page.evaluate(OVERLAPS_JS)
+    titles, ticks = drawn["titles"], drawn["ticks"]
+    assert not [(a, b) for i, a in enumerate(titles) for b in titles[i + 1 :] if overlap(a, b)]
+    assert drawn["toolbar"] is None or not [t for t in titles if overlap(t, drawn["toolbar"])]
+    assert ticks and not [(a, b) for i, a in enumerate(ticks) for b in ticks[i + 1 :] if overlap(a, b)]
