@@ -231,6 +231,14 @@ describe("the curves", () => {
     assert.equal(loss.layout.yaxis.type, "log");
   });
 
+  test("a loss over two decades or more is labelled by whole decades only, not 2 and 5 between them", () => {
+    const falling = streamedRun({ points: [[0, 0, 100, 0.1], [0, 0, 1, 0.1], [0, 0, 0.001, 0.1]] });
+    const figure = lossCurvesFigure({ results: streamedResults([falling]), view: { cursor: { step: null } }, theme: THEME });
+    assert.equal(figure.layout.yaxis.dtick, 1);
+    const flat = streamedRun({ points: [[0, 0, 2, 0.1], [0, 0, 1, 0.1]] });
+    assert.equal(lossCurvesFigure({ results: streamedResults([flat]), view: {}, theme: THEME }).layout.yaxis.dtick, undefined);
+  });
+
   test("an axis's tick labels share one notation: plain while all are, else all in e-notation", () => {
     assert.deepEqual(tickLabels([0.001, 0.003, 0.01, 1, 3]), ["0.001", "0.003", "0.01", "1", "3"]);
     assert.deepEqual(tickLabels([0.0001, 0.0003, 0.001, 0.01, 1]), ["1e-4", "3e-4", "1e-3", "1e-2", "1e0"]);

@@ -107,6 +107,18 @@ function curvesOn(scale, runs, valuesOf, theme, name) {
   return { curves: [...traces.map((t) => t[0]), ...traces.flatMap((t) => t.slice(1))], floor };
 }
 
+/**
+ * A log axis over two decades or more labels whole decades only (every other one past eight): Plotly's
+ * default labels 2 and 5 between them too, which crowd a 200 px plot into overlapping digits (issue 20).
+ */
+function decadeTicks(curves) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const trace of curves) for (const v of trace.y) if (v > 0) { low = Math.min(low, v); high = Math.max(high, v); }
+  const decades = Math.log10(high / low);
+  return Number.isFinite(decades) && decades >= 2 ? { dtick: decades > 8 ? 2 : 1 } : {};
+}
+
 /** The y axis for `scale`, with the floor labelled where values were raised to it. */
 function scaleAxis(scale, floor, ticks, drawnAtFloor) {
   if (scale !== "log") return { type: "linear" };
@@ -129,7 +141,7 @@ export function lossCurvesFigure({ results, view, theme, overlays = null, revisi
   return {
     data: [...curves, ...(overlays?.loss ?? [])],
     layout: {
-      ...curveLayout(theme, results, scaleAxis(scale, floor, {}, floored), revision),
+      ...curveLayout(theme, results, scaleAxis(scale, floor, decadeTicks(curves), floored), revision),
       shapes: cursorShapes(results, view, theme),
     },
     title: minusMinimum ? "Loss − f* (log scale)" : scale === "log" ? "Loss (log scale)" : "Loss",
