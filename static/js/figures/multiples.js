@@ -16,10 +16,18 @@ const suffix = (i) => (i === 0 ? "" : String(i + 1));
 /** The axes of run i's subplot, as shapes name them. */
 export const shapeAxes = (i) => ({ x: `x${suffix(i)}`, y: `y${suffix(i)}` });
 
-/** Room a panel's title has, in characters: its share of the width at ~7 px a character (12 px type). */
+/** The grid's gap between panels, as a fraction of the plot's width. */
+const XGAP = 0.08;
+
+/**
+ * Room a panel's title has, in characters: a panel's share of the plot area (the margins and the grid's gap
+ * off) at ~7.5 px a character of 12 px type, less the swatch and the ellipsis.
+ */
 function titleLength(box, columns) {
-  return Math.max(8, Math.min(38, Math.floor((box?.width ?? 800) / columns / 7.5) - 3));
+  const panel = (((box?.width ?? 800) - 50) / columns) * (1 - XGAP);
+  return Math.max(8, Math.min(38, Math.floor(panel / 7.5) - 3));
 }
+
 
 /**
  * One subplot per run: the same contour, axes that zoom together, the run's label as a title. The titles fit
@@ -37,7 +45,7 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
     ...baseLayout(theme, { revision: results?.revision ?? 0 }),
     uirevision: `${surface.id}:multiples:${n}`,
     margin: { l: 40, r: 10, t: 50, b: 30 }, // the toolbar's strip above the first row's titles
-    grid: { rows, columns, pattern: "independent", xgap: 0.08, ygap: 0.16 },
+    grid: { rows, columns, pattern: "independent", xgap: XGAP, ygap: 0.16 },
     annotations: [],
   };
   for (let i = 0; i < n; i++) {
