@@ -99,6 +99,12 @@ class ResolvedScheduler:
     children: list[ResolvedScheduler] = field(default_factory=list)
     interval: str = "step"
     steps_per_epoch: int = 1
+    calls: int = 0  # m in design.md §2
+    auto: dict[str, Any] = field(default_factory=dict)  # the derived values of arguments the user left out
+
+    def describe(self) -> dict[str, Any]:
+        """What the stream's `experiment` event says of it: m and what each "auto" became (design.md §6)."""
+        return {"calls": self.calls, "auto": self.auto}
 
     @property
     def is_plateau(self) -> bool:
@@ -170,8 +176,12 @@ def _resolve_tree(
                     f"{entry.name} cannot hold ReduceLROnPlateau: it calls step() without the loss that one needs",
                 )
         given["schedulers"] = raw
-    kwargs = {**_filled_in(entry, given, m, lr, limits), **user_kwargs}
-    return ResolvedScheduler(entry, kwargs, children, spec.interval, spec.steps_per_epoch), user_kwargs
+    filled = _filled_in(entry, given, m, lr, limits)
+    derived = {param.name for param in entry.params if param.derived is not None}
+    auto = {name: value for name, value in filled.items() if name in derived and name not in user_kwargs}
+    kwargs = {**filled, **user_kwargs}
+    resolved = ResolvedScheduler(entry, kwargs, children, spec.interval, spec.steps_per_epoch, m, auto)
+    return resolved, user_kwargs
 
 
 def resolve_scheduler(

@@ -99,10 +99,20 @@ class Summary(BaseModel):
     )
 
 
+class SchedulerResolved(BaseModel):
+    """What the run's scheduler resolved to, so the page can say what "auto" became (design.md §2, §6)."""
+
+    calls: int = Field(description="m: how many times the scheduler is called (steps, or steps // steps_per_epoch)")
+    auto: dict[str, Any] = Field(
+        description="the values derived from the experiment for the arguments left out (design.md §2), by name"
+    )
+
+
 class RunResult(BaseModel):
     """One run; arrays have steps + 1 entries when it completed (record 0 is the start)."""
 
     label: str
+    scheduler: SchedulerResolved | None = Field(description="null for a run without a scheduler")
     x: list[float]
     y: list[float]
     loss: list[float]

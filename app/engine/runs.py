@@ -634,7 +634,10 @@ def iterate_experiment(experiment: PreparedExperiment, chunk_seconds: float = 0.
     yield ExperimentStarted(
         experiment.steps,
         experiment.surface.describe(),
-        [{"index": run.index, "label": run.label} for run in experiment.runs],
+        [
+            {"index": run.index, "label": run.label, "scheduler": run.scheduler and run.scheduler.describe()}
+            for run in experiment.runs
+        ],
     )
     lockstep = Lockstep(experiment)
     lockstep.record_start()
@@ -666,7 +669,7 @@ def collect(events: Iterator[Event]) -> dict[str, Any]:
     for event in events:
         if isinstance(event, ExperimentStarted):
             result = {"surface": event.surface, "steps": event.steps}
-            runs = [{"label": r["label"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None} for r in event.runs]
+            runs = [new_run_record(r) for r in event.runs]
         elif isinstance(event, Points):
             run = runs[event.run]
             for key in ("x", "y", "loss", "lr"):
@@ -681,6 +684,14 @@ def collect(events: Iterator[Event]) -> dict[str, Any]:
                        error=event.error, summary=event.summary)  # fmt: skip
     result["runs"] = runs
     return result
+
+
+def new_run_record(announced: dict[str, Any]) -> dict[str, Any]:
+    """A run of the whole result before its points arrive: what the `experiment` event announced of it."""
+    return {
+        "label": announced["label"], "scheduler": announced["scheduler"],
+        "x": [], "y": [], "loss": [], "lr": [], "momentum": None,
+    }  # fmt: skip
 
 
 def _extend_extra(target: dict[str, Any], extra: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ import { createDeckEditor } from "./teach/deck.js";
 import { installEmbed } from "./teach/embed.js";
 import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
+import { createOrientation } from "./teach/orientation.js";
 import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
 import { createShortener, installShortLinkButton } from "./teach/short-link.js";
@@ -106,7 +107,7 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
   let debounce = null;
   store.subscribe((_, change) => {
     if (change.controls) controls.render();
-    else if (change.experiment) controls.refresh();
+    else if (change.experiment || change.results) controls.refresh(); // results: what a scheduler's "auto" became
     if (change.errors) {
       controls.showErrors();
       const stale = Object.values(state.view.errors).some((issues) => issues.length > 0);
@@ -171,6 +172,7 @@ async function main() {
     },
   });
   createTrail({ store, button: byTestId("trail-toggle"), requestRender: renderer.schedule });
+  createOrientation({ store, catalog, element: byId("orientation") });
   installSlideExports({
     store, getPlots: () => renderer.plots, notice: sharing.notice,
     elements: {

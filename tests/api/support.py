@@ -47,7 +47,8 @@ def result_from_events(events: list[dict]) -> dict[str, Any]:
     """The whole result document rebuilt from stream events, written from design.md §6 (not the engine)."""
     head = events[0]
     runs: list[dict[str, Any]] = [
-        {"label": r["label"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None} for r in head["runs"]
+        {"label": r["label"], "scheduler": r["scheduler"], "x": [], "y": [], "loss": [], "lr": [], "momentum": None}
+        for r in head["runs"]
     ]
     for event in events[1:]:
         if event["event"] == "points":

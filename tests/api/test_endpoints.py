@@ -74,7 +74,20 @@ DERIVED = {
     ("StepLR", "step_size"),
     ("MultiStepLR", "milestones"),
 }
-RUN_KEYS = {"label", "status", "diverged_at", "failed_at", "error", "x", "y", "loss", "lr", "momentum", "summary"}
+RUN_KEYS = {
+    "label",
+    "scheduler",
+    "status",
+    "diverged_at",
+    "failed_at",
+    "error",
+    "x",
+    "y",
+    "loss",
+    "lr",
+    "momentum",
+    "summary",
+}
 SUMMARY_KEYS = {"final_loss", "best_loss", "steps_to_tolerance", "distance_to_minimum", "measured_rate", "theory_rate"}
 
 

@@ -4,9 +4,9 @@ and on a log axis a schedule's zero is drawn on the floor, marked, instead of tu
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.test_share_teach import LESSONS, load_lesson, open_default, open_lessons
+from tests.e2e.test_share_teach import HASH_DOC_JS, LESSONS, hash_document, load_lesson, open_default, open_lessons
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +38,23 @@ def test_each_curve_plot_toggles_log_and_linear_and_a_zero_lr_sits_on_the_floor(
     page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'log'")
 
 
+def test_a_shared_link_keeps_each_plots_scale(page: Page, server_url: str, browser_context: BrowserContext) -> None:
+    open_default(page, server_url)
+    page.get_by_test_id("lr-plot-scale").click()
+    page.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'linear'")
+    page.wait_for_function(f"() => (({HASH_DOC_JS})() || {{}}).a?.lr === 'linear'")
+    assert hash_document(page)["a"] == {"lr": "linear"}
+
+    other = browser_context.new_page()
+    try:
+        other.goto(page.url)
+        other.wait_for_function(f"() => ({AXIS_JS})('lr-plot') === 'linear'", timeout=20_000)
+        expect(other.get_by_test_id("lr-plot-scale")).to_have_text("linear")
+        assert other.evaluate(AXIS_JS, "loss-plot") == "log"  # the plot the reader left alone keeps its default
+    finally:
+        other.close()
+
+
 LR_VALUES_JS = "() => Array.from(document.querySelector('[data-testid=\"lr-plot\"]').data[0].y)"
 
 
@@ -47,7 +64,7 @@ def test_per_epoch_stepping_starts_with_twenty_epochs_and_the_card_says_what_m_i
     card.get_by_test_id("scheduler-select").select_option("StepLR")
     note = card.get_by_test_id("scheduler-calls")
     expect(note).to_contain_text("m = 500 scheduler calls (once a step)")
-    expect(note).to_contain_text("step_size = max(1, m // 4)")
+    expect(note).to_contain_text("step_size = 125 calls (max(1, m // 4))")  # what auto became, and its rule
     cut_at = """(k) => { const lr = (LR)();
       return lr.length === 501 && new Set(lr).size === 5 && lr[k - 1] === lr[0] && lr[k] < lr[0]; }""".replace(
         "LR", LR_VALUES_JS
@@ -62,6 +79,22 @@ def test_per_epoch_stepping_starts_with_twenty_epochs_and_the_card_says_what_m_i
     per_epoch.fill("10")
     expect(note).to_contain_text("m = 50 scheduler calls (once every 10 steps)")
     page.wait_for_function(cut_at, arg=120)  # auto = 50 // 4 = 12 epochs of 10 steps
+
+    # The number the card shows is the one the API resolved for the same run.
+    scheduler = {"id": "StepLR", "interval": "epoch", "steps_per_epoch": 10}
+    run = {"start": [-1.5, 2], "optimizer": {"id": "SGD", "params": {"lr": 0.0015, "momentum": 0.9}}}
+    body = {"surface": {"id": "rosenbrock"}, "steps": 500, "runs": [{**run, "scheduler": scheduler}]}
+    resolved = page.request.post(server_url + "/api/experiments", data=body).json()["runs"][0]["scheduler"]
+    assert resolved["calls"] == 50
+    step_size = resolved["auto"]["step_size"]
+    expect(note).to_contain_text(f"step_size = {step_size} calls = {step_size * 10} steps")
+    # On the LR plot: the run's scheduler calls as ticks on its curve, the epochs as a dotted minor grid.
+    marks = page.evaluate(
+        """() => { const plot = document.querySelector('[data-testid="lr-plot"]');
+          return [plot.data.filter(t => t.meta && t.meta.role === "scheduler-call").map(t => Array.from(t.x)),
+                  plot.layout.xaxis.minor && plot.layout.xaxis.minor.dtick]; }"""
+    )
+    assert marks == [[list(range(10, 501, 10))], 10]
 
 
 def test_the_inspector_opens_beside_the_plots_at_1440_by_900(page: Page, server_url: str) -> None:

@@ -197,11 +197,6 @@ def test_the_lr_plot_labels_its_log_axis_as_learning_rates_are_written(page: Pag
 # ---- telling runs apart ----
 
 
-@pytest.mark.xfail(
-    reason="open (issue 20 item 7): beside the summary's new rate column, eight long names need a third line "
-    "when this file's earlier tests ran first (passes alone); the column widths need a rule, not a guess",
-    strict=False,
-)
 def test_long_run_names_wrap_in_the_summary_and_dark_theme_shows_every_colour(page: Page, server_url: str) -> None:
     open_workbench(page, server_url)
     before = page.evaluate(FINGERPRINT_JS)
@@ -212,16 +207,26 @@ def test_long_run_names_wrap_in_the_summary_and_dark_theme_shows_every_colour(pa
     for index, label in enumerate(labels):
         page.locator(".run-label").nth(index).fill(label)
     wait_settled(page, 8, before)
-    names = page.locator('[data-testid="summary-table"] .run-name')
-    expect(names).to_have_text(labels)
-    # Each name wraps onto a second line rather than ending in an ellipsis: all of it shows.
+    # Settled means the run that carries every label has finished: each label edit re-runs, and while a row
+    # runs its numbers are dashes, which leave its name a wider column than the finished numbers do.
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="summary-table"] .run-name')].every(n => {
+        """(labels) => {
+          const rows = [...document.querySelectorAll('[data-testid="summary-table"] tbody tr')];
+          return document.querySelector(".stage").getAttribute("aria-busy") === "false"
+            && JSON.stringify(rows.map(r => r.querySelector(".run-name").textContent)) === JSON.stringify(labels)
+            && rows.every(r => r.querySelector(".status").textContent === "completed");
+        }""",
+        arg=labels,
+        timeout=30_000,
+    )
+    # Each name wraps onto a second line rather than ending in an ellipsis: all of it shows.
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="summary-table"] .run-name')].map(n => {
           const line = parseFloat(getComputedStyle(n).lineHeight);
-          const height = n.getBoundingClientRect().height;
-          return n.scrollHeight <= n.clientHeight + 1 && height > 1.5 * line && height < 2.5 * line;
+          return [n.scrollHeight <= n.clientHeight + 1, n.getBoundingClientRect().height / line];
         })"""
     )
+    assert all(whole and 1.5 < count < 2.5 for whole, count in lines), lines
 
     # The 8th colour is Okabe–Ito black: in the dark theme it is drawn light, on the map as in the legend.
     def eighth() -> dict:

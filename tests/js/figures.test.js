@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { cursorShapes, cursorStep, mapShapes, recordAt } from "../../static/js/figures/cursor.js";
-import { logFloor, lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure } from "../../static/js/figures/curves.js";
+import { logFloor, lossCurvesFigure, lrCurvesFigure, momentumCurvesFigure, tickLabels } from "../../static/js/figures/curves.js";
 import { contourTrace, edgeCrossing, minimaTrace, overlayFigure, runTraces } from "../../static/js/figures/map.js";
 import { multiplesFigure } from "../../static/js/figures/multiples.js";
 import { lossBandTraces, seedPathsTrace } from "../../static/js/figures/seed-band.js";
@@ -126,6 +126,8 @@ describe("the map", () => {
     assert.equal(layout.datarevision, "1.1");
     assert.deepEqual([layout.xaxis.range, layout.yaxis.range], [[-2, 2], [-1, 3]]);
     assert.equal(layout.yaxis.scaleanchor, "x");
+    // The ★ over the cursor's dots too: an annotation, since shapes lie over every trace.
+    assert.deepEqual(layout.annotations.map((a) => [a.name, a.x, a.y, a.text]), [["minimum", 1, 1, "★"]]);
   });
 
   test("the minima are stars with their values in the hover text", () => {
@@ -200,6 +202,24 @@ describe("the curves", () => {
     assert.match(figure.layout.yaxis.title.text, /≤ 0 drawn at 0.01/);
   });
 
+  test("a per-epoch run's scheduler calls are ticks on its curve, and the epochs a dotted minor grid", () => {
+    const lr = [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05];
+    const perEpoch = streamedRun({ label: "SGD, StepLR", points: lr.map((v) => [0, 0, 1, v]) });
+    const perStep = streamedRun({ points: lr.map(() => [0, 0, 1, 0.1]) });
+    const results = { ...streamedResults([perStep, perEpoch], { steps: 6 }), request: { runs: [
+      { scheduler: { id: "StepLR", interval: "step", steps_per_epoch: 1 } },
+      { scheduler: { id: "StepLR", interval: "epoch", steps_per_epoch: 2 } },
+    ] } };
+    const figure = lrCurvesFigure({ results, view: { cursor: { step: null } }, theme: THEME });
+    assert.deepEqual(roles(figure.data), ["scatter", "scatter", "scheduler-call"]); // trace i stays run i
+    assert.deepEqual([figure.data[2].x, figure.data[2].y], [[2, 4, 6], [0.1, 0.05, 0.05]]);
+    assert.match(figure.data[2].text[1], /scheduler call 2 after step 4/);
+    assert.deepEqual([figure.layout.xaxis.minor.tick0, figure.layout.xaxis.minor.dtick], [0, 2]);
+    const plain = lrCurvesFigure({ results: { ...results, request: { runs: [{ scheduler: null }, {}] } }, view: {}, theme: THEME });
+    assert.deepEqual(roles(plain.data), ["scatter", "scatter"]);
+    assert.equal(plain.layout.xaxis.minor, undefined);
+  });
+
   test("the reader's scale: linear learning rates from zero, a log loss without f*", () => {
     const cosine = streamedResults([streamedRun({ points: [[0, 0, 1, 0.1], [0, 0, 1, 0]] })], { minValue: null });
     const linear = lrCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { lr: "linear" } }, theme: THEME });
@@ -209,6 +229,19 @@ describe("the curves", () => {
     const loss = lossCurvesFigure({ results: cosine, view: { cursor: { step: null }, scales: { loss: "log" } }, theme: THEME });
     assert.equal(loss.title, "Loss (log scale)");
     assert.equal(loss.layout.yaxis.type, "log");
+  });
+
+  test("a loss over two decades or more is labelled by whole decades only, not 2 and 5 between them", () => {
+    const falling = streamedRun({ points: [[0, 0, 100, 0.1], [0, 0, 1, 0.1], [0, 0, 0.001, 0.1]] });
+    const figure = lossCurvesFigure({ results: streamedResults([falling]), view: { cursor: { step: null } }, theme: THEME });
+    assert.equal(figure.layout.yaxis.dtick, 1);
+    const flat = streamedRun({ points: [[0, 0, 2, 0.1], [0, 0, 1, 0.1]] });
+    assert.equal(lossCurvesFigure({ results: streamedResults([flat]), view: {}, theme: THEME }).layout.yaxis.dtick, undefined);
+  });
+
+  test("an axis's tick labels share one notation: plain while all are, else all in e-notation", () => {
+    assert.deepEqual(tickLabels([0.001, 0.003, 0.01, 1, 3]), ["0.001", "0.003", "0.01", "1", "3"]);
+    assert.deepEqual(tickLabels([0.0001, 0.0003, 0.001, 0.01, 1]), ["1e-4", "3e-4", "1e-3", "1e-2", "1e0"]);
   });
 
   test("logFloor: a decade under the smallest positive value, whatever the series hold", () => {
@@ -229,6 +262,11 @@ describe("the other views", () => {
     assert.equal(data.filter((t) => t.type === "contour").length, 3);
     assert.deepEqual([...new Set(data.map((t) => t.xaxis))], ["x", "x2", "x3"]);
     assert.match(layout.annotations[0].text, /SGD &lt;fast&gt;/);
+    // Each panel's ★ is an annotation: over the cursor's dots (shapes), which hid it at a path's end.
+    const stars = layout.annotations.filter((a) => a.name === "minimum");
+    assert.deepEqual(stars.map((a) => [a.xref, a.yref, a.x, a.y, a.text]), [
+      ["x", "y", 1, 1, "★"], ["x2", "y2", 1, 1, "★"], ["x3", "y3", 1, 1, "★"],
+    ]);
   });
 
   test("3-D: the surface, a path per run lifted onto it, the minima as stars", () => {

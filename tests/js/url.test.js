@@ -71,6 +71,15 @@ describe("a link written from a state", () => {
     assert.equal(state.view.lesson, "momentum-valley");
   });
 
+  test("carries each curve plot's scale the reader chose, and only those", () => {
+    const state = createState(catalog);
+    state.view.scales.lr = "linear";
+    assert.deepEqual(compactState(state).a, { lr: "linear" });
+    const { state: read, notes } = decodeHash(encodeHash(state), catalog);
+    assert.deepEqual(read.view.scales, { loss: null, lr: "linear" });
+    assert.deepEqual(notes, []);
+  });
+
   test("of the default comparison stays short and omits defaults", () => {
     const doc = compactState(createState(catalog));
     assert.deepEqual(Object.keys(doc), ["s", "n", "r"]);
@@ -89,6 +98,13 @@ describe("a link written from a state", () => {
 describe("a damaged link", () => {
   const encode = (doc, version = URL_VERSION) =>
     `#v${version}=${Buffer.from(JSON.stringify(doc)).toString("base64url")}`;
+
+  test("with an unknown plot or scale keeps the rest of the scales and lists what it dropped", () => {
+    const { state, notes } = readDocument({ a: { loss: "linear", lr: "sqrt", map: "log" } }, catalog);
+    assert.deepEqual(state.view.scales, { loss: "linear", lr: null });
+    assert.deepEqual(notes, ['lr plot scale "sqrt"', 'map plot scale "log"']);
+    assert.deepEqual(readDocument({ a: "log" }, catalog).notes, ['plot scales "log"']);
+  });
 
   test("an empty hash is no link at all", () => {
     assert.equal(decodeHash("", catalog), null);

@@ -72,3 +72,25 @@ def test_random_experiments_give_a_result_or_a_structured_error(raw: dict) -> No
         else:
             assert run["status"] == "failed" and run["failed_at"] == n and run["error"]
         assert all(math.isfinite(v) and abs(v) <= 1e6 for v in run["x"] + run["y"])
+
+
+def test_a_run_says_how_many_scheduler_calls_it_made_and_what_each_auto_argument_became() -> None:
+    def scheduled(scheduler: dict) -> dict:
+        spec = {
+            "surface": {"id": "booth"},
+            "steps": 500,
+            "runs": [{"optimizer": {"id": "SGD"}, "scheduler": scheduler}],
+        }
+        return run_experiment(ExperimentSpec.model_validate(spec))["runs"][0]
+
+    per_epoch = scheduled({"id": "StepLR", "interval": "epoch", "steps_per_epoch": 10})
+    assert per_epoch["scheduler"] == {"calls": 50, "auto": {"step_size": 12}}  # m = 500 // 10; max(1, m // 4)
+    lr = per_epoch["lr"]
+    assert lr[119] == lr[0] and lr[120] < lr[0]  # 12 calls of 10 steps: the cut comes after step 120
+    # What the user set is theirs, not auto; a fixed default (gamma) is no derived value either.
+    assert scheduled({"id": "StepLR", "params": {"step_size": 7}})["scheduler"] == {"calls": 500, "auto": {}}
+    assert scheduled({"id": "CyclicLR"})["scheduler"]["auto"] == {
+        "base_lr": 0.0001,
+        "max_lr": 0.001,
+        "step_size_up": 125,
+    }

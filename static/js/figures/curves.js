@@ -34,7 +34,20 @@ function lrTicks(runs) {
   for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
     if (e % every === 0) tickvals.push(...mantissas.map((m) => Number((m * 10 ** e).toPrecision(12))));
   }
-  return { tickmode: "array", tickvals, ticktext: tickvals.map(formatNumber) };
+  return { tickmode: "array", tickvals, ticktext: tickLabels(tickvals) };
+}
+
+/**
+ * One notation for every label of an axis (issue 20: "0.001" beside "1e-4" read as two scales): as the page
+ * writes numbers when all of them are written plainly, else all in e-notation ("3e-4", "1e-3", "1e0").
+ */
+export function tickLabels(values) {
+  const plain = values.map(formatNumber);
+  if (!plain.some((text) => text.includes("e"))) return plain;
+  return values.map((v) => {
+    const [mantissa, exponent] = v.toExponential(2).split("e");
+    return `${Number(mantissa)}e${Number(exponent)}`;
+  });
 }
 
 function curveLayout(theme, results, yaxis, revision) {
@@ -94,6 +107,18 @@ function curvesOn(scale, runs, valuesOf, theme, name) {
   return { curves: [...traces.map((t) => t[0]), ...traces.flatMap((t) => t.slice(1))], floor };
 }
 
+/**
+ * A log axis over two decades or more labels whole decades only (every other one past eight): Plotly's
+ * default labels 2 and 5 between them too, which crowd a 200 px plot into overlapping digits (issue 20).
+ */
+function decadeTicks(curves) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const trace of curves) for (const v of trace.y) if (v > 0) { low = Math.min(low, v); high = Math.max(high, v); }
+  const decades = Math.log10(high / low);
+  return Number.isFinite(decades) && decades >= 2 ? { dtick: decades > 8 ? 2 : 1 } : {};
+}
+
 /** The y axis for `scale`, with the floor labelled where values were raised to it. */
 function scaleAxis(scale, floor, ticks, drawnAtFloor) {
   if (scale !== "log") return { type: "linear" };
@@ -116,7 +141,7 @@ export function lossCurvesFigure({ results, view, theme, overlays = null, revisi
   return {
     data: [...curves, ...(overlays?.loss ?? [])],
     layout: {
-      ...curveLayout(theme, results, scaleAxis(scale, floor, {}, floored), revision),
+      ...curveLayout(theme, results, scaleAxis(scale, floor, decadeTicks(curves), floored), revision),
       shapes: cursorShapes(results, view, theme),
     },
     title: minusMinimum ? "Loss − f* (log scale)" : scale === "log" ? "Loss (log scale)" : "Loss",
@@ -136,14 +161,49 @@ export function lrCurvesFigure({ results, view, theme, revision }) {
   const positive = runs.map((run) => ({ lr: run.lr.map((v) => (v > 0 ? v : floor)) }));
   const axisFor = scale === "log" ? scaleAxis(scale, floor, lrTicks(positive), curves.length > runs.length)
     : { rangemode: "tozero" };
+  const layout = curveLayout(theme, results, axisFor, revision);
+  const epoch = epochLength(results);
+  if (epoch) {
+    layout.xaxis.minor = { tick0: 0, dtick: epoch, ticks: "outside", ticklen: 4, showgrid: true, griddash: "dot", gridcolor: theme.grid };
+  }
   return {
-    data: curves,
-    layout: {
-      ...curveLayout(theme, results, axisFor, revision),
-      shapes: cursorShapes(results, view, theme),
-    },
+    data: [...curves, ...runs.flatMap((run, index) => schedulerCalls(run, results.request?.runs?.[index], floor, theme))],
+    layout: { ...layout, shapes: cursorShapes(results, view, theme) },
     scale,
   };
+}
+
+/** Past this many, a run's scheduler calls are not marked one by one (they would be a smear, not marks). */
+const MAX_MARKED_CALLS = 100;
+
+/** A run's steps per scheduler call when it is called per epoch (design.md §2 interval "epoch"), else null. */
+function stepsPerCall(sent) {
+  const scheduler = sent?.scheduler;
+  return scheduler?.interval === "epoch" && scheduler.steps_per_epoch > 1 ? scheduler.steps_per_epoch : null;
+}
+
+/** The epoch length the LR plot's minor grid marks: the first per-epoch run's, when its epochs are few enough. */
+function epochLength(results) {
+  const steps = (results?.request?.runs ?? []).map(stepsPerCall).find(Boolean);
+  return steps && results.steps / steps <= MAX_MARKED_CALLS ? steps : null;
+}
+
+/**
+ * A per-epoch run's scheduler calls as ticks on its LR curve (issue 20: "epoch" is easy to miss): the
+ * steps after which its scheduler ran, so a cut is seen to wait for one. `sent`: the run as requested.
+ */
+function schedulerCalls(run, sent, floor, theme) {
+  const every = stepsPerCall(sent);
+  const last = run.lr.length - 1;
+  if (!every || last / every > MAX_MARKED_CALLS) return [];
+  const at = Array.from({ length: Math.floor(last / every) }, (_, i) => (i + 1) * every);
+  return [{
+    type: "scatter", mode: "markers", x: at, y: at.map((k) => (floor !== null && run.lr[k] <= 0 ? floor : run.lr[k])),
+    marker: { symbol: "line-ns-open", size: 9, color: theme.runColor(run.color), line: { width: 1.5 } },
+    meta: { role: "scheduler-call" },
+    text: at.map((k, i) => `${escapeHtml(run.label)}<br>scheduler call ${i + 1} after step ${k}<br>lr ${formatNumber(run.lr[k])}`),
+    hovertemplate: "%{text}<extra></extra>",
+  }];
 }
 
 /** Whether a run's momentum (or β₁) changes over its records, as OneCycleLR and CyclicLR make it. */

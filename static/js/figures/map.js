@@ -61,6 +61,18 @@ export function minimaTrace(minima, theme) {
   };
 }
 
+/**
+ * The minima as ★ annotations: annotations lie over the layout's shapes, so the cursor's dot on a run that
+ * ended at the minimum (SGD's on Rosenbrock) cannot hide the star, as it hid the trace's (issue 20).
+ * `axes`: {xref, yref} of the panel. The trace (minimaTrace) stays for its hover.
+ */
+export function minimaAnnotations(minima, theme, axes = { xref: "x", yref: "y" }) {
+  return minima.map(({ point: [x, y] }) => ({
+    ...axes, x, y, text: "★", showarrow: false, xanchor: "center", yanchor: "middle", name: "minimum",
+    font: { size: 16, color: theme.minimum }, captureevents: false,
+  }));
+}
+
 const inside = (domain, x, y) => x >= domain.x[0] && x <= domain.x[1] && y >= domain.y[0] && y <= domain.y[1];
 
 /**
@@ -149,12 +161,14 @@ export function overlayFigure({ contour, surface, results, view, theme, overlays
     ...(contour ? [contour] : []),
     ...(overlays?.map ?? []), // seed bands (sweeps/seed-bands.js): faint, under the paths
     ...(results?.runs ?? []).flatMap((run) => runTraces(run, theme, domain)),
-    minimaTrace(results?.surface?.minima ?? surface.minima ?? [], theme), // on top: paths end there
+    minimaTrace(results?.surface?.minima ?? surface.minima ?? [], theme), // over the paths: they end there
   ];
+  const minima = results?.surface?.minima ?? surface.minima ?? [];
   const layout = {
     ...baseLayout(theme, { revision }),
     uirevision: surface.id,
     shapes: mapShapes(results, view, theme), // the cursor's dots, LBFGS's evaluations (figures/cursor.js)
+    annotations: minimaAnnotations(minima, theme), // over the shapes
     margin: { l: 44, r: 12, t: 12, b: 36 },
     // Equal scales, and the plot area shrinks to the surface's domain: no blank bands where clicks
     // would set starts outside it.

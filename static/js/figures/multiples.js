@@ -3,7 +3,7 @@
 
 import { axis, baseLayout, escapeHtml } from "../plot/kit.js";
 import { mapShapes } from "./cursor.js";
-import { minimaTrace, runTraces } from "./map.js";
+import { minimaAnnotations, minimaTrace, runTraces } from "./map.js";
 
 /** Columns for n runs: as square a grid as the box allows (two at most on a phone). */
 export function gridShape(n, box) {
@@ -17,7 +17,24 @@ export const suffix = (i) => (i === 0 ? "" : String(i + 1));
 /** The axes of run i's subplot, as shapes name them. */
 export const shapeAxes = (i) => ({ x: `x${suffix(i)}`, y: `y${suffix(i)}` });
 
-/** One subplot per run: the same contour, axes that zoom together, the run's label as a title. */
+/** The grid's gap between panels, as a fraction of the plot's width. */
+const XGAP = 0.08;
+
+/**
+ * Room a panel's title has, in characters: a panel's share of the plot area (the margins and the grid's gap
+ * off) at ~7.5 px a character of 12 px type, less the swatch and the ellipsis.
+ */
+function titleLength(box, columns) {
+  const panel = (((box?.width ?? 800) - 50) / columns) * (1 - XGAP);
+  return Math.max(8, Math.min(38, Math.floor(panel / 7.5) - 3));
+}
+
+
+/**
+ * One subplot per run: the same contour, axes that zoom together, the run's label as a title. The titles fit
+ * their panel and sit under the toolbar's strip; tick labels only on the outer panels, where they cannot
+ * collide with the next panel's (issue 20 item 7).
+ */
 export function multiplesFigure({ contour, surface, results, view, theme, box }) {
   const runs = results?.runs ?? [];
   const n = Math.max(runs.length, 1);
@@ -28,8 +45,8 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
   const layout = {
     ...baseLayout(theme, { revision: results?.revision ?? 0 }),
     uirevision: `${surface.id}:multiples:${n}`,
-    margin: { l: 40, r: 10, t: 26, b: 30 },
-    grid: { rows, columns, pattern: "independent", xgap: 0.08, ygap: 0.16 },
+    margin: { l: 40, r: 10, t: 50, b: 30 }, // the toolbar's strip above the first row's titles
+    grid: { rows, columns, pattern: "independent", xgap: XGAP, ygap: 0.16 },
     annotations: [],
   };
   for (let i = 0; i < n; i++) {
@@ -38,22 +55,25 @@ export function multiplesFigure({ contour, surface, results, view, theme, box })
     if (contour) data.push({ ...contour, ...axes });
     if (run) data.push(...runTraces(run, theme, surface.domain).map((trace) => ({ ...trace, ...axes })));
     data.push({ ...minimaTrace(minima, theme), ...axes });
-    const shared = { showgrid: false, zeroline: false, automargin: true };
+    const shared = { showgrid: false, zeroline: false, automargin: true, nticks: 5 };
+    const bottom = i >= n - columns;
+    const left = i % columns === 0;
     layout[`xaxis${suffix(i)}`] = axis(theme, {
       ...shared, range: surface.domain.x, constrain: "domain", ...(i > 0 && { matches: "x" }),
-      ...(i >= n - columns && { title: { text: "x", standoff: 2 } }),
+      showticklabels: bottom, ...(bottom && { title: { text: "x", standoff: 2 } }),
     });
     layout[`yaxis${suffix(i)}`] = axis(theme, {
       ...shared, range: surface.domain.y, scaleanchor: `x${suffix(i)}`, scaleratio: 1, constrain: "domain",
-      ...(i % columns === 0 && { title: { text: "y", standoff: 2 } }),
+      showticklabels: left, ...(left && { title: { text: "y", standoff: 2 } }),
     });
     if (run) {
       layout.annotations.push({
         xref: `x${suffix(i)} domain`, yref: `y${suffix(i)} domain`, x: 0, y: 1, xanchor: "left", yanchor: "bottom",
         showarrow: false, align: "left", font: { color: theme.ink, size: 12 },
-        text: `<span style="color:${theme.runColor(run.color)}">●</span> ${escapeHtml(shorten(run.label, 38))}`,
+        text: `<span style="color:${theme.runColor(run.color)}">●</span> ${escapeHtml(shorten(run.label, titleLength(box, columns)))}`,
       });
     }
+    layout.annotations.push(...minimaAnnotations(minima, theme, { xref: axes.xaxis, yref: axes.yaxis }));
   }
   layout.shapes = mapShapes(results, view, theme, shapeAxes);
   return { data, layout };

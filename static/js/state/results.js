@@ -15,8 +15,9 @@ export function startResults(event, { request, colors, sentAt }) {
     finishedAt: null,
     stopped: false, // the server ended the stream with an error event
     revision: 0,
-    runs: event.runs.map(({ label }, index) => ({
+    runs: event.runs.map(({ label, scheduler = null }, index) => ({
       label,
+      scheduler, // {calls: m, auto: {name: value}}: what its scheduler resolved to (design.md §2); null without one
       color: colors[index],
       x: [],
       y: [],

@@ -10,6 +10,7 @@
 //           "p": ["norm", 1]}],                            gradient clipping: kind, bound (omitted when off)
 //    "b": [2],                                             runs showing a seed band: indices into "r" (if any)
 //    "m": "multiples", "k": 137, "e": "lesson-id",         view mode, cursor step, lesson (if not default)
+//    "a": {"lr": "linear"},                                each curve plot's scale the reader chose (if any)
 //    "M": "network", "w": {...}}                           network mode, and its training: the SPEC §10
 //                                                          request with each run's colour (in network mode)
 //
@@ -23,7 +24,8 @@ import { limitOf } from "./limits.js";
 export const URL_VERSION = 1;
 const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
 const VIEW_MODES = ["overlay", "multiples", "3d"];
-const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e", "M", "w"];
+const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e", "a", "M", "w"];
+const SCALES = ["log", "linear"];
 const INTERVALS = ["step", "epoch"];
 const DEFAULT_TOLERANCE = 1e-6;
 
@@ -81,6 +83,9 @@ export function compactState(state) {
   if (view.mode && view.mode !== "overlay") doc.m = view.mode;
   if (Number.isInteger(view.cursor?.step)) doc.k = view.cursor.step;
   if (view.lesson) doc.e = view.lesson;
+  // The reader's log/linear choice is part of the picture a link shows (a lecturer's StepLR cut on a linear axis).
+  const scales = Object.fromEntries(Object.entries(view.scales).filter(([, scale]) => scale));
+  if (hasKeys(scales)) doc.a = scales;
   if (state.mode === "network") {
     doc.M = state.mode;
     doc.w = trainingDocument(state.network.training);
@@ -229,6 +234,19 @@ function readBands(raw, byIndex, notes) {
   return keys;
 }
 
+/** Each curve plot's scale from `raw` ({plot: "log" | "linear"}) into `scales`, whose keys are the plots. */
+function readScales(raw, scales, notes) {
+  if (raw === undefined) return;
+  if (!isObject(raw)) {
+    notes.push(`plot scales ${show(raw)}`);
+    return;
+  }
+  for (const [plot, scale] of Object.entries(raw)) {
+    if (Object.hasOwn(scales, plot) && SCALES.includes(scale)) scales[plot] = scale;
+    else notes.push(`${plot} plot scale ${show(scale)}`);
+  }
+}
+
 /**
  * The state a compact document describes, read against `catalog`: {state, seedBands, notes},
  * where `seedBands` are the keys of the runs that show a seed band and `notes` lists what could
@@ -291,6 +309,7 @@ export function readDocument(doc, catalog) {
   else if (doc.k !== undefined) notes.push(`cursor step ${show(doc.k)}`);
   if (typeof doc.e === "string" && /^[a-z0-9-]{1,60}$/.test(doc.e)) view.lesson = doc.e;
   else if (doc.e !== undefined) notes.push(`lesson ${show(doc.e)}`);
+  readScales(doc.a, view.scales, notes);
   return { state, seedBands, notes };
 }
 

@@ -14,8 +14,8 @@ export function download(filename, type, data) {
 
 /** Surfaces mode's whole result, shaped like `POST /api/experiments` answers it. */
 function experimentResult(results) {
-  const runs = results.runs.map(({ label, status, diverged_at, failed_at, error, summary, ...series }) => ({
-    label, status, diverged_at, failed_at, error,
+  const runs = results.runs.map(({ label, scheduler, status, diverged_at, failed_at, error, summary, ...series }) => ({
+    label, scheduler, status, diverged_at, failed_at, error,
     ...Object.fromEntries(SERIES.map((name) => [name, series[name]])),
     summary,
   }));

@@ -33,6 +33,7 @@ export function createUrlSync({ store, catalog }) {
     state.network.training = loaded.network.training;
     switchMode(state, loaded.mode); // first: the cursor below is the loaded mode's
     state.view.mode = loaded.view.mode;
+    Object.assign(state.view.scales, loaded.view.scales);
     Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
     state.view.lesson = loaded.view.lesson ?? null;
     for (const key of seedBands) showSeedBand(state, key);

@@ -1,6 +1,6 @@
 // Each curve plot's log/linear toggle (`<plot>-scale` in index.html): a click sets the reader's scale
 // in `view.scales`, the figure (figures/curves.js) draws it and says which scale it drew, and the
-// button follows (design.md §7). Not in the link: a reading choice, like the theme.
+// button follows (design.md §7). In the link (state/url.js "a"): a shared picture keeps its axes.
 
 /** The toggle of the plot element `plot` (its data-testid + "-scale"). */
 const toggleOf = (plot) => document.querySelector(`[data-testid="${plot.dataset.testid}-scale"]`);
