@@ -82,16 +82,21 @@ def test_digits_show_the_predicted_labels_at_the_cursor(page: Page, server_url: 
     field(page, "epochs").locator("input").fill("3")
     wait_trained(page, epochs=3, before=before)
     page.get_by_test_id("dataset-select").select_option("digits")
+    # Trained and drawn at the last epoch (the cursor follows the newest record).
     page.wait_for_function(
-        """() => (document.querySelector('[data-testid="boundary-plot"]').data || [])
-          .some((t) => t.meta && t.meta.role === "digit")""",
+        """() => document.querySelector(".stage").getAttribute("aria-busy") === "false"
+          && (document.querySelector('[data-testid="boundary-plot"]').data || []).some((t) => t.meta?.role === "digit")
+          && document.querySelector('[data-testid="boundary-plot"]').layout.title.text.includes("epoch 3")""",
         timeout=120_000,
     )
-    digits = page.evaluate("""() => document.querySelector('[data-testid="boundary-plot"]').data.map((t) => t.meta)""")
+    digits, title = page.evaluate(
+        """() => { const plot = document.querySelector('[data-testid="boundary-plot"]');
+          return [plot.data.map((t) => t.meta), plot.layout.title.text]; }"""
+    )
     assert len(digits) == 12 and all(0 <= d["predicted"] <= 9 and 0 <= d["truth"] <= 9 for d in digits)
-    expect(page.get_by_test_id("boundary-multiples-plot")).to_be_hidden()
     right = sum(d["predicted"] == d["truth"] for d in digits)
-    assert f"{right} of 12 right" in page.evaluate(TITLE_JS, "boundary-plot")
+    assert f"epoch 3 · {right} of 12 right" in title
+    expect(page.get_by_test_id("boundary-multiples-plot")).to_be_hidden()
 
 
 def test_the_lr_finders_use_sets_the_selected_runs_lr_and_reruns(page: Page, server_url: str) -> None:

@@ -82,10 +82,12 @@ export function addBoundaryView(seam) {
     }
     const shared = { result, data: data.points, epoch, theme };
     drawFigure(plot, main({ ...shared, run: selectedRun, box: boxOf(plot) }));
-    multiples.hidden = !many;
     if (many) {
       const colors = result.runs.map((run) => run.color);
       drawFigure(multiples, many({ ...shared, colors, box: boxOf(multiples) }));
+    } else if (!multiples.hidden) {
+      view.Plotly.purge(multiples); // no figure left for the resize observer to resize while hidden
+      multiples.hidden = true;
     }
   }
 
