@@ -9,6 +9,7 @@ epoch): a heatmap's z is p(class 1) = byte / 255 of the API's base64 grid, rows 
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import httpx
@@ -118,3 +119,25 @@ def test_the_lr_finders_use_sets_the_selected_runs_lr_and_reruns(page: Page, ser
     assert float(page.locator("#network-run-list .run-card").nth(0).get_by_label("lr", exact=True).input_value()) == (
         pytest.approx(suggested)
     )
+
+
+def test_the_inspector_shows_each_layers_state_norms_at_the_cursor(
+    page: Page, server_url: str, client: httpx.Client
+) -> None:
+    expected = client.post("/api/trainings", json={**DEFAULT_TRAINING, "record_state": True}, timeout=120).json()
+    sgd = expected["runs"][0]
+    open_network(page, server_url)
+    page.get_by_test_id("scrubber").fill("95")
+    page.get_by_test_id("network-inspector").locator("summary").click()
+    table = page.get_by_test_id("network-inspector").locator("table")
+    expect(table).to_be_visible(timeout=120_000)
+    heads = table.locator("thead th").all_inner_texts()
+    assert heads == ["parameter", "‖momentum_buffer‖", "‖update‖"]
+    names = table.locator("tbody tr").evaluate_all("(rows) => rows.map((r) => r.dataset.parameter)")
+    assert names == list(sgd["update"]) and names[0] == "0.weight"
+    for row, name in enumerate(names):
+        cells = table.locator("tbody tr").nth(row).locator("td")
+        momentum, update = (json.loads(cells.nth(i).get_attribute("data-value")) for i in range(2))
+        assert momentum == sgd["state"][name]["momentum_buffer"][94] and update == sgd["update"][name][94]
+    lr = page.get_by_test_id("network-inspector-lr").get_attribute("data-value")
+    assert json.loads(lr) == sgd["steps"]["lr"][94]
