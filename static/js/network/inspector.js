@@ -92,8 +92,8 @@ export function addNetworkInspector({ seam, anchor }) {
       record(result);
       return;
     }
-    if (!records) return;
     const run = result.runs[selectedRun];
+    if (!records || !run) return; // recording; or the selected run was removed and the next training comes
     heading.textContent = `· ${run.label} · step ${step}`;
     if (step === 0) {
       body.replaceChildren(h("p", {}, "Step 0: the initial weights, before the optimizer has any state."));
