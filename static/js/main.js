@@ -10,6 +10,7 @@ import { createGridLoader } from "./page/grid.js";
 import { createRenderer } from "./page/render.js";
 import { createExperimentRunner } from "./page/stream.js";
 import { createNetworkMode } from "./network/page.js";
+import { addNetworkViews } from "./network/views.js";
 import { addNetworkState } from "./network/state.js";
 import { createInspector } from "./playback/inspector.js";
 import { createPlayback } from "./playback/playback.js";
@@ -207,6 +208,7 @@ async function main() {
       },
     },
   });
+  addNetworkViews({ seam: network.seam, store, catalog, lrFinderChart: byId("lr-finder-chart") });
   wireButtons({ store, refresh, network });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start

@@ -94,6 +94,10 @@ def test_axe_finds_no_wcag_a_or_aa_violations_in_network_mode(page: Page, server
     page.get_by_test_id("mode-select").select_option("network")
     page.wait_for_function(NETWORK_DRAWN_JS, timeout=60_000)
     expect(page.locator(".stage")).to_have_attribute("aria-busy", "false")
+    # The decision boundary is drawn with the training; the LR finder shows once asked.
+    expect(page.get_by_test_id("boundary-multiples-plot")).to_be_visible()
+    page.get_by_test_id("lr-finder-button").click()
+    page.get_by_test_id("lr-finder-use-steepest").wait_for(timeout=120_000)
     problems: dict[str, list[str]] = {"1440 network light": axe_violations(page)}
     set_theme(page, "dark")
     problems["1440 network dark"] = axe_violations(page)

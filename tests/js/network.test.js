@@ -133,6 +133,16 @@ describe("the streamed training", () => {
     assert.ok(result.finishedAt !== null);
   });
 
+  test("digits' predicted labels fold in per epoch; 2-D data's runs have none", () => {
+    const result = streamedTraining();
+    assert.deepEqual(result.runs[0].val_predictions, []);
+    applyTrainingEvent(result, {
+      event: "epoch", run: 1, epoch: 3, train_loss: 0.2, val_loss: 0.3, train_accuracy: 0.9, val_accuracy: 0.8,
+      lr: 0.1, steps: { loss: [], lr: [] }, val_predictions: [3, 1, 4],
+    });
+    assert.deepEqual(result.runs[1].val_predictions, [[3, 1, 4]]);
+  });
+
   test("the cursor's epoch: the epochs completed at its record", () => {
     const result = streamedTraining();
     assert.deepEqual([0, 1, 2, 3, 4].map((k) => epochAt(result, k)), [0, 0, 1, 1, 2]);

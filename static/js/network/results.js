@@ -37,6 +37,7 @@ export function startTraining(header, { request, colors, sentAt }) {
       steps: { loss: [], lr: [] },
       epochs: Object.fromEntries(EPOCH_SERIES.map((name) => [name, []])),
       boundaries: [], // per epoch: the encoded grid of p(class 1), when the data set is 2-D
+      val_predictions: [], // per epoch: the first validation points' predicted class, when it is not
       path: { u: [], v: [] }, // θ0 first, then one point per step, once the plane is known
       recorded: 1, // records so far: θ0 and one per step (what playback can show)
     })),
@@ -53,6 +54,7 @@ export function applyTrainingEvent(result, event) {
     run.steps.lr.push(...event.steps.lr);
     run.recorded = run.steps.loss.length + 1;
     if (event.boundary !== undefined) run.boundaries.push(event.boundary);
+    if (event.val_predictions !== undefined) run.val_predictions.push(event.val_predictions);
     if (event.path) { // a `random` plane is known before training: the path streams with the epochs
       run.path.u.push(...event.path.u);
       run.path.v.push(...event.path.v);
