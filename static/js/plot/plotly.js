@@ -55,8 +55,9 @@ export async function drawFigure(element, figure, onClick = null) {
   await Plotly.react(element, figure.data, figure.layout, PANEL_CONFIG);
   if (!observed.has(element)) {
     observed.add(element);
+    // A hidden plot (its mode or panel not shown) has no size to fit: Plotly refuses to resize it.
     resizer ??= new ResizeObserver((entries) => {
-      for (const entry of entries) if (entry.target.data) plotly.Plots.resize(entry.target);
+      for (const entry of entries) if (entry.target.data && entry.target.offsetParent) plotly.Plots.resize(entry.target);
     });
     resizer.observe(element);
     if (onClick) element.on("plotly_click", onClick);
