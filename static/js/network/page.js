@@ -142,7 +142,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.mode) {
       showMode();
       if (state.mode === "network" && !started) start();
-      else if (state.mode === "network" && stale) runner.run();
+      else if (state.mode === "network" && (stale || change.training)) runner.run(); // a lesson: at once
       if (state.mode === "network") stale = false;
     }
     if (state.mode !== "network") {
@@ -152,7 +152,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.controls || change.mode) controls?.render();
     else if (change.training) controls?.refresh();
     if (change.trainingErrors) controls?.showErrors();
-    if (change.training && started) {
+    if (change.training && started && !change.mode) {
       clearTimeout(debounce);
       debounce = setTimeout(runner.run, DEBOUNCE_MS);
     }
