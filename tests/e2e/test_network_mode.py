@@ -1,7 +1,8 @@
 """Network mode on the page in Chromium against the real server (issue 18; SPEC §10, design.md §10).
 
 The plots are read through Plotly's own `element.data`: a landscape path carries `meta.role == "path"`,
-an epoch curve `meta.split` ("train" or "val"; "step" for the faint per-step loss). The views set `aria-busy="false"` once a training is in.
+an epoch curve `meta.split` ("train" or "val"; "step" for the faint per-step loss). The views set
+`aria-busy="false"` once a training is in.
 """
 
 from __future__ import annotations

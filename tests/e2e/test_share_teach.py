@@ -27,9 +27,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-# The surfaces lessons: the page offers these (network lessons carry a training; network mode loads them).
+# The surfaces lessons (the picker offers the network lessons after them; test_network_lessons.py).
 ALL_LESSONS = json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
-LESSONS = [lesson for lesson in ALL_LESSONS if "experiment" in lesson]  # surfaces mode's (network's: test_network_lessons)
+LESSONS = [lesson for lesson in ALL_LESSONS if "experiment" in lesson]
 
 # Every drawn path in full, as JSON text compared in Python: [[x...], [y...]] per run.
 PATHS_JS = """() => JSON.stringify((document.querySelector('[data-testid="contour-plot"]').data || [])
