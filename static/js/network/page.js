@@ -35,7 +35,9 @@ function statusText(result) {
   const done = result.runs.filter((run) => run.status !== "running").length;
   if (!result.finishedAt) return `Training… ${done} of ${result.runs.length} runs done`;
   const seconds = formatNumber((result.finishedAt - result.startedAt) / 1000);
-  return `${result.runs.length} runs · ${result.epochs} epochs · ${result.steps} steps · ${seconds} s`;
+  const { n_train: points, parameters } = result.task; // what the lessons count (design.md §10)
+  return `${points} training points · ${parameters} weights · ${result.runs.length} runs · ${result.epochs} epochs · `
+    + `${result.steps} steps · ${seconds} s`;
 }
 
 /**
