@@ -91,6 +91,10 @@ def drawn_result(picture: dict[str, Any], epochs: int) -> dict[str, Any]:
     return {"task": {"n_train": points, "parameters": weights, "steps_per_epoch": per_epoch}, "runs": runs}
 
 
+# Seven trainings, each with its landscape, one after another on one page (and the LR finder lesson's
+# finder in this process, which the checks take from the engine): longer than the suite's 300 s on a
+# loaded machine.
+@pytest.mark.timeout(900)
 def test_every_training_lesson_draws_what_its_words_say(page: Page, server_url: str, browser_context) -> None:
     open_lessons(page, server_url)
     select = page.get_by_test_id("preset-select")
