@@ -17,12 +17,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-# The surfaces lessons: the page offers these (network lessons carry a training; network mode loads them).
-LESSONS = [
-    lesson
-    for lesson in json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
-    if "experiment" in lesson
-]
+# The surfaces lessons (the picker offers the network lessons after them; test_network_lessons.py).
+ALL_LESSONS = json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+LESSONS = [lesson for lesson in ALL_LESSONS if "experiment" in lesson]
 MAP = '[data-testid="contour-plot"]'
 
 # Done drawing `count` runs: no stream running, each run's row finished, `count` paths on the map.
@@ -97,7 +94,7 @@ def test_presenter_mode_fits_a_small_projector(page: Page, server_url: str, size
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
     page.goto(server_url)
-    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(LESSONS) + 1, timeout=20_000)
+    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(ALL_LESSONS) + 1, timeout=20_000)
     page.get_by_test_id("preset-select").select_option(LESSONS[0]["id"])
     page.get_by_test_id("presenter-button").click()
     expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible()

@@ -1,7 +1,8 @@
 """Network mode on the page in Chromium against the real server (issue 18; SPEC §10, design.md §10).
 
 The plots are read through Plotly's own `element.data`: a landscape path carries `meta.role == "path"`,
-an epoch curve `meta.split` ("train" or "val"). The views set `aria-busy="false"` once a training is in.
+an epoch curve `meta.split` ("train" or "val"; "step" for the faint per-step loss). The views set
+`aria-busy="false"` once a training is in.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PICTURE_JS = """() => {
   return JSON.stringify({
     paths: data("landscape-plot").filter(t => t.meta && t.meta.role === "path").map(t => [t.x, t.y]),
     contour: data("landscape-plot").filter(t => t.type === "contour").map(t => t.z),
-    losses: data("epoch-loss-plot").map(t => [t.meta.split, t.y]),
+    losses: data("epoch-loss-plot").filter(t => t.meta.split !== "step").map(t => [t.meta.split, t.y]),
     accuracy: data("accuracy-plot").map(t => t.y),
     lr: data("lr-plot").map(t => t.y),
     summary: [...document.querySelectorAll('[data-testid="summary-table"] tbody td')].map(td => td.textContent),

@@ -27,12 +27,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
-# The surfaces lessons: the page offers these (network lessons carry a training; network mode loads them).
-LESSONS = [
-    lesson
-    for lesson in json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
-    if "experiment" in lesson
-]
+# The surfaces lessons (the picker offers the network lessons after them; test_network_lessons.py).
+ALL_LESSONS = json.loads((ROOT / "static" / "lessons.json").read_text(encoding="utf-8"))["lessons"]
+LESSONS = [lesson for lesson in ALL_LESSONS if "experiment" in lesson]
 
 # Every drawn path in full, as JSON text compared in Python: [[x...], [y...]] per run.
 PATHS_JS = """() => JSON.stringify((document.querySelector('[data-testid="contour-plot"]').data || [])
@@ -154,7 +151,7 @@ def open_default(page: Page, url: str) -> None:
 def open_lessons(page: Page, url: str) -> None:
     """The page with its lesson list loaded (the default comparison may still be drawing)."""
     page.goto(url)
-    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(LESSONS) + 1, timeout=20_000)
+    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(ALL_LESSONS) + 1, timeout=20_000)
 
 
 def load_lesson(page: Page, lesson: dict) -> None:
@@ -307,7 +304,7 @@ def test_every_lesson_loads_draws_and_shows_its_text(page: Page, server_url: str
     open_lessons(page, server_url)
     select = page.get_by_test_id("preset-select")
     options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
-    assert options == ["", *(lesson["id"] for lesson in LESSONS)]
+    assert options == ["", *(lesson["id"] for lesson in ALL_LESSONS)]
     for lesson in LESSONS:
         load_lesson(page, lesson)
         expect(page).to_have_title(f"{lesson['title']} · optimlab")
@@ -478,7 +475,7 @@ def test_a_lesson_a_notice_and_the_code_panel_fit_a_phone(page: Page, server_url
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(server_url + "/#v1=not-base64!")
     expect(page.get_by_test_id("page-notice")).to_contain_text("could not be read")
-    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(LESSONS) + 1, timeout=20_000)
+    expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(ALL_LESSONS) + 1, timeout=20_000)
     load_lesson(page, LESSONS[0])
     expect(page.get_by_test_id("lesson-banner")).to_be_visible()
     expect(page.get_by_test_id("presenter-button")).to_be_hidden()  # presenting is for projectors

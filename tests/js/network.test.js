@@ -180,10 +180,22 @@ describe("network mode's figures", () => {
     const result = streamedTraining();
     const view = { cursor: { step: 3 } };
     const loss = epochLossFigure({ result, view, theme: THEME });
-    assert.deepEqual(loss.data.map((trace) => trace.line.dash), ["solid", "dash", "solid", "dash"]);
-    assert.deepEqual(loss.data[1].y, [1.1, 0.6, 1 / 3 + 0.1]);
+    const curves = loss.data.filter((trace) => trace.meta.split !== "step");
+    assert.deepEqual(curves.map((trace) => trace.line.dash), ["solid", "dash", "solid", "dash"]);
+    assert.deepEqual(curves[1].y, [1.1, 0.6, 1 / 3 + 0.1]);
     assert.equal(loss.layout.shapes[0].x0, 1.5);
     assert.deepEqual(accuracyFigure({ result, view, theme: THEME }).data[0].y, [0.5, 0.6, 0.7]);
+  });
+
+  test("each step's minibatch loss lies faint beneath the epoch curves, at step ÷ steps per epoch", () => {
+    const result = streamedTraining();
+    const loss = epochLossFigure({ result, view: { cursor: { step: 3 } }, theme: THEME });
+    const steps = loss.data.filter((trace) => trace.meta.split === "step");
+    assert.deepEqual(loss.data.slice(0, steps.length), steps); // drawn first: beneath
+    assert.deepEqual(steps.map((trace) => trace.meta.run), [0, 1]);
+    assert.deepEqual(steps[0].x, [0.5, 1, 1.5, 2]);
+    assert.deepEqual(steps[0].y, result.runs[0].steps.loss);
+    assert.ok(steps[0].opacity < 1 && steps[0].line.width < loss.data.at(-1).line.width);
   });
 
   test("the lr per step has a tick at every epoch and the cursor at its step", () => {

@@ -1,6 +1,7 @@
-// Network mode's curves (design.md §10): the loss per epoch (train solid, validation dashed), the
-// accuracy per epoch, and the learning rate per step with a tick at every epoch. The cursor is one
-// vertical line, at its step on the step axis and at step ÷ steps per epoch on the epoch axes. Pure.
+// Network mode's curves (design.md §10): the loss per epoch (train solid, validation dashed, and each
+// step's minibatch loss faint beneath them: the noise a batch size brings), the accuracy per epoch,
+// and the learning rate per step with a tick at every epoch. The cursor is one vertical line, at its
+// step on the step axis and at step ÷ steps per epoch on the epoch axes. Pure.
 
 import { axis, baseLayout, escapeHtml } from "../plot/kit.js";
 import { formatNumber } from "../ui/format.js";
@@ -52,12 +53,29 @@ function splitCurves(result, metric, theme) {
   }));
 }
 
+/** The faint width and opacity of the per-step loss: there to be seen through, beneath the epoch curves. */
+const STEP_LOSS = { width: 1, opacity: 0.35 };
+
+/** Per run, the loss of each step on its own minibatch, at step ÷ steps per epoch (meta.split "step"). */
+function stepLossCurves(result, theme) {
+  return (result?.runs ?? []).map((run, index) => ({
+    type: "scatter", mode: "lines", x: run.steps.loss.map((_, k) => (k + 1) / result.stepsPerEpoch), y: run.steps.loss,
+    meta: { run: index, split: "step" }, name: `${run.label} (each step)`, opacity: STEP_LOSS.opacity,
+    line: { color: theme.runColor(run.color), width: STEP_LOSS.width * theme.lineScale },
+    text: run.steps.loss.map((_, k) => `step ${k + 1}`),
+    hovertemplate: `<b>${escapeHtml(run.label)}</b><br>%{text}<br>minibatch loss %{y:.4g}<extra></extra>`,
+  }));
+}
+
 const epochRange = (result) => [0, result?.epochs ?? 1];
 
-/** `epoch-loss-plot`: cross-entropy per epoch, train solid and validation dashed, on a log axis. */
+/**
+ * `epoch-loss-plot`: cross-entropy per epoch, train solid and validation dashed, on a log axis; each
+ * step's minibatch loss faint beneath (drawn first).
+ */
 export function epochLossFigure({ result, view, theme, revision }) {
   return {
-    data: splitCurves(result, "loss", theme),
+    data: [...stepLossCurves(result, theme), ...splitCurves(result, "loss", theme)],
     layout: layoutFor(theme, result, {
       xTitle: "epoch", xRange: epochRange(result), revision, yaxis: { type: "log", title: { text: "loss", standoff: 4 } },
       shapes: epochCursorShapes(result, view, theme, "epoch"),

@@ -35,7 +35,9 @@ function statusText(result) {
   const done = result.runs.filter((run) => run.status !== "running").length;
   if (!result.finishedAt) return `Training… ${done} of ${result.runs.length} runs done`;
   const seconds = formatNumber((result.finishedAt - result.startedAt) / 1000);
-  return `${result.runs.length} runs · ${result.epochs} epochs · ${result.steps} steps · ${seconds} s`;
+  const { n_train: points, parameters } = result.task; // what the lessons count (design.md §10)
+  return `${points} training points · ${parameters} weights · ${result.runs.length} runs · ${result.epochs} epochs · `
+    + `${result.steps} steps · ${seconds} s`;
 }
 
 /**
@@ -142,7 +144,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.mode) {
       showMode();
       if (state.mode === "network" && !started) start();
-      else if (state.mode === "network" && stale) runner.run();
+      else if (state.mode === "network" && (stale || change.training)) runner.run(); // a lesson: at once
       if (state.mode === "network") stale = false;
     }
     if (state.mode !== "network") {
@@ -152,7 +154,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.controls || change.mode) controls?.render();
     else if (change.training) controls?.refresh();
     if (change.trainingErrors) controls?.showErrors();
-    if (change.training && started) {
+    if (change.training && started && !change.mode) {
       clearTimeout(debounce);
       debounce = setTimeout(runner.run, DEBOUNCE_MS);
     }

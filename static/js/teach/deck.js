@@ -2,12 +2,15 @@
 // what to look for), orders and prunes them, exports and imports the deck as JSON (static/lessons.json's
 // shape) and shares it by a short link (`POST /api/decks` → `/?deck=<id>`). "Present this deck" puts it
 // in the lesson picker, so presenter mode's ←/→ step through it. The deck being made is kept in this
-// browser (localStorage) until it is cleared.
+// browser (localStorage) until it is cleared. In network mode a saved lesson holds the training
+// (`"mode": "network"`, design.md §10), as the built-in "Training a network" lessons do.
 
 import { createDeck, getDeck } from "../api/client.js";
+import { toTrainingRequest } from "../network/state.js";
 import { toRequest } from "../state/experiment.js";
 import { h } from "../ui/dom.js";
 import { download } from "./export.js";
+import { isNetwork } from "./lessons.js";
 
 const STORAGE_KEY = "optimlab:deck";
 const DECK_VERSION = 1;
@@ -21,10 +24,13 @@ function lessonId(title, taken) {
   return id;
 }
 
-/** The current experiment as a lesson in lessons.json's shape. */
+/** What the page shows as a lesson in lessons.json's shape: the experiment, or in network mode the training. */
 function lessonOf(state, catalog, { title, text, look_for }, taken) {
-  const experiment = toRequest(state.experiment, catalog);
-  const lesson = { id: lessonId(title, taken), title, text, look_for, experiment };
+  const lesson = { id: lessonId(title, taken), title, text, look_for };
+  if (state.mode === "network") {
+    return { ...lesson, mode: "network", training: toTrainingRequest(state.network.training, catalog) };
+  }
+  lesson.experiment = toRequest(state.experiment, catalog);
   if (state.view.mode !== "overlay") lesson.view = state.view.mode;
   return lesson;
 }
@@ -38,11 +44,12 @@ function readSaved() {
   }
 }
 
-/** A deck read from JSON text: `{lessons: [...]}` with an id, a title and an experiment per lesson. */
+/** A deck read from JSON text: `{lessons: [...]}` with an id, a title and an experiment (or training) per lesson. */
 export function parseDeck(text) {
   const deck = JSON.parse(text);
   const valid = Array.isArray(deck?.lessons) && deck.lessons.every(
-    (lesson) => typeof lesson?.id === "string" && typeof lesson.title === "string" && lesson.experiment?.runs);
+    (lesson) => typeof lesson?.id === "string" && typeof lesson.title === "string"
+      && (isNetwork(lesson) ? lesson.training?.runs : lesson.experiment?.runs));
   if (!valid) throw new Error("this file is no lesson deck (lessons.json's shape: {\"lessons\": [...]})");
   return { version: DECK_VERSION, lessons: deck.lessons, ...(deck.title ? { title: deck.title } : {}) };
 }

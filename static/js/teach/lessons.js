@@ -3,19 +3,24 @@
 // one only changes the state (a new history entry, so Back returns to what was there before). A
 // lesson may switch on the seed band of some of its runs (`seed_bands`: their indices), exactly as
 // a reader would in the Seeds tab; like theirs, a band goes with its run when the lesson is left.
+// A network lesson (`"mode": "network"`, design.md §10) holds a `training` (SPEC §10's document)
+// instead: loading it switches to network mode and trains it; a surfaces lesson switches back.
 
-import { switchMode } from "../network/state.js";
+import { loadTraining, switchMode } from "../network/state.js";
 import { h, onPhone } from "../ui/dom.js";
 import { createRun, createState, findEntry, showSeedBand } from "../state/experiment.js";
 
 const LESSONS_URL = "/static/lessons.json";
 
-/** The lessons, in order: [{id, title, text, look_for, view?, seed_bands?, experiment}]. */
+/** The lessons, in order: [{id, title, text, look_for, group?, view?, seed_bands?, experiment | mode, training}]. */
 export async function fetchLessons() {
   const response = await fetch(LESSONS_URL);
   if (!response.ok) throw new Error(`The lessons could not be loaded (${response.status}).`);
   return (await response.json()).lessons;
 }
+
+/** A network lesson: a `training` to load in network mode rather than an experiment (design.md §10). */
+export const isNetwork = (lesson) => lesson?.mode === "network";
 
 /**
  * A lesson's set-up: its experiment as the state holds one (runs with keys and colours, defaults
@@ -62,22 +67,37 @@ export function createLessons({ store, catalog, notice }) {
 
   const current = () => lessons.find((lesson) => lesson.id === state.view.lesson) ?? null;
 
-  /** Replace the experiment with lesson `id`'s (or the default comparison for null). */
-  function load(id) {
-    const lesson = lessons.find((candidate) => candidate.id === id) ?? null;
+  /** Put a surfaces lesson's experiment (or the default comparison, for null) in the state, in surfaces mode. */
+  function setUpSurfaces(s, lesson) {
     const { experiment, seedBands } = lesson
       ? lessonSetUp(lesson, catalog)
       : { experiment: createState(catalog).experiment, seedBands: [] };
+    switchMode(s, "surfaces");
+    Object.assign(s.experiment, experiment);
+    for (const key of seedBands) showSeedBand(s, key);
+    s.view.mode = lesson?.view ?? "overlay";
+    if (onPhone()) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
+  }
+
+  /** Put a network lesson's training in the state, in network mode; what this server lacks is named. */
+  function setUpNetwork(s, lesson) {
+    const notes = loadTraining(s, lesson.training, catalog);
+    if (notes.length) notice(`This lesson names what this version lacks (${notes.join("; ")}); the rest was loaded.`);
+  }
+
+  /** Show lesson `id` (null: free exploration, the default comparison), in its mode. */
+  function load(id) {
+    const lesson = lessons.find((candidate) => candidate.id === id) ?? null;
     notice(null); // what an earlier link could not load no longer applies
     store.update((s) => {
-      switchMode(s, "surfaces"); // a surfaces lesson shows surfaces mode (network lessons: network/state.js loadTraining)
-      Object.assign(s.experiment, experiment);
-      for (const key of seedBands) showSeedBand(s, key);
+      if (isNetwork(lesson)) setUpNetwork(s, lesson);
+      else setUpSurfaces(s, lesson);
       s.view.lesson = lesson?.id ?? null;
-      s.view.mode = lesson?.view ?? "overlay";
       Object.assign(s.view.cursor, { step: null, playing: false });
-      if (onPhone()) for (const run of experiment.runs) s.view.collapsedRuns.add(run.key);
-    }, { experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true, mode: true });
+    }, {
+      experiment: true, surface: true, controls: true, view: true, cursor: true, lesson: true, push: true, mode: true,
+      training: isNetwork(lesson),
+    });
   }
 
   /** The next (+1) or previous (−1) lesson, wrapping around; from no lesson, the first or last. */
@@ -130,14 +150,21 @@ export function createLessons({ store, catalog, notice }) {
   let ownDeck = false; // a deck (teach/deck.js) replaced the built-in lessons
 
   /**
-   * Offer `list` in the picker (lessons on a surface this version lacks are left out, and so, until
-   * network mode's page loads them, are the network lessons: a `training` instead of an experiment).
+   * Offer `list` in the picker, each `group` (e.g. "Training a network") under its own heading
+   * (lessons on a surface this version lacks are left out).
    */
   function offer(list) {
-    lessons = list.filter((lesson) => lesson.experiment && findEntry(catalog.surfaces, lesson.experiment.surface.id));
+    lessons = list.filter((lesson) => isNetwork(lesson)
+      ? lesson.training?.runs
+      : lesson.experiment && findEntry(catalog.surfaces, lesson.experiment.surface.id));
+    const option = (lesson) => h("option", { value: lesson.id }, `${lessons.indexOf(lesson) + 1}. ${lesson.title}`);
+    const groups = new Map(); // in order of first appearance; "" holds the lessons without a group
+    for (const lesson of lessons) groups.set(lesson.group ?? "", [...(groups.get(lesson.group ?? "") ?? []), lesson]);
     select.replaceChildren(
       h("option", { value: "" }, "Free exploration"),
-      ...lessons.map((lesson, index) => h("option", { value: lesson.id }, `${index + 1}. ${lesson.title}`)));
+      ...[...groups].flatMap(([group, members]) => group
+        ? [h("optgroup", { label: group }, ...members.map(option))]
+        : members.map(option)));
     select.disabled = false;
   }
 
