@@ -156,7 +156,9 @@ async function main() {
   installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
   createPresenter({ store, catalog, lessons, shortener });
   createCodePanel({ store, catalog });
-  createScaleToggles({ store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot") } });
+  createScaleToggles({
+    store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot"), epochLoss: byId("epoch-loss-plot") },
+  });
   const status = byId("run-status");
   const { parts, playback } = createPlaybackParts({
     store, catalog, getPlots: () => renderer.plots, getNetworkPlots: () => network.plots,

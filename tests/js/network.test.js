@@ -184,4 +184,18 @@ describe("network mode's figures", () => {
     assert.deepEqual(figure.layout.xaxis.ticktext, ["0", "1", "2"]);
     assert.equal(figure.layout.shapes[0].x0, 3);
   });
+
+  test("the loss and lr axes are log by default and follow the reader's scale", () => {
+    const result = streamedTraining();
+    const cursor = { step: 3 };
+    const byDefault = {
+      loss: epochLossFigure({ result, view: { cursor }, theme: THEME }),
+      lr: stepLrFigure({ result, view: { cursor }, theme: THEME }),
+    };
+    assert.deepEqual([byDefault.loss.scale, byDefault.loss.layout.yaxis.type], ["log", "log"]);
+    assert.deepEqual([byDefault.lr.scale, byDefault.lr.layout.yaxis.type], ["log", "log"]);
+    const view = { cursor, scales: { epochLoss: "linear", lr: "linear" } };
+    assert.equal(epochLossFigure({ result, view, theme: THEME }).layout.yaxis.type, "linear");
+    assert.equal(stepLrFigure({ result, view, theme: THEME }).layout.yaxis.type, "linear");
+  });
 });

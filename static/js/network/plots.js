@@ -1,6 +1,7 @@
 // Network mode's plots, drawn with Plotly from the figure builders (figures/landscape.js,
 // figures/epoch-curves.js): the landscape, the loss and accuracy per epoch and the lr per step (the
 // `lr-plot` surfaces mode draws too). Each render is a Plotly.react; moving the cursor relayouts shapes.
+// The loss and lr plots draw on the reader's log/linear choice and their toggles show it (views/scales.js).
 // Views others add (the decision boundary, the LR finder) register a drawer on the seam (network/page.js).
 
 import { accuracyFigure, epochCursorShapes, epochLossFigure, stepLrFigure } from "../figures/epoch-curves.js";
@@ -9,6 +10,7 @@ import { CONFIG } from "../plot/kit.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
 import { shown } from "../views/plots.js";
+import { showScale } from "../views/scales.js";
 
 /** Each plot: its element's name, its figure and where its cursor sits. */
 const FIGURES = [
@@ -48,8 +50,9 @@ export async function createNetworkPlots(elements) {
       revision += 1;
       const contour = contourOf(result?.landscape);
       for (const { name, figure } of FIGURES) {
-        const { data, layout } = figure({ result, contour, view, theme, revision: `${revision}` });
+        const { data, layout, scale } = figure({ result, contour, view, theme, revision: `${revision}` });
         Plotly.react(elements[name], data, layout, CONFIG);
+        if (scale) showScale(elements[name], scale);
       }
       elements.caption.textContent = result ? landscapeCaption(result.landscape) : "";
     },
