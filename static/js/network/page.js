@@ -120,11 +120,19 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     store, catalog, status: elements.status, setBusy, onFinished: () => schedule({ now: true }),
   });
 
+  // The data sets' list, asked for once: on the first switch, or before it while the browser idles in
+  // surfaces mode, so the switch does not wait on it before it can draw (design.md §10).
+  let datasetsRequest = null;
+  const datasetsList = () => (datasetsRequest ??= getDatasets().catch((error) => {
+    datasetsRequest = null; // a failed prefetch is asked for again on the switch
+    throw error;
+  }));
+
   /** The first time network mode shows: the data sets (for the controls), Plotly, the first training. */
   async function start() {
     started = true;
     runner.run(); // the server trains while the browser fetches the rest
-    const [datasets, ready] = await Promise.all([getDatasets(), createNetworkPlots(elements.plots)]);
+    const [datasets, ready] = await Promise.all([datasetsList(), createNetworkPlots(elements.plots)]);
     const preview = createDatasetPreview({ element: elements.preview, loadPlotly, readTheme });
     controls = createNetworkControls({ store, catalog, datasets, root: elements.controls, preview });
     controls.render();
@@ -163,6 +171,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
 
   showMode();
   if (state.mode === "network") start(); // a link or a lesson opened the page in network mode
+  else requestIdleCallback(() => datasetsList().catch(() => {}), { timeout: 5000 });
 
   return {
     seam,

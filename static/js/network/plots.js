@@ -26,6 +26,7 @@ export async function createNetworkPlots(elements) {
   let theme = readTheme();
   let contourCache = { landscape: null, theme: null, trace: null };
   let revision = 0;
+  let pendingCurves = 0; // the frame that draws the curves after the landscape
 
   function contourOf(landscape) {
     if (!landscape) return null;
@@ -45,16 +46,24 @@ export async function createNetworkPlots(elements) {
     get theme() {
       return theme;
     },
-    /** Draw every plot from the result and the view (mode's cursor). */
+    /**
+     * Draw every plot from the result and the view (mode's cursor). The landscape draws now and the
+     * curves a frame later, so the largest view paints without waiting for three more Plotly draws
+     * (the first-draw goal, design.md §10); a newer render replaces a pending one.
+     */
     render({ result, view }) {
       revision += 1;
+      cancelAnimationFrame(pendingCurves);
       const contour = contourOf(result?.landscape);
-      for (const { name, figure } of FIGURES) {
+      const draw = ({ name, figure }) => {
         const { data, layout, scale } = figure({ result, contour, view, theme, revision: `${revision}` });
         Plotly.react(elements[name], data, layout, CONFIG);
         if (scale) showScale(elements[name], scale);
-      }
+      };
+      const [landscape, ...curves] = FIGURES;
+      draw(landscape);
       elements.caption.textContent = result ? landscapeCaption(result.landscape) : "";
+      pendingCurves = requestAnimationFrame(() => curves.forEach(draw));
     },
     /** Move the cursor alone: a relayout of each plot's shapes. */
     moveCursor({ results, view }) {
