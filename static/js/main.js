@@ -2,6 +2,7 @@
 // the plots (views/), playback, the sweep panel, sharing and teaching. A change re-runs the
 // experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
 
+import { createNetworkPlotText } from "./a11y/network-text.js";
 import { createPlotText } from "./a11y/plot-text.js";
 import { wireSkipLinks } from "./a11y/skip-link.js";
 import { getCatalog } from "./api/client.js";
@@ -206,6 +207,10 @@ async function main() {
         lr: byId("lr-plot"), caption: byId("landscape-caption"),
       },
     },
+  });
+  createNetworkPlotText({
+    seam: network.seam,
+    plots: { landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot") },
   });
   wireButtons({ store, refresh, network });
 
