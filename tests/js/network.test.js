@@ -208,7 +208,7 @@ describe("network mode's plots in words", () => {
   test("the landscape says each run's point on the plane and its losses at the cursor", () => {
     const result = streamedTraining();
     const lines = landscapeSentences(result, 2, 1);
-    assert.match(lines[0], /91\.2 % \+ 6\.4 %/);
+    assert.equal(lines[0], landscapeCaption(result.landscape));
     assert.equal(lines[2], "SGD: at (0.2, 0) on the plane, train loss 0.5, validation loss 0.6; completed.");
     const table = landscapeTable(result, 2, 1);
     assert.deepEqual(table.rows[1], ["Adam", "(0, 0)", "(0, 0.2)", "0.5", "0.6", "completed"]);

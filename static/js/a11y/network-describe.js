@@ -2,6 +2,7 @@
 // epoch as sentences at the cursor and as small per-run tables a screen reader can browse. Pure: text
 // and rows from (result, step, epoch); a11y/plot-text.js's helpers put them on the page.
 
+import { landscapeCaption } from "../figures/landscape.js";
 import { formatNumber } from "../ui/format.js";
 
 /** The per-epoch value of `series` a run has at `epoch` (its last one while the epoch is still to come). */
@@ -18,13 +19,10 @@ function pathPoint(run, k) {
   return `(${formatNumber(u[at])}, ${formatNumber(v[at])})`;
 }
 
-/** The landscape: what the plane shows, then per run its point at the cursor, its losses there and its status. */
+/** The landscape: what the plane shows (its caption's words), then per run its point at the cursor, its losses there and its status. */
 export function landscapeSentences(result, step, epoch) {
   if (!result) return ["No training yet."];
-  const plane = result.landscape
-    ? `The plane holds ${result.landscape.explained_variance.map((share) => `${formatNumber(100 * share)} %`).join(" + ")} of how the weights moved; paths are projections.`
-    : "The landscape comes when the training ends.";
-  return [plane, `At step ${step}, epoch ${epoch} of ${result.epochs}:`, ...result.runs.map((run) =>
+  return [landscapeCaption(result.landscape), `At step ${step}, epoch ${epoch} of ${result.epochs}:`, ...result.runs.map((run) =>
     `${run.label}: at ${pathPoint(run, step)} on the plane, train loss ${valueAt(run, "train_loss", epoch)}, `
       + `validation loss ${valueAt(run, "val_loss", epoch)}; ${run.status}.`)];
 }
