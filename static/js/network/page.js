@@ -26,6 +26,8 @@ import { createTrainingRunner } from "./runner.js";
 import { switchMode } from "./state.js";
 
 const DEBOUNCE_MS = 150;
+/** Run `fn` once the browser idles (within 5 s); Safari has no requestIdleCallback, so a timer there. */
+const whenIdle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000));
 /** Performance marks (tests and `make bench-page` read them): the click on the switch, and the landscape drawn. */
 export const NETWORK_SWITCH_MARK = "optimlab:network-switch";
 export const NETWORK_FIRST_DRAW = "optimlab:network-first-draw";
@@ -171,7 +173,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
 
   showMode();
   if (state.mode === "network") start(); // a link or a lesson opened the page in network mode
-  else requestIdleCallback(() => datasetsList().catch(() => {}), { timeout: 5000 });
+  else whenIdle(() => datasetsList().catch(() => {}));
 
   return {
     seam,
