@@ -2,6 +2,7 @@
 // the plots (views/), playback, the sweep panel, sharing and teaching. A change re-runs the
 // experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
 
+import { createNetworkPlotText } from "./a11y/network-text.js";
 import { createPlotText } from "./a11y/plot-text.js";
 import { wireSkipLinks } from "./a11y/skip-link.js";
 import { getCatalog } from "./api/client.js";
@@ -158,7 +159,9 @@ async function main() {
   installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
   createPresenter({ store, catalog, lessons, shortener });
   createCodePanel({ store, catalog });
-  createScaleToggles({ store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot") } });
+  createScaleToggles({
+    store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot"), epochLoss: byId("epoch-loss-plot") },
+  });
   const status = byId("run-status");
   const { parts, playback } = createPlaybackParts({
     store, catalog, getPlots: () => renderer.plots, getNetworkPlots: () => network.plots,
@@ -209,6 +212,10 @@ async function main() {
     },
   });
   addNetworkViews({ seam: network.seam, store, catalog, lrFinderChart: byId("lr-finder-chart") });
+  createNetworkPlotText({
+    seam: network.seam,
+    plots: { landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot") },
+  });
   wireButtons({ store, refresh, network });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start

@@ -38,8 +38,8 @@ def open_drawn(browser: Browser, url: str, width: int, height: int) -> Page:
     return page
 
 
-def save(page: Page, name: str) -> None:
-    """Save the page as docs/screenshot-<name>.png."""
+def save(page: Page, name: str, *, full_page: bool = False) -> None:
+    """Save the page as docs/screenshot-<name>.png (the window, or with `full_page` the whole scrolled page)."""
     path = ROOT / "docs" / f"screenshot-{name}.png"
-    page.screenshot(path=path)
+    page.screenshot(path=path, full_page=full_page)
     print(f"saved {path.relative_to(ROOT)}")

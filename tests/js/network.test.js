@@ -7,6 +7,10 @@ import { describe, test } from "node:test";
 
 import { accuracyFigure, epochLossFigure, epochTicks, stepLrFigure } from "../../static/js/figures/epoch-curves.js";
 import { landscapeCaption, landscapeFigure } from "../../static/js/figures/landscape.js";
+import { formatNumber } from "../../static/js/ui/format.js";
+import {
+  epochSentences, epochTable, landscapeSentences, landscapeTable,
+} from "../../static/js/a11y/network-describe.js";
 import {
   applyTrainingEvent, describeStep, epochAt, epochRows, startTraining, wholeResult,
 } from "../../static/js/network/results.js";
@@ -205,5 +209,37 @@ describe("network mode's figures", () => {
     assert.deepEqual(epochTicks(result).tickvals, [0, 2, 4]);
     assert.deepEqual(figure.layout.xaxis.ticktext, ["0", "1", "2"]);
     assert.equal(figure.layout.shapes[0].x0, 3);
+  });
+
+  test("the loss and lr axes are log by default and follow the reader's scale", () => {
+    const result = streamedTraining();
+    const cursor = { step: 3 };
+    const byDefault = {
+      loss: epochLossFigure({ result, view: { cursor }, theme: THEME }),
+      lr: stepLrFigure({ result, view: { cursor }, theme: THEME }),
+    };
+    assert.deepEqual([byDefault.loss.scale, byDefault.loss.layout.yaxis.type], ["log", "log"]);
+    assert.deepEqual([byDefault.lr.scale, byDefault.lr.layout.yaxis.type], ["log", "log"]);
+    const view = { cursor, scales: { epochLoss: "linear", lr: "linear" } };
+    assert.equal(epochLossFigure({ result, view, theme: THEME }).layout.yaxis.type, "linear");
+    assert.equal(stepLrFigure({ result, view, theme: THEME }).layout.yaxis.type, "linear");
+  });
+});
+
+describe("network mode's plots in words", () => {
+  test("the landscape says each run's point on the plane and its losses at the cursor", () => {
+    const result = streamedTraining();
+    const lines = landscapeSentences(result, 2, 1);
+    assert.equal(lines[0], landscapeCaption(result.landscape));
+    assert.equal(lines[2], "SGD: at (0.2, 0) on the plane, train loss 0.5, validation loss 0.6; completed.");
+    const table = landscapeTable(result, 2, 1);
+    assert.deepEqual(table.rows[1], ["Adam", "(0, 0)", "(0, 0.2)", "0.5", "0.6", "completed"]);
+  });
+
+  test("the per-epoch plots give the values at the cursor's epoch and the final ones", () => {
+    const result = streamedTraining();
+    assert.equal(epochSentences(result, 0, "accuracy")[1], "SGD: train accuracy 0.5, validation accuracy 0.4.");
+    assert.deepEqual(epochTable(result, 1, "loss").rows[0], ["SGD", "0.5", "0.6", formatNumber(1 / 3), formatNumber(1 / 3 + 0.1)]);
+    assert.deepEqual(landscapeSentences(null, 0, 0), ["No training yet."]);
   });
 });

@@ -26,7 +26,8 @@ function throttle(fn, ms) {
   };
 }
 
-function renderTable(table, { caption, head, rows }) {
+/** Write a {caption, head, rows} table into `table`. */
+export function renderTable(table, { caption, head, rows }) {
   table.replaceChildren(
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, head.map((text) => h("th", { scope: "col" }, text)))),
@@ -35,7 +36,7 @@ function renderTable(table, { caption, head, rows }) {
 }
 
 /** A plot's description and table, visually hidden after it; the plot is described by the first. */
-function attachText(plot) {
+export function attachText(plot) {
   const description = h("div", { id: `${plot.id}-text`, dataset: { testid: `${plot.id}-text` } });
   const table = h("table", { dataset: { testid: `${plot.id}-table` } });
   // The box hides them: a table grows to its content whatever width it is given.

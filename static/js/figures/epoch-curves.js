@@ -70,16 +70,19 @@ function stepLossCurves(result, theme) {
 const epochRange = (result) => [0, result?.epochs ?? 1];
 
 /**
- * `epoch-loss-plot`: cross-entropy per epoch, train solid and validation dashed, on a log axis; each
- * step's minibatch loss faint beneath (drawn first).
+ * `epoch-loss-plot`: cross-entropy per epoch, train solid and validation dashed, on a log axis unless
+ * the reader chose linear (`view.scales.epochLoss`, views/scales.js); each step's minibatch loss faint
+ * beneath (drawn first). `scale` says which axis it drew.
  */
 export function epochLossFigure({ result, view, theme, revision }) {
+  const scale = view?.scales?.epochLoss ?? "log";
   return {
     data: [...stepLossCurves(result, theme), ...splitCurves(result, "loss", theme)],
     layout: layoutFor(theme, result, {
-      xTitle: "epoch", xRange: epochRange(result), revision, yaxis: { type: "log", title: { text: "loss", standoff: 4 } },
+      xTitle: "epoch", xRange: epochRange(result), revision, yaxis: { type: scale, title: { text: "loss", standoff: 4 } },
       shapes: epochCursorShapes(result, view, theme, "epoch"),
     }),
+    scale,
   };
 }
 
@@ -106,7 +109,10 @@ export function epochTicks(result) {
   };
 }
 
-/** `lr-plot` in network mode: each run's learning rate at every step (log axis), ticks at the epochs. */
+/**
+ * `lr-plot` in network mode: each run's learning rate at every step, ticks at the epochs; on the
+ * reader's scale (`view.scales.lr`, shared with surfaces mode), else log while every lr is positive.
+ */
 export function stepLrFigure({ result, view, theme, revision }) {
   const data = (result?.runs ?? []).map((run, index) => ({
     type: "scatter", mode: "lines", x: run.steps.lr.map((_, k) => k + 1), y: run.steps.lr, meta: { run: index },
@@ -115,12 +121,14 @@ export function stepLrFigure({ result, view, theme, revision }) {
     hovertemplate: `<b>${escapeHtml(run.label)}</b><br>%{text}<extra></extra>`,
   }));
   const positive = data.every((trace) => trace.y.every((v) => v > 0));
+  const scale = view?.scales?.lr ?? (positive ? "log" : "linear");
   return {
     data,
     layout: layoutFor(theme, result, {
       xTitle: "epoch (every step drawn)", xRange: [0, result?.steps ?? 1], xTicks: epochTicks(result), revision,
-      yaxis: { type: positive ? "log" : "linear", title: { text: "lr", standoff: 4 } },
+      yaxis: { type: scale, title: { text: "lr", standoff: 4 } },
       shapes: epochCursorShapes(result, view, theme, "step"),
     }),
+    scale,
   };
 }

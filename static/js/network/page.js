@@ -14,7 +14,7 @@
 
 import { getDatasets } from "../api/client.js";
 import { cursorStep } from "../figures/cursor.js";
-import { createFrameScheduler } from "../page/render.js";
+import { createFrameScheduler, FIRST_DRAW_MARK } from "../page/render.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
 import { formatNumber } from "../ui/format.js";
@@ -26,6 +26,19 @@ import { createTrainingRunner } from "./runner.js";
 import { switchMode } from "./state.js";
 
 const DEBOUNCE_MS = 150;
+/** Run `fn` once the browser idles (within 5 s); Safari has no requestIdleCallback, so a timer there. */
+const whenIdle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000));
+
+/** Run `fn` when the browser idles after surfaces mode's first draw: a prefetch never delays that draw. */
+function afterFirstDraw(fn) {
+  if (performance.getEntriesByName(FIRST_DRAW_MARK).length) return whenIdle(fn);
+  const observer = new PerformanceObserver((list) => {
+    if (!list.getEntriesByName(FIRST_DRAW_MARK).length) return;
+    observer.disconnect();
+    whenIdle(fn);
+  });
+  observer.observe({ type: "mark" });
+}
 /** Performance marks (tests and `make bench-page` read them): the click on the switch, and the landscape drawn. */
 export const NETWORK_SWITCH_MARK = "optimlab:network-switch";
 export const NETWORK_FIRST_DRAW = "optimlab:network-first-draw";
@@ -122,11 +135,19 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     store, catalog, status: elements.status, setBusy, onFinished: () => schedule({ now: true }),
   });
 
+  // The data sets' list, asked for once: on the first switch, or before it when the browser idles after
+  // surfaces mode's first draw, so the switch does not wait on it before it can draw (design.md §10).
+  let datasetsRequest = null;
+  const datasetsList = () => (datasetsRequest ??= getDatasets().catch((error) => {
+    datasetsRequest = null; // a failed prefetch is asked for again on the switch
+    throw error;
+  }));
+
   /** The first time network mode shows: the data sets (for the controls), Plotly, the first training. */
   async function start() {
     started = true;
     runner.run(); // the server trains while the browser fetches the rest
-    const [datasets, ready] = await Promise.all([getDatasets(), createNetworkPlots(elements.plots)]);
+    const [datasets, ready] = await Promise.all([datasetsList(), createNetworkPlots(elements.plots)]);
     const preview = createDatasetPreview({ element: elements.preview, loadPlotly, readTheme });
     controls = createNetworkControls({ store, catalog, datasets, root: elements.controls, preview });
     controls.render();
@@ -165,6 +186,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
 
   showMode();
   if (state.mode === "network") start(); // a link or a lesson opened the page in network mode
+  else afterFirstDraw(() => datasetsList().catch(() => {}));
 
   return {
     seam,

@@ -1,6 +1,7 @@
 // Network mode's plots, drawn with Plotly from the figure builders (figures/landscape.js,
 // figures/epoch-curves.js): the landscape, the loss and accuracy per epoch and the lr per step (the
 // `lr-plot` surfaces mode draws too). Each render is a Plotly.react; moving the cursor relayouts shapes.
+// The loss and lr plots draw on the reader's log/linear choice and their toggles show it (views/scales.js).
 // Views others add (the decision boundary, the LR finder) register a drawer on the seam (network/page.js).
 
 import { accuracyFigure, epochCursorShapes, epochLossFigure, stepLrFigure } from "../figures/epoch-curves.js";
@@ -9,6 +10,7 @@ import { CONFIG } from "../plot/kit.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
 import { shown } from "../views/plots.js";
+import { showScale } from "../views/scales.js";
 
 /** Each plot: its element's name, its figure and where its cursor sits. */
 const FIGURES = [
@@ -24,6 +26,7 @@ export async function createNetworkPlots(elements) {
   let theme = readTheme();
   let contourCache = { landscape: null, theme: null, trace: null };
   let revision = 0;
+  let pendingCurves = 0; // the frame that draws the curves after the landscape
 
   function contourOf(landscape) {
     if (!landscape) return null;
@@ -43,15 +46,24 @@ export async function createNetworkPlots(elements) {
     get theme() {
       return theme;
     },
-    /** Draw every plot from the result and the view (mode's cursor). */
+    /**
+     * Draw every plot from the result and the view (mode's cursor). The landscape draws now and the
+     * curves a frame later, so the largest view paints without waiting for three more Plotly draws
+     * (the first-draw goal, design.md §10); a newer render replaces a pending one.
+     */
     render({ result, view }) {
       revision += 1;
+      cancelAnimationFrame(pendingCurves);
       const contour = contourOf(result?.landscape);
-      for (const { name, figure } of FIGURES) {
-        const { data, layout } = figure({ result, contour, view, theme, revision: `${revision}` });
+      const draw = ({ name, figure }) => {
+        const { data, layout, scale } = figure({ result, contour, view, theme, revision: `${revision}` });
         Plotly.react(elements[name], data, layout, CONFIG);
-      }
+        if (scale) showScale(elements[name], scale);
+      };
+      const [landscape, ...curves] = FIGURES;
+      draw(landscape);
       elements.caption.textContent = result ? landscapeCaption(result.landscape) : "";
+      pendingCurves = requestAnimationFrame(() => curves.forEach(draw));
     },
     /** Move the cursor alone: a relayout of each plot's shapes. */
     moveCursor({ results, view }) {

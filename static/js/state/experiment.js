@@ -100,7 +100,7 @@ export function createState(catalog) {
       inspector: { open: false, explain: true },
       startTarget: "all", // whose start a click on the map moves: "all" or a run's key
       theme: "system",
-      scales: { loss: null, lr: null }, // each curve plot's "log" | "linear"; null: its figure's default
+      scales: { loss: null, lr: null, epochLoss: null }, // each curve plot's "log" | "linear"; null: its figure's default
       collapsedRuns: new Set(),
       // The sweep panel (sweeps/panel.js): open or not, its tab, the run it sweeps, the map colouring, and
       // the runs (keys) whose seed band shows.
