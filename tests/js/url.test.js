@@ -76,7 +76,7 @@ describe("a link written from a state", () => {
     state.view.scales.lr = "linear";
     assert.deepEqual(compactState(state).a, { lr: "linear" });
     const { state: read, notes } = decodeHash(encodeHash(state), catalog);
-    assert.deepEqual(read.view.scales, { loss: null, lr: "linear" });
+    assert.deepEqual(read.view.scales, { loss: null, lr: "linear", epochLoss: null });
     assert.deepEqual(notes, []);
   });
 
@@ -101,7 +101,7 @@ describe("a damaged link", () => {
 
   test("with an unknown plot or scale keeps the rest of the scales and lists what it dropped", () => {
     const { state, notes } = readDocument({ a: { loss: "linear", lr: "sqrt", map: "log" } }, catalog);
-    assert.deepEqual(state.view.scales, { loss: "linear", lr: null });
+    assert.deepEqual(state.view.scales, { loss: "linear", lr: null, epochLoss: null });
     assert.deepEqual(notes, ['lr plot scale "sqrt"', 'map plot scale "log"']);
     assert.deepEqual(readDocument({ a: "log" }, catalog).notes, ['plot scales "log"']);
   });
