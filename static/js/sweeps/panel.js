@@ -153,27 +153,28 @@ function createLrTab({ store, catalog, theme }) {
   function applyBest(keys) {
     const applied = [];
     const skipped = [];
-    const { change, measure } = mode();
+    const shown = mode();
     store.update((s) => {
-      mode().runs(s).forEach((run, index) => {
+      shown.runs(s).forEach((run, index) => {
         if (!keys.includes(run.key)) return;
         const curve = curveOf(run, "lr");
         if (!curve?.result.best || curve.fingerprint !== printOf(index, "lr")) return skipped.push(runLabel(run, catalog));
         run.optimizer.params.lr = curve.result.best.value;
         applied.push(run);
       });
-    }, change);
+    }, shown.change);
     progress.status(`Tuned ${applied.length} run${applied.length === 1 ? "" : "s"}: each now uses the lr with the ` +
-      `lowest ${measure.name} after ${measure.budget(mode().budget(state))} (${applied.map((run) => formatNumber(run.optimizer.params.lr)).join(", ")}).` +
+      `lowest ${shown.measure.name} after ${shown.measure.budget(shown.budget(state))} (${applied.map((run) => formatNumber(run.optimizer.params.lr)).join(", ")}).` +
       (skipped.length ? ` Not tuned (every lr diverged, or the run changed): ${skipped.join(", ")}.` : ""));
   }
 
   function useBest(key) {
+    const shown = mode();
     const index = runs().findIndex((run) => run.key === key);
     const curve = curves.get(key);
     if (index < 0 || !curve?.result.best) return;
-    store.update((s) => { setValue(mode().runs(s)[index], catalog, curve.result.name, curve.result.best.value); },
-      mode().change);
+    store.update((s) => { setValue(shown.runs(s)[index], catalog, curve.result.name, curve.result.best.value); },
+      shown.change);
   }
 
   /** The names any run can sweep, lr first; the choice kept while some run still has it. */
