@@ -77,6 +77,11 @@ export function streamSweep(sweep, { signal }) {
   return streamNdjson("/api/sweeps/stream", sweep, { signal });
 }
 
+/** POST a training sweep (design.md §10) and yield its stream's events: `sweep`, `progress`…, then `result`. */
+export function streamTrainingSweep(sweep, { signal }) {
+  return streamNdjson("/api/trainings/sweeps/stream", sweep, { signal });
+}
+
 /** POST a training (SPEC §10) and yield its stream's events: `training`, `epoch`…, `run_end`, `landscape`, `done`. */
 export function streamTraining(training, { signal }) {
   return streamNdjson("/api/trainings/stream", training, { signal });

@@ -2,10 +2,11 @@
 // /api/sweeps/stream (a new sweep aborts the previous one of the same channel, so the server
 // stops too), its progress bar and a run picker (plot/plotly.js draws their figures).
 
-import { ApiError, streamSweep } from "../api/client.js";
+import { ApiError } from "../api/client.js";
 import { h } from "../ui/dom.js";
 import { runLabel } from "../state/experiment.js";
-import { cellsOf, formatWork } from "./requests.js";
+import { formatWork } from "./requests.js";
+import { SWEEP_MODES } from "./modes.js";
 
 /** Sweeps of one channel streamed at once (the experiment's own stream keeps a connection free). */
 const CONCURRENCY = 2;
@@ -35,8 +36,9 @@ export function describeError(error) {
 }
 
 /**
- * Streams sweeps, one batch at a time. `run(requests)` resolves to the `result` events in order,
- * or null when a newer batch (or `abort`) superseded it; `onProgress({done, total} | null)`.
+ * Streams sweeps, one batch at a time. `run(requests, mode)` resolves to the `result` events in order,
+ * or null when a newer batch (or `abort`) superseded it; `onProgress({done, total, unit} | null)`. The
+ * sweep `mode` (sweeps/modes.js) says where the requests stream and what their work counts.
  */
 export function createChannel({ onProgress }) {
   let controller = null;
@@ -49,16 +51,16 @@ export function createChannel({ onProgress }) {
       controller = null;
       onProgress(null);
     },
-    async run(requests) {
+    async run(requests, { stream, work, unit } = SWEEP_MODES.surfaces) {
       controller?.abort();
       const mine = (controller = new AbortController());
       const done = requests.map(() => 0);
-      const total = requests.map((request) => cellsOf(request.vary) * request.steps);
-      const report = () => mine === controller && onProgress({ done: sum(done), total: sum(total) });
+      const total = requests.map(work);
+      const report = () => mine === controller && onProgress({ done: sum(done), total: sum(total), unit });
       report();
       try {
         return await mapLimited(requests, CONCURRENCY, async (request, i) => {
-          for await (const event of streamSweep(request, { signal: mine.signal })) {
+          for await (const event of stream(request, { signal: mine.signal })) {
             if (event.event === "progress") {
               done[i] = event.done;
               total[i] = event.total;
@@ -89,7 +91,7 @@ export function createChannel({ onProgress }) {
 
 /**
  * A progress bar with its words and a Cancel button, plus a status line and an error line.
- * `show({done, total} | null)`; `status(text)`; `error(text | null)`.
+ * `show({done, total, unit} | null)` (unit: what the work counts, run-steps unless told); `status(text)`; `error(text | null)`.
  */
 export function createProgress({ label, onCancel }) {
   const bar = h("progress", { max: 1, value: 0, "aria-label": label });
@@ -103,10 +105,11 @@ export function createProgress({ label, onCancel }) {
     show(progress) {
       box.hidden = progress === null;
       if (!progress) return;
-      bar.max = Math.max(progress.total, 1);
-      bar.value = progress.done;
-      const percent = Math.floor((100 * progress.done) / Math.max(progress.total, 1));
-      words.textContent = `${percent} % of ${formatWork(progress.total)} run-steps`;
+      const { done, total, unit = "run-steps" } = progress;
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      const percent = Math.floor((100 * done) / Math.max(total, 1));
+      words.textContent = `${percent} % of ${formatWork(total)} ${unit}`;
     },
     status(text) {
       statusLine.textContent = text;

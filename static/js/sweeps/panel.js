@@ -1,9 +1,12 @@
 // The sweep panel (design.md §1 items 9 and 10, §6 "Sweep request"), opened by the Sweeps button:
 //   - LR curves: final loss against the learning rate for every run (a `param` sweep each), the
 //     best lr starred, one click to use it; and the fair comparison, which tunes every run's lr
-//     with the same budget and applies each best;
+//     with the same budget and applies each best. In network mode the same tab sweeps the training's
+//     runs on /api/trainings/sweeps, scored by final validation loss after its epochs (design.md §10):
+//     what differs per mode is data (sweeps/modes.js);
 //   - a basin map and a two-hyperparameter map of the selected run (sweeps/maps.js);
 //   - seed bands for runs with gradient noise (sweeps/seed-bands.js).
+// Only the LR curves have a network form; the other tabs show in surfaces mode.
 // Each tab streams its own sweeps from /api/sweeps/stream; a new sweep aborts the previous one of
 // its tab. The panel's view settings live in state.view.sweeps; results live here.
 
@@ -12,21 +15,23 @@ import { h, swatch } from "../ui/dom.js";
 import { formatNumber } from "../ui/format.js";
 import { isNoisy, runLabel } from "../state/experiment.js";
 import { createSeedBands } from "./seed-bands.js";
-import { fairTarget, lrFigure, MEASURES } from "../figures/sweep-lr.js";
+import { fairTarget, lrFigure } from "../figures/sweep-lr.js";
 import { readTheme } from "../plot/theme.js";
 import { createBasinTab, createGrid2Tab } from "./maps.js";
 import { createChannel, createProgress, describeError } from "./kit.js";
+import { sweepMode } from "./modes.js";
 import { effectiveTheme } from "../ui/theme.js";
 import {
-  currentLr, curveSeeds, curveValues, FAIR_SEEDS, fingerprint, formatWork, LR_DECADES, LR_VALUES, sweepRequest,
+  currentLr, curveSeeds, curveValues, FAIR_SEEDS, fingerprint, formatWork, LR_DECADES, LR_VALUES,
 } from "./requests.js";
-import { setValue, sweepableNames, valueOf } from "./names.js";
+import { setValue, valueOf } from "./names.js";
 
+/** The tabs, and the modes each shows in. */
 const TABS = [
-  { id: "lr", label: "LR curves" },
-  { id: "basin", label: "Basins" },
-  { id: "grid2", label: "2 params" },
-  { id: "seeds", label: "Seeds" },
+  { id: "lr", label: "LR curves", modes: ["surfaces", "network"] },
+  { id: "basin", label: "Basins", modes: ["surfaces"] },
+  { id: "grid2", label: "2 params", modes: ["surfaces"] },
+  { id: "seeds", label: "Seeds", modes: ["surfaces"] },
 ];
 
 // ---- LR curves and the fair comparison ----
@@ -36,11 +41,14 @@ const curveTitle = (name) => (name === "lr" ? "learning rate" : name);
 
 function createLrTab({ store, catalog, theme }) {
   const { state } = store;
-  /** Per run key: {result, fingerprint} — a curve does not depend on the run's own value of what it sweeps. */
+  /** Per run key (both modes' runs): {result, fingerprint, budget} — a curve does not depend on the run's own
+   * value of what it sweeps; `budget` is what it was measured after ({steps} or {epochs}). */
   const curves = new Map();
   let visible = false;
   let tuning = false;
 
+  const mode = () => sweepMode(state);
+  const runs = () => mode().runs(state);
   const channel = createChannel({ onProgress: (p) => progress.show(p) });
   const progress = createProgress({
     label: "Learning-rate sweep progress",
@@ -79,9 +87,9 @@ function createLrTab({ store, catalog, theme }) {
     progress.element, stale, plot, list);
 
   const swept = () => nameSelect.value || "lr";
-  const sweeps = (run, name) => sweepableNames(run, catalog).includes(name);
+  const sweeps = (run, name) => mode().names(run, catalog).includes(name);
   const printOf = (index, name) => fingerprint(
-    sweepRequest(state.experiment, catalog, index, { kind: "param", name, values: [] }), [name], catalog);
+    mode().request(state, catalog, index, { kind: "param", name, values: [] }), [name], catalog);
   /** The run's curve of `name`, or null (a run keeps the curve it was last swept for). */
   const curveOf = (run, name) => (curves.get(run.key)?.result.name === name ? curves.get(run.key) : null);
 
@@ -89,7 +97,9 @@ function createLrTab({ store, catalog, theme }) {
    * give each run its best. */
   async function sweepAll({ apply }) {
     const name = apply ? "lr" : swept();
-    const jobs = state.experiment.runs
+    const asked = mode();
+    const budget = asked.budget(state);
+    const jobs = runs()
       .map((run, index) => ({ run, index }))
       .filter(({ run }) => sweeps(run, name));
     if (jobs.length === 0) {
@@ -98,7 +108,7 @@ function createLrTab({ store, catalog, theme }) {
     }
     const requests = jobs.map(({ run, index }) => {
       const seeds = curveSeeds(run);
-      return sweepRequest(state.experiment, catalog, index,
+      return asked.request(state, catalog, index,
         { kind: "param", name, values: curveValues(run, catalog, name), ...(seeds && { seeds }) });
     });
     const prints = jobs.map(({ index }) => printOf(index, name));
@@ -117,7 +127,7 @@ function createLrTab({ store, catalog, theme }) {
     render();
     let results;
     try {
-      const fresh = await channel.run(requests.filter((_, i) => !known[i]));
+      const fresh = await channel.run(requests.filter((_, i) => !known[i]), asked);
       results = fresh && known.map((result) => result ?? fresh.shift());
     } catch (error) {
       tuning = false;
@@ -129,7 +139,7 @@ function createLrTab({ store, catalog, theme }) {
       return render();
     }
     tuning = false;
-    jobs.forEach(({ run }, i) => curves.set(run.key, { result: results[i], fingerprint: prints[i] }));
+    jobs.forEach(({ run }, i) => curves.set(run.key, { result: results[i], fingerprint: prints[i], budget }));
     if (apply) {
       nameSelect.value = "lr";
       applyBest(jobs.map(({ run }) => run.key));
@@ -143,32 +153,33 @@ function createLrTab({ store, catalog, theme }) {
   function applyBest(keys) {
     const applied = [];
     const skipped = [];
+    const shown = mode();
     store.update((s) => {
-      s.experiment.runs.forEach((run, index) => {
+      shown.runs(s).forEach((run, index) => {
         if (!keys.includes(run.key)) return;
         const curve = curveOf(run, "lr");
         if (!curve?.result.best || curve.fingerprint !== printOf(index, "lr")) return skipped.push(runLabel(run, catalog));
         run.optimizer.params.lr = curve.result.best.value;
         applied.push(run);
       });
-    }, { experiment: true, controls: true });
-    const steps = state.experiment.steps;
+    }, shown.change);
     progress.status(`Tuned ${applied.length} run${applied.length === 1 ? "" : "s"}: each now uses the lr with the ` +
-      `lowest final loss after ${steps} steps (${applied.map((run) => formatNumber(run.optimizer.params.lr)).join(", ")}).` +
+      `lowest ${shown.measure.name} after ${shown.measure.budget(shown.budget(state))} (${applied.map((run) => formatNumber(run.optimizer.params.lr)).join(", ")}).` +
       (skipped.length ? ` Not tuned (every lr diverged, or the run changed): ${skipped.join(", ")}.` : ""));
   }
 
   function useBest(key) {
-    const index = state.experiment.runs.findIndex((run) => run.key === key);
+    const shown = mode();
+    const index = runs().findIndex((run) => run.key === key);
     const curve = curves.get(key);
     if (index < 0 || !curve?.result.best) return;
-    store.update((s) => { setValue(s.experiment.runs[index], catalog, curve.result.name, curve.result.best.value); },
-      { experiment: true, controls: true });
+    store.update((s) => { setValue(shown.runs(s)[index], catalog, curve.result.name, curve.result.best.value); },
+      shown.change);
   }
 
   /** The names any run can sweep, lr first; the choice kept while some run still has it. */
   function renderNames() {
-    const names = [...new Set(["lr", ...state.experiment.runs.flatMap((run) => sweepableNames(run, catalog))])];
+    const names = [...new Set(["lr", ...runs().flatMap((run) => mode().names(run, catalog))])];
     const chosen = names.includes(nameSelect.value) ? nameSelect.value : "lr";
     if (nameSelect.options.length !== names.length || names.some((n, i) => nameSelect.options[i].value !== n)) {
       nameSelect.replaceChildren(...names.map((name) => h("option", { value: name }, name)));
@@ -178,7 +189,8 @@ function createLrTab({ store, catalog, theme }) {
 
   function renderList(name) {
     const focused = document.activeElement?.id;
-    list.replaceChildren(...state.experiment.runs.map((run, index) => {
+    const { measure } = mode();
+    list.replaceChildren(...runs().map((run, index) => {
       const curve = curveOf(run, name);
       const best = curve?.result.best ?? null;
       const value = name === "lr" ? currentLr(run, catalog) : valueOf(run, catalog, name);
@@ -191,7 +203,7 @@ function createLrTab({ store, catalog, theme }) {
       else {
         const values = curve.result.values;
         const edge = best.value === values[0] || best.value === values.at(-1);
-        note = `best ${name} ${formatNumber(best.value)} → final loss ${formatNumber(best.final_loss)}${scored} · ` +
+        note = `best ${name} ${formatNumber(best.value)} → ${measure.name} ${formatNumber(best[measure.field])}${scored} · ` +
           `now ${formatNumber(value)}` + (edge ? " · at the edge of the range: sweep again to look further" : "") +
           (fresh ? "" : " · out of date");
       }
@@ -213,20 +225,22 @@ function createLrTab({ store, catalog, theme }) {
   function render() {
     renderNames();
     const name = swept();
-    const steps = state.experiment.steps;
-    statement.textContent = `${fairTarget(MEASURES.surfaces, { steps })} ` +
+    const { measure, budget, length, unit } = mode();
+    const asked = budget(state);
+    const steps = length(asked);
+    statement.textContent = `${fairTarget(measure, asked)} ` +
       `Budget, the same for every run: ${LR_VALUES} learning rates log-spaced over ${LR_DECADES} decades ` +
-      `around its current lr, ${steps} steps each = ${formatWork(LR_VALUES * steps)} run-steps per run. ` +
+      `around its current lr, ${measure.budget(asked)} each = ${formatWork(LR_VALUES * steps)} ${unit} per run. ` +
       "Then each run uses its best lr, and the comparison re-runs.";
-    const noisy = state.experiment.runs.filter((run) => isNoisy(run) && sweeps(run, "lr"));
+    const noisy = runs().filter((run) => isNoisy(run) && sweeps(run, "lr"));
     seedStatement.hidden = noisy.length === 0;
     seedStatement.textContent = noisy.length === 0 ? "" :
       `With gradient noise (${noisy.map((run) => runLabel(run, catalog)).join(", ")}), one draw is luck: each lr ` +
       `is scored by the median final loss over ${FAIR_SEEDS} noise seeds (the run's own and the next ` +
       `${FAIR_SEEDS - 1}), ${formatWork(FAIR_SEEDS * LR_VALUES * steps)} run-steps per noisy run.`;
     tuneButton.disabled = tuning;
-    const present = state.experiment.runs.filter((run) => curveOf(run, name));
-    stale.hidden = present.every((run) => curveOf(run, name).fingerprint === printOf(state.experiment.runs.indexOf(run), name));
+    const present = runs().filter((run) => curveOf(run, name));
+    stale.hidden = present.every((run) => curveOf(run, name).fingerprint === printOf(runs().indexOf(run), name));
     sweepButton.textContent = present.length && !stale.hidden ? "Update the curves"
       : name === "lr" ? "Sweep learning rates" : `Sweep ${name}`;
     renderList(name);
@@ -235,13 +249,13 @@ function createLrTab({ store, catalog, theme }) {
     const figure = lrFigure(present.map((run) => ({
       key: run.key, label: runLabel(run, catalog), color: run.color, result: curveOf(run, name).result,
       currentLr: name === "lr" ? currentLr(run, catalog) : valueOf(run, catalog, name),
-    })), theme(), { steps: curveOf(present[0], name).result.steps, title: curveTitle(name) });
+    })), theme(), { ...curveOf(present[0], name).budget, title: curveTitle(name) }, measure);
     drawFigure(plot, figure);
   }
 
-  // Runs that are gone take their curves with them.
+  // Runs that are gone (from either mode) take their curves with them.
   function prune() {
-    const keys = new Set(state.experiment.runs.map((run) => run.key));
+    const keys = new Set([...state.experiment.runs, ...state.network.training.runs].map((run) => run.key));
     for (const key of curves.keys()) if (!keys.has(key)) curves.delete(key);
   }
 
@@ -308,12 +322,16 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
     ...tabPanels);
   root.setAttribute("aria-labelledby", "sweeps-heading");
 
+  /** The tabs of the mode shown. */
+  const shownTabs = () => TABS.filter(({ modes }) => modes.includes(state.mode));
+
   function onTabKey(event) {
-    const index = TABS.findIndex(({ id }) => id === view.tab);
-    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1 };
+    const shown = shownTabs();
+    const index = shown.findIndex(({ id }) => id === view.tab);
+    const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: shown.length - 1 };
     if (!(event.key in moves)) return;
     event.preventDefault();
-    const next = TABS[(moves[event.key] + TABS.length) % TABS.length].id;
+    const next = shown[(moves[event.key] + shown.length) % shown.length].id;
     selectTab(next);
     tabButtons[TABS.findIndex(({ id }) => id === next)].focus();
   }
@@ -324,9 +342,16 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
     showTab();
   }
 
+  /** Show the selected tab (the first of the mode's, when the mode has not that one). */
   function showTab() {
+    const shown = shownTabs();
+    if (!shown.some(({ id }) => id === view.tab)) {
+      tabs[view.tab].hide();
+      view.tab = shown[0].id;
+    }
     TABS.forEach(({ id }, i) => {
       const selected = id === view.tab;
+      tabButtons[i].hidden = !shown.includes(TABS[i]);
       tabButtons[i].setAttribute("aria-selected", String(selected));
       tabButtons[i].tabIndex = selected ? 0 : -1;
       tabPanels[i].hidden = !selected;
@@ -367,7 +392,8 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
 
   store.subscribe((_, change) => {
     if (change.experiment) bands.experimentChanged();
-    if (change.experiment || change.sweeps) tabs[view.tab].render();
+    if (change.mode) showTab();
+    if (change.experiment || change.sweeps || change.training || change.mode) tabs[view.tab].render();
     if (change.view && themeKey() !== shownTheme) {
       // After the page has applied the theme: the colours come from the CSS.
       requestAnimationFrame(() => {

@@ -125,20 +125,21 @@ export function sweepRequest(experiment, catalog, index, vary) {
 }
 
 /**
- * What a sweep's result depends on, as a string: the request without its `vary`, without the
- * run's label, and without what the sweep itself varies (`omit`: "start", "seed" or sweep names, sweeps/names.js;
+ * What a sweep's result depends on, as a string: the request (a surface sweep's or a training sweep's)
+ * without its `vary`, without the run's label, and without what the sweep itself varies (`omit`: "start", "seed" or sweep names, sweeps/names.js;
  * a pair side needs the `catalog` for the pair's default). A finished sweep is current while the experiment's
  * fingerprint equals it.
  */
 export function fingerprint(request, omit = [], catalog = null) {
-  const run = structuredClone(request.run);
+  const { vary: _vary, run: asked, ...shared } = request;
+  const run = structuredClone(asked);
   delete run.label;
   for (const name of omit) {
     if (name === "start") delete run.start;
     else if (name === "seed") delete run.noise?.seed;
     else setValue(run, catalog, name, undefined);
   }
-  return JSON.stringify({ surface: request.surface, steps: request.steps, tolerance: request.tolerance, run });
+  return JSON.stringify({ ...shared, run });
 }
 
 /** Run-steps, for people: 1152000 → "1,152,000". */
