@@ -15,7 +15,6 @@ function valueAxisType(curves) {
 }
 
 /**
-/**
  * What a sweep's curve measures: the result's `field` per value (and in `best`), named `name`, after
  * the run's `budget` (from the options: a surface sweep's steps, a training sweep's epochs).
  */
