@@ -48,10 +48,12 @@ run: install
 # The suite on two pytest processes (pytest-xdist; CI's machine has two cores): most tests wait on a server
 # or the browser, so a second process fills the idle core. Whole files go to one process (tests/conftest.py
 # groups them), so a module's own server starts once. TEST_PROCESSES=0: one process; =auto: one per core.
+# Tests marked `serial` measure the cores themselves, so they run afterwards, alone.
 TEST_PROCESSES ?= 2
 
 test: install
-	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup -m "not serial"
+	$(PY) -m pytest -q -m serial
 
 test-fast: install
 	$(PY) -m pytest -q -m "not e2e"

@@ -65,10 +65,16 @@ class Lesson(StrictModel):
     look_for: str = Field(max_length=2000, description="what to look for on the plots")
     mode: Literal["surfaces", "network"] = "surfaces"
     group: str | None = Field(default=None, max_length=60, description="the picker's group, e.g. Training a network")
-    experiment: LessonExperiment | None = Field(default=None, validate_default=True, description="surfaces mode")
-    training: TrainingSpec | None = Field(default=None, validate_default=True, description="network mode")
-    lr_finder: LessonLRFinder | None = Field(default=None, description="network mode: the LR finder to show")
-    view: Literal["overlay", "multiples", "3d"] | None = None
+    experiment: LessonExperiment | None = Field(
+        default=None, validate_default=True, description="required in a surfaces lesson, absent in a network one"
+    )
+    training: TrainingSpec | None = Field(
+        default=None,
+        validate_default=True,
+        description="required in a network lesson (design.md §10's training), absent in a surfaces one",
+    )
+    lr_finder: LessonLRFinder | None = Field(default=None, description="a network lesson's only: the LR finder to show")
+    view: Literal["overlay", "multiples", "3d"] | None = Field(default=None, description="a surfaces lesson's only")
     seed_bands: list[RequestInt] | None = Field(default=None, description="indices of the runs that show a seed band")
     expect: list[RunStatus] | None = Field(default=None, description="each run's expected status, for tests")
 

@@ -108,7 +108,11 @@ def test_stream_events_come_in_spec_order(name: str, streamed) -> None:
     assert kinds[0] == "experiment" and kinds[-1] == "done"
     assert kinds.count("experiment") == 1 and kinds.count("done") == 1 and "error" not in kinds
     n_runs = len(CONFIGURATIONS[name]["runs"])
-    assert events[0]["runs"] == [{"index": i, "label": events[0]["runs"][i]["label"]} for i in range(n_runs)]
+    announced = events[0]["runs"]
+    assert [(run["index"], run["label"]) for run in announced] == [(i, announced[i]["label"]) for i in range(n_runs)]
+    # Beyond SPEC §6's index and label: what each run's scheduler resolved to (design.md §6), or null.
+    assert all(set(run) == {"index", "label", "scheduler"} for run in announced)
+    assert all(run["scheduler"] is None or set(run["scheduler"]) == {"calls", "auto"} for run in announced)
     ended: set[int] = set()
     next_start = [0] * n_runs
     for event in events[1:-1]:

@@ -214,6 +214,7 @@ def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
     assert loud_median < max(3 * quiet_median, 0.1), (quiet_median, loud_median)
 
 
+@pytest.mark.serial  # it measures two cores: a second pytest process on the other one would halve them
 def test_two_distinct_long_computations_take_about_the_time_of_one(client: httpx.Client) -> None:
     """Two workers on two cores: in parallel, not one after another (loosely: other work shares the cores)."""
 
