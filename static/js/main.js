@@ -177,13 +177,6 @@ async function main() {
   });
   createTrail({ store, button: byTestId("trail-toggle"), requestRender: renderer.schedule });
   createOrientation({ store, catalog, element: byId("orientation") });
-  installSlideExports({
-    store, getPlots: () => renderer.plots, notice: sharing.notice,
-    elements: {
-      videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides"),
-      map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
-    },
-  });
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
   const loadGrid = createGridLoader({ store, catalog, setErrors });
   const runExperiment = createExperimentRunner({
@@ -208,6 +201,20 @@ async function main() {
       plots: {
         landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot"),
         lr: byId("lr-plot"), caption: byId("landscape-caption"),
+      },
+    },
+  });
+  installSlideExports({
+    store, notice: sharing.notice,
+    buttons: { videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides") },
+    modes: {
+      surfaces: {
+        getPlots: () => renderer.plots, results: (s) => s.shown.results,
+        map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
+      },
+      network: {
+        getPlots: () => network.plots, results: (s) => s.network.result,
+        map: byId("landscape-plot"), loss: byId("epoch-loss-plot"), lr: byId("lr-plot"),
       },
     },
   });
