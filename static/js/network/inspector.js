@@ -33,7 +33,10 @@ function foldEvent(run, event) {
   run.steps += length;
 }
 
-/** The table of one run at step k (1-based: the k-th step's records) and epoch. */
+/**
+ * The table of one run at step k (1-based: the k-th step's records) and epoch; the scheduler's
+ * counters are per epoch from epoch 0, as the API aligns them with `epochs` (design.md §10).
+ */
 function runTable(run, lr, k, epoch) {
   const keys = [...new Set(Object.values(run.state).flatMap((tensors) => Object.keys(tensors)))];
   const names = Object.keys(run.update);
@@ -44,7 +47,7 @@ function runTable(run, lr, k, epoch) {
   const plateau = Object.keys(run.scheduler).length && epoch > 0
     ? h("p", { dataset: { testid: "network-inspector-plateau" } }, "ReduceLROnPlateau after epoch ", String(epoch), ": ",
       ...Object.entries(run.scheduler).flatMap(([key, values], i) => [i ? ", " : "", h("code", {}, key), " ",
-        h("span", { dataset: { key, value: JSON.stringify(values[epoch - 1] ?? null) } }, String(values[epoch - 1] ?? "—"))]))
+        h("span", { dataset: { key, value: JSON.stringify(values[epoch] ?? null) } }, String(values[epoch] ?? "—"))]))
     : null;
   return [
     h("p", {}, "lr ", h("span", { dataset: { testid: "network-inspector-lr", value: JSON.stringify(lr) } }, formatNumber(lr))),
