@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_network_mode import open_network
-from tests.e2e.test_slides import EBML_MAGIC, png_size, webm_blocks
+from tests.e2e.test_slides import record_video, save_slide
 
 pytestmark = pytest.mark.e2e
 
@@ -48,27 +48,12 @@ def test_the_network_playback_downloads_as_a_webm_video_of_the_landscape(
     page: Page, server_url: str, tmp_path: Path
 ) -> None:
     open_network(page, server_url)
-    steps = scrubber_max(page)
-    with page.expect_download(timeout=240_000) as download:
-        page.get_by_test_id("export-video").click()
-    assert download.value.suggested_filename == "optimlab-playback.webm"
-    video = tmp_path / "playback.webm"
-    download.value.save_as(video)
-    data = video.read_bytes()
-    assert data[:4] == EBML_MAGIC and len(data) > 10_000
-    doc_type, blocks = webm_blocks(data)
-    assert doc_type == "webm"
-    assert blocks >= min(steps + 1, 60) // 2, blocks  # loosely: the encoder may merge or drop a few
+    record_video(page, tmp_path)
     # The page is as it was: the trail off, the whole paths on the landscape.
     expect(page.get_by_test_id("trail-toggle")).to_have_attribute("aria-pressed", "false")
-    wait_paths(page, steps + 1)
+    wait_paths(page, scrubber_max(page) + 1)
 
 
 def test_the_network_slide_downloads_as_one_projector_sized_png(page: Page, server_url: str, tmp_path: Path) -> None:
     open_network(page, server_url)
-    with page.expect_download() as download:
-        page.get_by_test_id("export-slides").click()
-    assert download.value.suggested_filename == "optimlab-slide.png"
-    path = tmp_path / "slide.png"
-    download.value.save_as(path)
-    assert png_size(path) == (1920, 1080)
+    save_slide(page, tmp_path)
