@@ -189,6 +189,19 @@ describe("network mode's figures", () => {
     }
   });
 
+  test("in trail playback the curves reveal themselves up to the cursor; the lr's scale stays put", () => {
+    const result = streamedTraining();
+    const view = { trail: true, cursor: { step: 3 } };
+    const loss = epochLossFigure({ result, view, theme: THEME }).data;
+    const split = (name, axis) => loss.filter((trace) => trace.meta.split === name).map((trace) => trace[axis]);
+    assert.deepEqual(split("step", "y"), [[0.9, 0.8, 0.9], [0.9, 0.8, 0.9]]);
+    assert.deepEqual(split("val", "x"), [[0, 1], [0, 1]]);
+    assert.deepEqual(accuracyFigure({ result, view, theme: THEME }).data[0].y, [0.5, 0.6]);
+    const lr = stepLrFigure({ result, view, theme: THEME });
+    assert.deepEqual(lr.data.map((trace) => trace.x), [[1, 2, 3], [1, 2, 3]]);
+    assert.equal(lr.scale, "log");
+  });
+
   test("the caption says how much of the movement the plane holds, and that paths are projections", () => {
     const caption = landscapeCaption(streamedTraining().landscape);
     assert.match(caption, /holds 91 % \+ 6 % of how the weights moved/);
