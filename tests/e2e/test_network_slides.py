@@ -1,6 +1,6 @@
 """Slides and trail in network mode, in Chromium against the real server (issue 18 items 1 and 6; design.md §11):
-the trail cuts every landscape path at the cursor, the playback downloads as a WebM video of the landscape
-(a frame per shown step, counted from the file's EBML structure) and the slide as one 1920×1080 PNG."""
+the trail cuts every landscape path (and the curves) at the cursor, the playback downloads as a WebM video of
+the landscape (a frame per shown step, counted from the file's EBML structure) and the slide as one 1920×1080 PNG."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from tests.e2e.test_slides import record_video, save_slide
 
 pytestmark = pytest.mark.e2e
 
-# The landscape's paths as their point counts, one per run.
+# The landscape's paths as their point counts, one per run; the lr plot's curves likewise.
 PATH_LENGTHS_JS = """() => (document.querySelector('[data-testid="landscape-plot"]').data || [])
   .filter((t) => t.meta && t.meta.role === "path").map((t) => t.x.length)"""
+LR_LENGTHS_JS = """() => (document.querySelector('[data-testid="lr-plot"]').data || []).map((t) => t.x.length)"""
 
 
-def wait_paths(page: Page, length: int) -> None:
-    """Wait until every landscape path has `length` points."""
-    every = f"() => {{ const n = ({PATH_LENGTHS_JS})(); return n.length && n.every((k) => k === {length}); }}"
+def wait_paths(page: Page, length: int, lengths_js: str = PATH_LENGTHS_JS) -> None:
+    """Wait until every landscape path (or curve of `lengths_js`) has `length` points."""
+    every = f"() => {{ const n = ({lengths_js})(); return n.length && n.every((k) => k === {length}); }}"
     page.wait_for_function(every)
 
 
@@ -39,7 +40,8 @@ def test_the_trail_hides_the_landscapes_future_steps(page: Page, server_url: str
     expect(toggle).to_have_attribute("aria-pressed", "true")
     wait_paths(page, 1)  # θ0 alone
     page.get_by_test_id("scrubber").fill("95")
-    wait_paths(page, 96)
+    wait_paths(page, 96)  # θ0 and 95 steps
+    wait_paths(page, 95, LR_LENGTHS_JS)  # the lr of those 95 steps
     toggle.click()
     wait_paths(page, steps + 1)
 
