@@ -66,16 +66,18 @@ function createPageState(catalog) {
   return { store, sharing };
 }
 
+/** The results of the mode shown: surfaces mode's experiment, or network mode's training. */
+const shownResults = (state) => (state.mode === "network" ? state.network.result : state.shown.results);
+
 /** What follows the cursor and the results at every frame: playback, the inspector, the start mover, the plots' words. */
 function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
   const { state } = store;
   const getResults = () => state.shown.results;
   const network = () => state.mode === "network";
-  const shownResults = () => (network() ? state.network.result : getResults());
   // The play bar serves the mode shown: its results and its plots.
   const playback = createPlayback({
     store,
-    getResults: shownResults,
+    getResults: () => shownResults(state),
     getPlots: () => (network() ? getNetworkPlots() : getPlots()),
     controls: {
       play: byTestId("play-button"), back: byId("step-back"), forward: byId("step-forward"),
@@ -95,7 +97,7 @@ function createPlaybackParts({ store, catalog, getPlots, getNetworkPlots }) {
     labelOf: (run) => runLabel(run, catalog),
   });
   const plotText = createPlotText({
-    store, getResults: shownResults, announcer: byId("step-announcer"),
+    store, getResults: () => shownResults(state), announcer: byId("step-announcer"),
     plots: { map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot") },
   });
   return { parts: [playback, inspector, startMover, plotText], playback };
@@ -134,15 +136,14 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
 /** The page's own buttons: run, theme, view mode, the exports and the skip link. */
 function wireButtons({ store, refresh, network }) {
   const { state } = store;
-  const shownResults = () => (state.mode === "network" ? state.network.result : state.shown.results);
   wireSkipLinks();
   byId("run-button").addEventListener("click", () => (state.mode === "network" ? network.run() : refresh()));
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));
   byId("view-select").addEventListener("change", (event) =>
     store.update((s) => { s.view.mode = event.target.value; }, { view: true }));
-  byId("export-json").addEventListener("click", () => exportJson(shownResults()));
-  byId("export-csv").addEventListener("click", () => exportCsv(shownResults()));
+  byId("export-json").addEventListener("click", () => exportJson(shownResults(state)));
+  byId("export-csv").addEventListener("click", () => exportCsv(shownResults(state)));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
 }
 
@@ -175,15 +176,10 @@ async function main() {
       exportJson: byId("export-json"), exportCsv: byId("export-csv"),
     },
   });
-  createTrail({ store, button: byTestId("trail-toggle"), requestRender: renderer.schedule });
-  createOrientation({ store, catalog, element: byId("orientation") });
-  installSlideExports({
-    store, getPlots: () => renderer.plots, notice: sharing.notice,
-    elements: {
-      videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides"),
-      map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
-    },
+  createTrail({
+    store, button: byTestId("trail-toggle"), requestRender: renderer.schedule, getResults: () => shownResults(state),
   });
+  createOrientation({ store, catalog, element: byId("orientation") });
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
   const loadGrid = createGridLoader({ store, catalog, setErrors });
   const runExperiment = createExperimentRunner({
@@ -208,6 +204,20 @@ async function main() {
       plots: {
         landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot"),
         lr: byId("lr-plot"), caption: byId("landscape-caption"),
+      },
+    },
+  });
+  installSlideExports({
+    store, notice: sharing.notice,
+    buttons: { videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides") },
+    modes: {
+      surfaces: {
+        getPlots: () => renderer.plots, results: (s) => s.shown.results,
+        map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
+      },
+      network: {
+        getPlots: () => network.plots, results: (s) => s.network.result,
+        map: byId("landscape-plot"), loss: byId("epoch-loss-plot"), lr: byId("lr-plot"),
       },
     },
   });

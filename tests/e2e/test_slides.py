@@ -56,12 +56,10 @@ def open_default(page: Page, server_url: str) -> None:
     page.wait_for_function(SETTLED_JS, timeout=30_000)
 
 
-def test_the_playback_downloads_as_a_webm_video_with_a_frame_per_step_shown(
-    page: Page, server_url: str, tmp_path: Path
-) -> None:
-    open_default(page, server_url)
+def record_video(page: Page, tmp_path: Path) -> None:
+    """Click `export-video`: a WebM file downloads with a frame per shown step (at most 60)."""
     steps = page.evaluate("() => Number(document.querySelector('#scrubber').max)")
-    with page.expect_download(timeout=180_000) as download:
+    with page.expect_download(timeout=240_000) as download:
         page.get_by_test_id("export-video").click()
     assert download.value.suggested_filename == "optimlab-playback.webm"
     video = tmp_path / "playback.webm"
@@ -71,15 +69,27 @@ def test_the_playback_downloads_as_a_webm_video_with_a_frame_per_step_shown(
     doc_type, blocks = webm_blocks(data)
     assert doc_type == "webm"
     assert blocks >= min(steps + 1, 60) // 2, blocks  # loosely: the encoder may merge or drop a few
-    # The page is as it was: the whole paths, the cursor at the newest step.
-    page.wait_for_function("() => document.querySelector('[data-testid=\"trail-toggle\"]').ariaPressed === 'false'")
 
 
-def test_the_plot_set_downloads_as_one_projector_sized_png(page: Page, server_url: str, tmp_path: Path) -> None:
-    open_default(page, server_url)
+def save_slide(page: Page, tmp_path: Path) -> None:
+    """Click `export-slides`: one 1920×1080 PNG downloads."""
     with page.expect_download() as download:
         page.get_by_test_id("export-slides").click()
     assert download.value.suggested_filename == "optimlab-slide.png"
     path = tmp_path / "slide.png"
     download.value.save_as(path)
     assert png_size(path) == (1920, 1080)
+
+
+def test_the_playback_downloads_as_a_webm_video_with_a_frame_per_step_shown(
+    page: Page, server_url: str, tmp_path: Path
+) -> None:
+    open_default(page, server_url)
+    record_video(page, tmp_path)
+    # The page is as it was: the whole paths, the cursor at the newest step.
+    page.wait_for_function("() => document.querySelector('[data-testid=\"trail-toggle\"]').ariaPressed === 'false'")
+
+
+def test_the_plot_set_downloads_as_one_projector_sized_png(page: Page, server_url: str, tmp_path: Path) -> None:
+    open_default(page, server_url)
+    save_slide(page, tmp_path)

@@ -173,6 +173,35 @@ describe("network mode's figures", () => {
     assert.deepEqual(dots.map((shape) => [shape.xanchor, shape.yanchor]), [[0.2, 0], [0, 0.2]]);
   });
 
+  test("in trail playback each path ends at the cursor, its end marker waiting for the last record", () => {
+    const result = streamedTraining();
+    const figure = (view) => landscapeFigure({ result, contour: null, view, theme: THEME }).data;
+    const of = (data, role) => data.filter((trace) => trace.meta?.role === role);
+    const cut = figure({ trail: true, cursor: { step: 2 } });
+    assert.deepEqual(of(cut, "path").map((trace) => trace.x), [[0, 0.1, 0.2], [0, 0, 0]]);
+    assert.deepEqual(of(cut, "halo").map((trace) => trace.y), [[0, 0, 0], [0, 0.1, 0.2]]);
+    assert.deepEqual(of(cut, "end").map((trace) => trace.x), [[], []]);
+    // At the last record, or with the trail off, every path is whole and ends in its marker.
+    for (const view of [{ trail: true, cursor: { step: 4 } }, { trail: false, cursor: { step: 2 } }]) {
+      const whole = figure(view);
+      assert.deepEqual(of(whole, "path").map((trace) => trace.x.length), [5, 5]);
+      assert.deepEqual(of(whole, "end").map((trace) => trace.x), [[0.4], [0]]);
+    }
+  });
+
+  test("in trail playback the curves reveal themselves up to the cursor; the lr's scale stays put", () => {
+    const result = streamedTraining();
+    const view = { trail: true, cursor: { step: 3 } };
+    const loss = epochLossFigure({ result, view, theme: THEME }).data;
+    const split = (name, axis) => loss.filter((trace) => trace.meta.split === name).map((trace) => trace[axis]);
+    assert.deepEqual(split("step", "y"), [[0.9, 0.8, 0.9], [0.9, 0.8, 0.9]]);
+    assert.deepEqual(split("val", "x"), [[0, 1], [0, 1]]);
+    assert.deepEqual(accuracyFigure({ result, view, theme: THEME }).data[0].y, [0.5, 0.6]);
+    const lr = stepLrFigure({ result, view, theme: THEME });
+    assert.deepEqual(lr.data.map((trace) => trace.x), [[1, 2, 3], [1, 2, 3]]);
+    assert.equal(lr.scale, "log");
+  });
+
   test("the caption says how much of the movement the plane holds, and that paths are projections", () => {
     const caption = landscapeCaption(streamedTraining().landscape);
     assert.match(caption, /holds 91 % \+ 6 % of how the weights moved/);

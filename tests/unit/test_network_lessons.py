@@ -116,9 +116,10 @@ def check_net_steplr(claims: Claims, result_of: ResultOf) -> None:
     assert abs(step["summary"]["final_val_loss"] - plain["summary"]["final_val_loss"]) < 0.01  # "level"
 
 
-def plateau_cuts(val_losses: list[float], patience: int, threshold: float = 1e-4) -> list[int]:
-    """The epochs after which ReduceLROnPlateau (mode min, relative threshold) cuts the lr, from its rule."""
-    best, bad, cuts = float("inf"), 0, []
+def plateau_rule(val_losses: list[float], patience: int, threshold: float = 1e-4) -> tuple[list[int], list[int]]:
+    """ReduceLROnPlateau (mode min, relative threshold) from its rule: the epochs after which it cuts the lr,
+    and its `num_bad_epochs` after each epoch (index = epoch; 0 at epoch 0, before it is stepped)."""
+    best, bad, cuts, counts = float("inf"), 0, [], [0]
     for epoch, value in enumerate(val_losses[1:], start=1):
         if value < best * (1 - threshold):
             best, bad = value, 0
@@ -127,7 +128,8 @@ def plateau_cuts(val_losses: list[float], patience: int, threshold: float = 1e-4
         if bad > patience:
             cuts.append(epoch)
             bad = 0
-    return cuts
+        counts.append(bad)
+    return cuts, counts
 
 
 def check_net_plateau(claims: Claims, result_of: ResultOf) -> None:
@@ -140,8 +142,11 @@ def check_net_plateau(claims: Claims, result_of: ResultOf) -> None:
     assert plateau["summary"]["best_epoch"] == int(claims.printed(13))
     claims.printed(plateau["summary"]["best_val_loss"], 3), claims.printed(14), claims.printed(17)
     assert all(value >= val[13] for value in val[14:])  # "never gets below 0.102 again"
-    cuts = plateau_cuts(val, patience=3)
+    cuts, bad_epochs = plateau_rule(val, patience=3)
     assert cuts == [int(claims.printed(epoch)) for epoch in (17, 21, 25, 29)]
+    # What the inspector shows (tests/e2e/test_network_plateau.py: the page's counters are the API's).
+    assert bad_epochs[int(claims.printed(16))] == int(claims.printed(3))
+    assert bad_epochs[17] == int(claims.printed(0))
     assert all(b - a == int(claims.printed(4)) for a, b in itertools.pairwise(cuts))  # every 4 epochs
     lrs = plateau["epochs"]["lr"]
     assert [epoch for epoch in range(1, len(lrs)) if lrs[epoch] < lrs[epoch - 1]] == cuts

@@ -1,12 +1,14 @@
 // The loss landscape of network mode (design.md §10): the training loss over a plane through the
 // initial weights θ0 as the contour map draws a surface (log levels, plot/kit.js), every run's path
-// projected onto it, the start ring at θ0 and the cursor's dots. Pure: {data, layout} from
+// projected onto it, the start ring at θ0 and the cursor's dots. In trail playback (design.md §11)
+// each path ends at the cursor, as figures/trail.js cuts the map's. Pure: {data, layout} from
 // (result, view, theme).
 
 import { axis, baseLayout, escapeHtml } from "../plot/kit.js";
 import { formatNumber } from "../ui/format.js";
 import { cursorStep, dot, finite } from "./cursor.js";
 import { contourTrace } from "./map.js";
+import { trailEnd } from "./trail.js";
 
 const PATH_WIDTH = 2.5;
 const HALO_WIDTH = 3;
@@ -32,12 +34,16 @@ function recordText(run, k, stepsPerEpoch) {
   return `step ${k} · epoch ${epoch}${loss}`;
 }
 
-/** A run on the plane: a halo, its path and its end marker (a dot; ✕ where it diverged). */
-function pathTraces(run, index, theme, stepsPerEpoch) {
+/**
+ * A run on the plane up to record `end`: a halo, its path and its end marker (a dot; ✕ where it
+ * diverged), the marker only once the path has reached its last record.
+ */
+function pathTraces(run, index, theme, stepsPerEpoch, end) {
   const color = theme.runColor(run.color);
   const width = PATH_WIDTH * theme.lineScale;
-  const { u, v } = run.path;
-  const last = u.length - 1;
+  const whole = run.path.u.length - 1;
+  const [u, v] = [run.path.u, run.path.v].map((values) => (end < whole ? values.slice(0, end + 1) : values));
+  const last = end < whole ? -1 : whole;
   const diverged = run.status === "diverged" || run.status === "failed";
   const title = `<b>${escapeHtml(run.label)}</b>`;
   return [
@@ -85,7 +91,7 @@ export function landscapeFigure({ result, contour, view, theme, revision }) {
   const runs = result?.runs ?? [];
   const data = [
     ...(contour ? [contour] : []),
-    ...runs.flatMap((run, index) => pathTraces(run, index, theme, result.stepsPerEpoch)),
+    ...runs.flatMap((run, index) => pathTraces(run, index, theme, result.stepsPerEpoch, trailEnd(result, view))),
     startTrace(theme),
   ];
   const range = (values) => (values?.length ? [values[0], values.at(-1)] : undefined);

@@ -12,9 +12,14 @@ function runUpTo(run, k) {
   return { ...run, ...cut, status: "running", diverged_at: null, failed_at: null };
 }
 
+/** The last record the plots draw: the cursor's while the view plays a trail, else every record (Infinity). */
+export function trailEnd(results, view) {
+  return view?.trail && results ? cursorStep(results, view.cursor) : Infinity;
+}
+
 /** `results` with the future hidden when the view plays a trail, else `results` itself. */
 export function trailResults(results, view) {
-  if (!view?.trail || !results) return results;
-  const k = cursorStep(results, view.cursor);
+  const k = trailEnd(results, view);
+  if (k === Infinity) return results;
   return { ...results, runs: results.runs.map((run) => runUpTo(run, k)) };
 }

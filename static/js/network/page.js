@@ -182,6 +182,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.view) plots?.refreshTheme();
     if (change.mode || change.view || change.trainingResults) schedule({ now: Boolean(change.mode) });
     if (change.cursor && !change.mode) drawViews("cursor");
+    if (change.cursor && state.view.trail && !change.mode) schedule({ now: true }); // the paths grow (design.md §11)
   });
 
   showMode();

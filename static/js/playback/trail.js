@@ -6,10 +6,11 @@
 const REDUCED_MOTION = "(prefers-reduced-motion: reduce)";
 
 /**
- * Wire the trail button; `requestRender({now})` redraws the plots (the renderer's schedule).
- * Returns {set(on)}.
+ * Wire the trail button; `requestRender({now})` redraws surfaces mode's plots (the renderer's schedule;
+ * network mode redraws its own on a cursor move, network/page.js); `getResults()` the mode shown's
+ * results, whose arrival starts a presented lesson's trail. Returns {set(on)}.
  */
-export function createTrail({ store, button, requestRender }) {
+export function createTrail({ store, button, requestRender, getResults }) {
   const { state } = store;
   let lessonPending = false; // a lesson loaded in presenter mode, waiting for its results to play
 
@@ -33,8 +34,8 @@ export function createTrail({ store, button, requestRender }) {
     if (change.view) render();
     if (change.cursor && state.view.trail) requestRender({ now: true });
     if ((change.lesson || change.presenting) && state.view.presenting && state.view.lesson) lessonPending = true;
-    const results = state.shown.results;
-    if (lessonPending && (change.results || change.presenting) && results?.finishedAt) {
+    const results = getResults();
+    if (lessonPending && (change.results || change.trainingResults || change.presenting) && results?.finishedAt) {
       lessonPending = false;
       queueMicrotask(() => set(true)); // after every subscriber has seen these results
     }

@@ -1,6 +1,8 @@
 // Slides (design.md §11): the playback as a WebM video — the map over its loss plot, drawn frame by
 // frame into a canvas that the browser's MediaRecorder records — and the plot set as one
-// projector-sized PNG. Each frame is the trail at one step (figures/trail.js), taken with Plotly.toImage.
+// projector-sized PNG. Each frame is the trail at one step (figures/trail.js; in network mode the
+// landscape's paths, figures/landscape.js), taken with Plotly.toImage. One recorder serves both modes:
+// each mode hands it a small record of its plots and its result (`modes` below).
 
 import { download } from "./export.js";
 
@@ -41,15 +43,19 @@ async function drawnUpTo(map, k) {
 
 /**
  * The export buttons: `export-video` records the trail playback as WebM; `export-slides` saves the map,
- * loss and LR plots as one 1920×1080 PNG. `getPlots()`: the page's plots (null before Plotly.js has come).
+ * loss and LR plots as one 1920×1080 PNG. `modes`: per page mode (`state.mode`) the record
+ * {getPlots, results, map, loss, lr} — `getPlots()` its plots (null before Plotly.js has come),
+ * `results(state)` the result it shows, and the three plots' elements (its map is the landscape in
+ * network mode, its loss plot the loss per epoch).
  */
-export function installSlideExports({ store, getPlots, elements, notice }) {
+export function installSlideExports({ store, modes, buttons, notice }) {
   const { state } = store;
-  const { videoButton, slidesButton, map, loss, lr } = elements;
+  const { videoButton, slidesButton } = buttons;
 
   async function recordVideo() {
+    const { getPlots, results: resultsOf, map, loss } = modes[state.mode];
     const plots = getPlots();
-    const results = state.shown.results;
+    const results = resultsOf(state);
     if (!plots || !results?.finishedAt) return;
     const mimeType = WEBM.find((type) => window.MediaRecorder?.isTypeSupported(type));
     if (!mimeType) {
@@ -100,6 +106,7 @@ export function installSlideExports({ store, getPlots, elements, notice }) {
 
   /** One 1920×1080 slide: the map on the left, the loss plot over the LR plot on the right. */
   async function saveSlide() {
+    const { getPlots, map, loss, lr } = modes[state.mode];
     const plots = getPlots();
     if (!plots || !map.data) return;
     const side = { width: SLIDE.width - SLIDE.height, height: SLIDE.height / 2 };
