@@ -8,7 +8,8 @@ worker says it has stopped, so a dropped client's computation counts until it re
 Processes can be stopped where threads cannot: a job past its deadline, or one whose client has gone
 and that does not stop when asked, has its worker ended and replaced; a worker that dies (killed, out
 of memory) fails only its own job. Workers are forked from multiprocessing's fork server, which imports
-app.main once, so every worker (and every replacement) starts warm.
+app.main and runs a small experiment once (app/workers/warm.py), so every worker (and every replacement)
+starts warm.
 """
 
 from __future__ import annotations
@@ -45,13 +46,16 @@ IN_FORK_SERVER = "OPTIMLAB_IN_FORK_SERVER"
 # worker's own alarm (app/workers/child.py) stops Python code 0.2 s after the deadline; this catches the rest.
 GRACE_SECONDS = 0.6
 
+# What the fork server imports before its first fork: app.main's modules and a first step of each mode.
+FORK_SERVER_PRELOAD = ["app.workers.warm"]
+
 
 def start_fork_server() -> None:
-    """Start the fork server now (once per process), so its import of app.main (torch, the catalog
-    probe: seconds of CPU) runs alongside this process's own start-up rather than after it."""
+    """Start the fork server now (once per process), so its warm-up (torch, the catalog probe, a first
+    optimizer step: seconds of CPU) runs alongside this process's own start-up rather than after it."""
     if os.environ.get(IN_FORK_SERVER):
         return
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["app.main"])
+    multiprocessing.get_context("forkserver").set_forkserver_preload(FORK_SERVER_PRELOAD)
     os.environ[IN_FORK_SERVER] = "1"  # inherited by the fork server alone: removed again at once
     try:
         multiprocessing.forkserver.ensure_running()
@@ -217,9 +221,14 @@ class ComputePool:
                 self._all_ready.set()
             self._dispatch()
         elif worker.job is not None and message.job == worker.job.number:  # else: for a job already over
-            worker.job.replies.put_nowait(message)
+            job = worker.job
+            job.replies.put_nowait(message)
+            if isinstance(message, Failed) and message.limit == "max_seconds":
+                # The deadline's alarm raised wherever the job was (an import, a cache half-filled): a
+                # fresh fork of the warm fork server is cheaper than trusting that process again.
+                self._retire(worker)
             if isinstance(message, Final):
-                self._finish(worker.job)
+                self._finish(job)
 
     def _finish(self, job: Job) -> None:
         job.over = True
