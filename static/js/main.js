@@ -9,7 +9,7 @@ import { getCatalog } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
 import { createRenderer } from "./page/render.js";
-import { createExperimentRunner } from "./page/stream.js";
+import { createStreamRunner, STREAM_MODES } from "./page/stream.js";
 import { createNetworkMode } from "./network/page.js";
 import { addNetworkViews } from "./network/views.js";
 import { addNetworkState } from "./network/state.js";
@@ -182,8 +182,8 @@ async function main() {
   createOrientation({ store, catalog, element: byId("orientation") });
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
   const loadGrid = createGridLoader({ store, catalog, setErrors });
-  const runExperiment = createExperimentRunner({
-    store, catalog, setErrors, status, setBusy: renderer.setBusy, renderNow: () => renderer.schedule({ now: true }),
+  const experimentRunner = createStreamRunner(STREAM_MODES.surfaces, {
+    store, catalog, status, setBusy: renderer.setBusy, onFinished: () => renderer.schedule({ now: true }),
   });
 
   let gridStale = false;
@@ -192,7 +192,7 @@ async function main() {
     following.cancelDebounce();
     if (gridStale) loadGrid();
     gridStale = false;
-    runExperiment();
+    experimentRunner.run();
   }
   const network = createNetworkMode({
     store, catalog, getPlayback: () => playback,
@@ -231,7 +231,7 @@ async function main() {
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
   loadGrid();
-  runExperiment();
+  experimentRunner.run();
   const plotsReady = createPlots({
     map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
     momentum: byId("momentum-plot"), momentumChart: byId("momentum-chart"),
