@@ -31,7 +31,7 @@ import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
 import { createShortener, installShortLinkButton } from "./teach/short-link.js";
 import { installSlideExports } from "./teach/video.js";
-import { onPhone } from "./ui/dom.js";
+import { byTestId, onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
 import { createScaleToggles } from "./views/scales.js";
@@ -39,7 +39,6 @@ import { createScaleToggles } from "./views/scales.js";
 const DEBOUNCE_MS = 150;
 
 const byId = (id) => document.getElementById(id);
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 /** The catalog, or null after saying on the page why there is none. */
 async function loadCatalog() {
