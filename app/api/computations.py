@@ -1,15 +1,16 @@
 """One computation, two routes: POST <path> answers with the whole document, <path>/stream with NDJSON.
 
-Experiments and sweeps differ only in their data (the request model and its examples, the engine's
-prepare / iterate / collect functions, the docs), so add_computation_routes() registers both routes
-for either, and the computation itself by name (app/workers/registry.py), which is how a worker
-process finds it. No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations,
-which name the request model held in a closure variable, when the routes are registered.
+Experiments, sweeps and model mode's computations differ only in their data (ComputationRoutes: the
+request model and its examples, the engine's prepare / iterate / collect functions, the docs), so
+add_computation_routes() registers both routes for each, and the computation itself by name
+(app/workers/registry.py), which is how a worker process finds it. No `from __future__ import
+annotations` here: FastAPI reads the endpoints' annotations, which name the request model held in a
+closure variable, when the routes are registered.
 """
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import asdict
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Body, Depends, Request
@@ -23,38 +24,43 @@ from app.api.pool import ComputePool
 from app.api.schemas import COMPUTATION_ERRORS
 from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
 from app.engine.errors import SpecError
-from app.engine.runs import Limits
 from app.settings import Settings
 from app.workers.registry import Computation, register
 
-Spec = TypeVar("Spec", bound=BaseModel)
-Prepared = TypeVar("Prepared")
 Events = AsyncIterator[Encoded]
 
 
-def add_computation_routes(
-    router: APIRouter,
-    *,
-    name: str,
-    path: str,
-    spec_model: type[Spec],
-    result_model: type[BaseModel],
-    examples: list[dict[str, Any]],
-    prepare: Callable[[Spec, Limits], Prepared],
-    iterate: Callable[[Prepared, Settings], Iterator[Any]],
-    collect: Callable[[Iterator[Any]], dict[str, Any]],
-    description: str,
-    stream_description: str,
-) -> None:
-    """Register `run_<name>` at POST `path` and `stream_<name>` at POST `path`/stream.
+@dataclass(frozen=True)
+class ComputationRoutes:
+    """One computation's two routes as data: the computation the workers run (its name, request model
+    and engine functions, app/workers/registry.py), where it is served, and how /openapi.json shows it."""
+
+    path: str
+    computation: Computation
+    result_model: type[BaseModel]  # the whole document, for the docs only (see _add_routes)
+    examples: list[dict[str, Any]]
+    description: str
+    events: str  # what the stream sends, in order: its route's description
+
+
+def add_computation_routes(router: APIRouter, *computations: ComputationRoutes) -> None:
+    """Register each computation by name, and its two routes on `router`."""
+    for routes in computations:
+        register(routes.computation)
+        _add_routes(router, routes)
+
+
+def _add_routes(router: APIRouter, routes: ComputationRoutes) -> None:
+    """`run_<name>` at POST `path` and `stream_<name>` at POST `path`/stream (a function per computation:
+    the endpoints' closures hold its name and functions).
 
     `prepare` validates the request in a worker process (so a bad one fails before any response
     begins), `iterate` yields the engine's events there, and `collect` turns every event into the whole document,
     which `result_model` describes in /openapi.json (documentation only: results can be megabytes, so
     they are sent as the engine made them, not re-validated).
     """
-    register(Computation(name, spec_model, prepare, iterate, collect))
-    body = Annotated[spec_model, Body(examples=examples)]
+    name, prepare, collect = routes.computation.name, routes.computation.prepare, routes.computation.collect
+    body = Annotated[routes.computation.spec_model, Body(examples=routes.examples)]
 
     async def start(
         spec: body,  # type: ignore[valid-type]
@@ -83,20 +89,20 @@ def add_computation_routes(
         return ndjson_response(events)
 
     router.add_api_route(
-        path,
+        routes.path,
         run,
         methods=["POST"],
         name=f"run_{name}",
-        description=description,
+        description=routes.description,
         response_model=None,
-        responses={200: {"model": result_model}, **COMPUTATION_ERRORS},
+        responses={200: {"model": routes.result_model}, **COMPUTATION_ERRORS},
     )
     router.add_api_route(
-        f"{path}/stream",
+        f"{routes.path}/stream",
         stream,
         methods=["POST"],
         name=f"stream_{name}",
-        description=stream_description,
+        description=f"The same result as NDJSON: {routes.events}",
         response_class=StreamingResponse,
         responses=NDJSON_RESPONSES | COMPUTATION_ERRORS,
     )

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter
 
-from app.api.computations import add_computation_routes
+from app.api.computations import ComputationRoutes, add_computation_routes
 from app.api.schemas import ExperimentResult
 from app.engine.runs import Event, PreparedExperiment, collect, iterate_experiment, prepare_experiment
 from app.engine.spec import ExperimentSpec
 from app.settings import Settings
+from app.workers.registry import Computation
 
 router = APIRouter(tags=["experiments"])
 
@@ -38,14 +39,12 @@ def iterate(experiment: PreparedExperiment, settings: Settings) -> Iterator[Even
 
 add_computation_routes(
     router,
-    name="experiment",
-    path="/api/experiments",
-    spec_model=ExperimentSpec,
-    result_model=ExperimentResult,
-    examples=[EXAMPLE],
-    prepare=prepare_experiment,
-    iterate=iterate,
-    collect=collect,
-    description="Run every run of the experiment and return the whole result (design.md §6).",
-    stream_description="The same result as NDJSON: `experiment`, `points` chunks, `run_end` per run, then `done`.",
+    ComputationRoutes(
+        "/api/experiments",
+        Computation("experiment", ExperimentSpec, prepare_experiment, iterate, collect),
+        ExperimentResult,
+        examples=[EXAMPLE],
+        description="Run every run of the experiment and return the whole result (design.md §6).",
+        events="`experiment`, `points` chunks, `run_end` per run, then `done`.",
+    ),
 )

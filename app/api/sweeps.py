@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter
 
-from app.api.computations import add_computation_routes
+from app.api.computations import ComputationRoutes, add_computation_routes
 from app.api.schemas import SweepResult
 from app.engine.spec import SweepSpec
 from app.engine.sweeps import PreparedSweep, SweepEvent, collect_sweep, iterate_sweep, prepare_sweep
 from app.settings import Settings
+from app.workers.registry import Computation
 
 router = APIRouter(tags=["sweeps"])
 
@@ -55,16 +56,13 @@ def iterate(sweep: PreparedSweep, settings: Settings) -> Iterator[SweepEvent]:
 
 add_computation_routes(
     router,
-    name="sweep",
-    path="/api/sweeps",
-    spec_model=SweepSpec,
-    result_model=SweepResult,
-    examples=EXAMPLES,
-    prepare=prepare_sweep,
-    iterate=iterate,
-    collect=collect_sweep,
-    description=(
-        "Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result (design.md §6)."
+    ComputationRoutes(
+        "/api/sweeps",
+        Computation("sweep", SweepSpec, prepare_sweep, iterate, collect_sweep),
+        SweepResult,
+        examples=EXAMPLES,
+        description="Run a sweep (basin map, hyperparameter sweep or seed band) and return the whole result "
+        "(design.md §6).",
+        events="a `sweep` event, `progress` events while computing, then `result`.",
     ),
-    stream_description="The same result as NDJSON: a `sweep` event, `progress` events while computing, then `result`.",
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.computations import add_computation_routes
+from app.api.computations import ComputationRoutes, add_computation_routes
 from app.api.schemas import LRFinderResult, TrainingResult, TrainingSweepResult
 from app.engine.train import (
     LRFinderSpec,
@@ -25,6 +25,7 @@ from app.engine.train import (
     prepare_training_sweep,
 )
 from app.settings import Settings
+from app.workers.registry import Computation
 
 router = APIRouter(tags=["model mode"])
 
@@ -66,25 +67,9 @@ DIGITS_EXAMPLE = {
 
 
 def _engine_only(iterate: Callable[[Any], Iterator[Any]]) -> Callable[[Any, Settings], Iterator[Any]]:
-    """An engine iterator that needs none of the server's settings, in the route factory's signature."""
+    """An engine iterator that needs none of the server's settings, in the worker registry's signature."""
     return lambda prepared, settings: iterate(prepared)
 
-
-add_computation_routes(
-    router,
-    name="training",
-    path="/api/trainings",
-    spec_model=TrainingSpec,
-    result_model=TrainingResult,
-    examples=[EXAMPLE, DIGITS_EXAMPLE],
-    prepare=prepare_training,
-    iterate=_engine_only(iterate_training),
-    collect=collect_training,
-    description="Train the task's network with every run from the same initial weights and return the whole "
-    "result: per step and per epoch records, the loss landscape with every run's path (design.md §10).",
-    stream_description="The same result as NDJSON: `training`, an `epoch` event per run and epoch (with the epoch's "
-    "steps; on a `random` plane, its `path`), `run_end` per run, `landscape` (with every run's path), then `done`.",
-)
 
 TASK = {"data": {"id": "moons"}, "model": {"hidden": [16, 16], "activation": "tanh"}}
 LR_FINDER_EXAMPLE = {
@@ -103,33 +88,33 @@ SWEEP_EXAMPLE = {
     "vary": {"kind": "param", "name": "lr", "values": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1]},
 }
 
-
-add_computation_routes(
-    router,
-    name="lr_finder",
-    path="/api/trainings/lr_finder",
-    spec_model=LRFinderSpec,
-    result_model=LRFinderResult,
-    examples=[LR_FINDER_EXAMPLE],
-    prepare=prepare_lr_finder,
-    iterate=_engine_only(iterate_lr_finder),
-    collect=collect_lr_finder,
-    description="The LR range test (Smith 2017; fastai's lr_find): from the initial weights, one minibatch step per "
-    "lr, exponentially from start_lr to end_lr; the loss, its smoothed curve and two suggested lrs (design.md §10).",
-    stream_description="The same result as NDJSON: an `lr_finder` header, then the `result`, then `done`.",
-)
-add_computation_routes(
-    router,
-    name="training_sweep",
-    path="/api/trainings/sweeps",
-    spec_model=TrainingSweepSpec,
-    result_model=TrainingSweepResult,
-    examples=[SWEEP_EXAMPLE],
-    prepare=prepare_training_sweep,
-    iterate=_engine_only(iterate_training_sweep),
-    collect=collect_training_sweep,
-    description="One run trained once per value of one optimizer hyperparameter (lr by default), each scored by "
-    "its final validation loss, with the best value (design.md §10).",
-    stream_description="The same result as NDJSON: a `sweep` header, `progress` events while training, the `result`, "
-    "then `done`.",
-)
+# One record per computation: its path; name, request model and engine functions; result model; examples;
+# then what the whole result is and what the stream sends, for /docs.
+add_computation_routes(router, *[
+    ComputationRoutes(
+        "/api/trainings",
+        Computation("training", TrainingSpec, prepare_training, _engine_only(iterate_training), collect_training),
+        TrainingResult, [EXAMPLE, DIGITS_EXAMPLE],
+        "Train the task's network with every run from the same initial weights and return the whole result: per "
+        "step and per epoch records, the loss landscape with every run's path (design.md §10).",
+        "`training`, an `epoch` event per run and epoch (with the epoch's steps; on a `random` plane, its `path`), "
+        "`run_end` per run, `landscape` (with every run's path), then `done`.",
+    ),
+    ComputationRoutes(
+        "/api/trainings/lr_finder",
+        Computation("lr_finder", LRFinderSpec, prepare_lr_finder, _engine_only(iterate_lr_finder), collect_lr_finder),
+        LRFinderResult, [LR_FINDER_EXAMPLE],
+        "The LR range test (Smith 2017; fastai's lr_find): from the initial weights, one minibatch step per lr, "
+        "exponentially from start_lr to end_lr; the loss, its smoothed curve and two suggested lrs (design.md §10).",
+        "an `lr_finder` header, then the `result`, then `done`.",
+    ),
+    ComputationRoutes(
+        "/api/trainings/sweeps",
+        Computation("training_sweep", TrainingSweepSpec, prepare_training_sweep,
+                    _engine_only(iterate_training_sweep), collect_training_sweep),
+        TrainingSweepResult, [SWEEP_EXAMPLE],
+        "One run trained once per value of one optimizer hyperparameter (lr by default), each scored by its final "
+        "validation loss, with the best value (design.md §10).",
+        "a `sweep` header, `progress` events while training, the `result`, then `done`.",
+    ),
+])  # fmt: skip

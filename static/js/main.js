@@ -9,7 +9,7 @@ import { getCatalog } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
 import { createRenderer } from "./page/render.js";
-import { createExperimentRunner } from "./page/stream.js";
+import { createStreamRunner, STREAM_MODES } from "./page/stream.js";
 import { createNetworkMode } from "./network/page.js";
 import { addNetworkViews } from "./network/views.js";
 import { addNetworkState } from "./network/state.js";
@@ -31,7 +31,7 @@ import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
 import { createShortener, installShortLinkButton } from "./teach/short-link.js";
 import { installSlideExports } from "./teach/video.js";
-import { onPhone } from "./ui/dom.js";
+import { byTestId, onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
 import { createScaleToggles } from "./views/scales.js";
@@ -39,7 +39,6 @@ import { createScaleToggles } from "./views/scales.js";
 const DEBOUNCE_MS = 150;
 
 const byId = (id) => document.getElementById(id);
-const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 /** The catalog, or null after saying on the page why there is none. */
 async function loadCatalog() {
@@ -182,8 +181,8 @@ async function main() {
   createOrientation({ store, catalog, element: byId("orientation") });
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
   const loadGrid = createGridLoader({ store, catalog, setErrors });
-  const runExperiment = createExperimentRunner({
-    store, catalog, setErrors, status, setBusy: renderer.setBusy, renderNow: () => renderer.schedule({ now: true }),
+  const experimentRunner = createStreamRunner(STREAM_MODES.surfaces, {
+    store, catalog, status, setBusy: renderer.setBusy, onFinished: () => renderer.schedule({ now: true }),
   });
 
   let gridStale = false;
@@ -192,7 +191,7 @@ async function main() {
     following.cancelDebounce();
     if (gridStale) loadGrid();
     gridStale = false;
-    runExperiment();
+    experimentRunner.run();
   }
   const network = createNetworkMode({
     store, catalog, getPlayback: () => playback,
@@ -231,7 +230,7 @@ async function main() {
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
   loadGrid();
-  runExperiment();
+  experimentRunner.run();
   const plotsReady = createPlots({
     map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"), lossTitle: byId("loss-title"),
     momentum: byId("momentum-plot"), momentumChart: byId("momentum-chart"),

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,24 +75,29 @@ class StartedCli:
         return [strict_loads(line) for line in stdout.splitlines()]
 
 
-@contextmanager
-def cli_started(folder: Path, command: str, document: Any) -> Iterator[StartedCli]:
-    """`python -m app.cli <command> file.json` with `document` in the file, in its own process, started early
-    so its start-up (torch, the catalog) overlaps the test server's; killed if a test leaves it running."""
-    from tests.conftest import ROOT
+def started_cli(command: str, document: Any) -> Any:
+    """A module fixture, `started = started_cli(...)` in a test file: `python -m app.cli <command> file.json`
+    with `document` in the file, in its own process. Asked for before `server_url`, its start-up (torch, the
+    catalog) overlaps the test server's; it is killed if a test leaves it running."""
 
-    path = folder / f"{command}.json"
-    path.write_text(json.dumps(document))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", command, str(path)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        yield StartedCli(path, process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    @pytest.fixture(scope="module")
+    def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
+        from tests.conftest import ROOT
+
+        path = tmp_path_factory.mktemp(command) / f"{command}.json"
+        path.write_text(json.dumps(document))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", command, str(path)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            yield StartedCli(path, process)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+    return started
 
 
 def cli_output(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:

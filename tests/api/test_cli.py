@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,9 @@ from tests.api.support import (
     StartedCli,
     assert_exits_2_with_one_line,
     cli_output,
-    cli_started,
     experiment,
     result_from_events,
+    started_cli,
     stream_events,
 )
 from tests.api.test_train_cli import BAD_TRAININGS
@@ -35,11 +34,7 @@ EXPERIMENT = experiment(
 )
 
 
-@pytest.fixture(scope="module")
-def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
-    """`optimlab run run.json`, started before the test server so their start-ups overlap."""
-    with cli_started(tmp_path_factory.mktemp("cli"), "run", EXPERIMENT) as started:
-        yield started
+started = started_cli("run", EXPERIMENT)
 
 
 def test_cli_run_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from app import cli
-from tests.api.support import TIMEOUT, StartedCli, cli_output, cli_started, strict_loads
+from tests.api.support import TIMEOUT, StartedCli, cli_output, started_cli, strict_loads
 
 TRAINING: dict[str, Any] = {
     "task": {"data": {"id": "xor", "params": {"n": 60, "seed": 5}}, "model": {"hidden": [5], "activation": "tanh"}},
@@ -28,11 +27,7 @@ TRAINING: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartedCli]:
-    """`optimlab train train.json`, started before the test server so their start-ups overlap."""
-    with cli_started(tmp_path_factory.mktemp("train_cli"), "train", TRAINING) as started:
-        yield started
+started = started_cli("train", TRAINING)
 
 
 def test_cli_train_prints_the_events_the_api_streams(started: StartedCli, server_url: str) -> None:

@@ -33,7 +33,9 @@ class SweepStarted:
 
 @dataclass
 class Progress:
-    done: int  # run-steps computed
+    """How far a sweep is, in its unit of work: run-steps here, run-epochs in a training sweep (design.md §10)."""
+
+    done: int
     total: int
 
     def to_dict(self) -> dict[str, Any]:

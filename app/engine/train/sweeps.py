@@ -15,6 +15,7 @@ from app.engine.catalog import optimizer_entry
 from app.engine.errors import SpecError
 from app.engine.limits import DEFAULT_LIMITS, Limits
 from app.engine.runs import Done
+from app.engine.sweeps import Progress
 from app.engine.train.loop import (
     Document,
     EpochEnded,
@@ -62,15 +63,6 @@ def prepare_training_sweep(spec: TrainingSweepSpec, limits: Limits = DEFAULT_LIM
     return PreparedTrainingSweep(name, list(spec.vary.values), training)
 
 
-@dataclass
-class TrainingSweepProgress:
-    done: int  # run-epochs trained
-    total: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": "progress", "done": self.done, "total": self.total}
-
-
 def iterate_training_sweep(sweep: PreparedTrainingSweep) -> Iterator[Any]:
     """A `sweep` header, `progress` after each epoch of all cells, the `result`, `done`."""
     training = sweep.training
@@ -84,7 +76,7 @@ def iterate_training_sweep(sweep: PreparedTrainingSweep) -> Iterator[Any]:
         elif isinstance(event, EpochEnded) and event.epoch > 0:
             done += 1
             if done % len(sweep.values) == 0:
-                yield TrainingSweepProgress(done, total)
+                yield Progress(done, total)  # run-epochs trained
     yield Document("result", sweep_result(sweep, [e for e in ended if e is not None]))
     yield Done()
 

@@ -15,6 +15,7 @@
 import { getDatasets } from "../api/client.js";
 import { cursorStep } from "../figures/cursor.js";
 import { createFrameScheduler, FIRST_DRAW_MARK } from "../page/render.js";
+import { createStreamRunner, STREAM_MODES } from "../page/stream.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
 import { formatNumber } from "../ui/format.js";
@@ -22,7 +23,6 @@ import { renderLegend, renderTrainingSummary } from "../views/summary.js";
 import { createDatasetPreview, createNetworkControls } from "./controls.js";
 import { createNetworkPlots } from "./plots.js";
 import { epochAt } from "./results.js";
-import { createTrainingRunner } from "./runner.js";
 import { switchMode } from "./state.js";
 
 const DEBOUNCE_MS = 150;
@@ -131,7 +131,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   }
   const schedule = createFrameScheduler(render);
 
-  const runner = createTrainingRunner({
+  const runner = createStreamRunner(STREAM_MODES.network, {
     store, catalog, status: elements.status, setBusy, onFinished: () => schedule({ now: true }),
   });
 

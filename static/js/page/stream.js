@@ -1,49 +1,86 @@
-// Running the experiment: a new run aborts the previous stream (the server stops too), and the
-// results grow in the store (`state.shown.results`, the `results` flag) as chunks arrive.
+// Running a mode's computation (design.md §6 experiments, §10 trainings): a new run aborts the previous
+// stream (the server stops too), and the result grows in the store as the events arrive. One runner
+// serves both modes; each hands it a small record of where its result and errors live (STREAM_MODES).
+// A 422's issues land next to their fields.
 
-import { ApiError, streamExperiment } from "../api/client.js";
+import { ApiError, streamExperiment, streamTraining } from "../api/client.js";
+import { applyTrainingEvent, startTraining } from "../network/results.js";
+import { FIELD_PREFIX, toTrainingRequest } from "../network/state.js";
 import { toRequest } from "../state/experiment.js";
 import { applyEvent, markStopped, startResults } from "../state/results.js";
+import { getIn, setIn } from "../state/store.js";
 
-/** API issue locations, relative to the experiment: ["body", "runs", 0, ...] → ["runs", 0, ...]. */
-function experimentIssues(error) {
-  return error.issues.map((issue) => ({ ...issue, path: (issue.loc ?? []).filter((part) => part !== "body") }));
+/**
+ * Per page mode: the stream, `toRequest(source, catalog)` its body, and `source`, where the state keeps
+ * what it sends (with the runs whose colours the result keeps); `header`, the first event, which
+ * `start(event, {request, colors, sentAt})` turns into an empty result that `apply(result, event)` grows;
+ * where the store keeps the result and a failure's issues (paths in the state) and the change flags of
+ * each; `fieldPrefix`, the page's path to the fields the API's locations name; the status line's words.
+ */
+export const STREAM_MODES = Object.freeze({
+  surfaces: {
+    stream: streamExperiment, toRequest, source: ["experiment"],
+    header: "experiment", start: startResults, apply: applyEvent,
+    results: ["shown", "results"], resultsChange: { results: true },
+    errors: ["view", "errors", "experiment"], errorsChange: { errors: true }, fieldPrefix: [],
+    running: "Running…", noun: "run",
+  },
+  network: {
+    stream: streamTraining, toRequest: toTrainingRequest, source: ["network", "training"],
+    header: "training", start: startTraining, apply: applyTrainingEvent,
+    results: ["network", "result"], resultsChange: { trainingResults: true },
+    errors: ["network", "errors"], errorsChange: { trainingErrors: true }, fieldPrefix: FIELD_PREFIX,
+    running: "Training…", noun: "training",
+  },
+});
+
+/** API issue locations as page field paths: ["body", "runs", 0, ...] → [...fieldPrefix, "runs", 0, ...]. */
+export function fieldIssues(issues, fieldPrefix) {
+  return issues.map((issue) => ({
+    ...issue, path: [...fieldPrefix, ...(issue.loc ?? []).filter((part) => part !== "body")],
+  }));
 }
 
 /**
- * Returns `run()`: stream the experiment as the state has it. `renderNow()` draws the finished
- * paths without the throttle (they are what the user waits for); `setBusy` and `status` show it runs.
+ * Returns {run(), abort()}: `run()` streams the mode's computation as the state has it. `onFinished()` is
+ * called when the whole result is in (the finished paths are drawn without the throttle, and the first-draw
+ * marks wait for it); `setBusy` and `status` show it runs. The renderers clear the busy mark from the result.
  */
-export function createExperimentRunner({ store, catalog, setErrors, renderNow, setBusy, status }) {
+export function createStreamRunner(mode, { store, catalog, status, setBusy, onFinished }) {
   const { state } = store;
   let controller = null;
-  const showResults = (mutate) => store.update((s) => mutate(s.shown), { results: true });
+  const resultsOf = (s) => getIn(s, mode.results);
+  const showResults = (mutate) => store.update(mutate, mode.resultsChange);
+  const setErrors = (issues) => store.update((s) => setIn(s, mode.errors, issues), mode.errorsChange);
 
-  return async function run() {
+  async function run() {
     controller?.abort();
     const mine = (controller = new AbortController());
-    const request = toRequest(state.experiment, catalog);
-    const colors = state.experiment.runs.map((entry) => entry.color);
+    const source = getIn(state, mode.source);
+    const request = mode.toRequest(source, catalog);
+    const colors = source.runs.map((entry) => entry.color);
     const sentAt = performance.now();
-    status.textContent = "Running…";
+    status.textContent = mode.running;
     setBusy(true);
     try {
-      for await (const event of streamExperiment(request, { signal: mine.signal })) {
-        if (event.event === "experiment") {
-          showResults((shown) => { shown.results = startResults(event, { request, colors, sentAt }); });
-          setErrors("experiment", []);
+      for await (const event of mode.stream(request, { signal: mine.signal })) {
+        if (event.event === mode.header) {
+          showResults((s) => setIn(s, mode.results, mode.start(event, { request, colors, sentAt })));
+          setErrors([]);
         } else {
-          showResults((shown) => applyEvent(shown.results, event));
+          showResults((s) => mode.apply(resultsOf(s), event));
         }
-        if (event.event === "error") setErrors("experiment", [{ path: [], msg: `The run stopped: ${event.detail}` }]);
+        if (event.event === "error") setErrors([{ path: [], msg: `The ${mode.noun} stopped: ${event.detail}` }]);
       }
-      renderNow();
+      onFinished();
     } catch (error) {
       if (mine.signal.aborted) return;
       // e.g. a superseded stream's partial paths, when its successor got a 422
-      showResults((shown) => markStopped(shown.results));
-      setErrors("experiment", error instanceof ApiError ? experimentIssues(error) : [{ path: [], msg: error.message }]);
+      showResults((s) => markStopped(resultsOf(s)));
+      setErrors(error instanceof ApiError ? fieldIssues(error.issues, mode.fieldPrefix) : [{ path: [], msg: error.message }]);
       status.textContent = "";
     }
-  };
+  }
+
+  return { run, abort: () => controller?.abort() };
 }

@@ -2,7 +2,7 @@
 // highlighted by a small tokenizer (no library, nothing from a CDN), with copy and download.
 
 import { ApiError } from "../api/client.js";
-import { h } from "../ui/dom.js";
+import { byTestId, h } from "../ui/dom.js";
 import { trainingCodeRequest } from "../network/state.js";
 import { runLabel, toRequest } from "../state/experiment.js";
 
@@ -78,7 +78,7 @@ const SOURCES = {
 /** The `code-button` and its dialog: pick a run, read its script, copy or download it. */
 export function createCodePanel({ store, catalog }) {
   const { state } = store;
-  const button = document.querySelector('[data-testid="code-button"]');
+  const button = byTestId("code-button");
   const runSelect = h("select", { id: "code-run", "aria-label": "Run" });
   const code = h("code", { class: "language-python" });
   const block = h("pre", {

@@ -8,7 +8,7 @@
 import { createDeck, getDeck } from "../api/client.js";
 import { toTrainingRequest } from "../network/state.js";
 import { toRequest } from "../state/experiment.js";
-import { h } from "../ui/dom.js";
+import { byTestId, h } from "../ui/dom.js";
 import { download } from "./export.js";
 import { isNetwork } from "./lessons.js";
 
@@ -62,8 +62,8 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
   const { state } = store;
   const dialog = document.getElementById("deck-dialog");
   const form = dialog.querySelector("form");
-  const list = dialog.querySelector('[data-testid="deck-list"]');
-  const importInput = dialog.querySelector('[data-testid="deck-import"]');
+  const list = byTestId("deck-list", dialog);
+  const importInput = byTestId("deck-import", dialog);
   let deck = readSaved();
 
   function save() {
@@ -94,7 +94,7 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
       }, "✕"))));
     const empty = deck.lessons.length === 0;
     for (const name of ["deck-export", "deck-share", "deck-present"]) {
-      dialog.querySelector(`[data-testid="${name}"]`).disabled = empty;
+      byTestId(name, dialog).disabled = empty;
     }
   }
 
@@ -109,7 +109,7 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
   async function share() {
     const { url } = await createDeck(deck);
     const link = new URL(url, location.href).href;
-    dialog.querySelector('[data-testid="deck-link"]').value = link;
+    byTestId("deck-link", dialog).value = link;
     notice("Deck link:", { kind: "success", link });
   }
 
@@ -122,12 +122,12 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
     event.preventDefault();
     addCurrent();
   });
-  document.querySelector('[data-testid="save-lesson"]').addEventListener("click", () => {
+  byTestId("save-lesson").addEventListener("click", () => {
     render();
     dialog.showModal();
   });
   dialog.querySelector(".deck-close").addEventListener("click", () => dialog.close());
-  dialog.querySelector('[data-testid="deck-export"]').addEventListener("click", () =>
+  byTestId("deck-export", dialog).addEventListener("click", () =>
     download("optimlab-deck.json", "application/json", JSON.stringify(deck, null, 2)));
   importInput.addEventListener("change", async () => {
     const [file] = importInput.files;
@@ -140,9 +140,9 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
       notice(`The deck could not be imported: ${error.message}`);
     }
   });
-  dialog.querySelector('[data-testid="deck-share"]').addEventListener("click", () =>
+  byTestId("deck-share", dialog).addEventListener("click", () =>
     share().catch((error) => notice(`The deck could not be shared: ${error.message}`)));
-  dialog.querySelector('[data-testid="deck-present"]').addEventListener("click", () => present(deck.lessons));
+  byTestId("deck-present", dialog).addEventListener("click", () => present(deck.lessons));
   render();
 
   // A shared deck's link: `/?deck=<id>` puts that deck in the lesson picker.

@@ -7,7 +7,7 @@
 // instead: loading it switches to network mode and trains it; a surfaces lesson switches back.
 
 import { loadTraining, switchMode } from "../network/state.js";
-import { h, onPhone } from "../ui/dom.js";
+import { byTestId, h, onPhone } from "../ui/dom.js";
 import { createRun, createState, findEntry, showSeedBand } from "../state/experiment.js";
 
 const LESSONS_URL = "/static/lessons.json";
@@ -60,7 +60,7 @@ export function lessonSetUp(lesson, catalog) {
  */
 export function createLessons({ store, catalog, notice }) {
   const { state } = store;
-  const select = document.querySelector('[data-testid="preset-select"]');
+  const select = byTestId("preset-select");
   const banner = document.getElementById("lesson-banner");
   const baseTitle = document.title;
   let lessons = [];

@@ -6,7 +6,7 @@
 
 import { limitOf } from "../state/limits.js";
 import { choices } from "../ui/choices.js";
-import { h } from "../ui/dom.js";
+import { byTestId, h } from "../ui/dom.js";
 
 const QR_DEBOUNCE_MS = 300;
 const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
@@ -73,8 +73,8 @@ function createQrCode(box, shortener, maxUrlLength) {
 /** The presenter button and mode; `lessons` moves between lessons (see teach/lessons.js). */
 export function createPresenter({ store, catalog, lessons, shortener }) {
   const { state } = store;
-  const button = document.querySelector('[data-testid="presenter-button"]');
-  const box = document.querySelector('[data-testid="qr-code"]');
+  const button = byTestId("presenter-button");
+  const box = byTestId("qr-code");
   const banner = document.getElementById("lesson-banner");
   const charts = document.querySelector(".charts");
   const qr = createQrCode(box, shortener, limitOf(catalog, "max_qr_url_length"));

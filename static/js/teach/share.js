@@ -4,6 +4,7 @@
 import { decodeHash, encodeHash } from "../state/url.js";
 import { switchMode } from "../network/state.js";
 import { showSeedBand } from "../state/experiment.js";
+import { byTestId } from "../ui/dom.js";
 import { createNotice } from "../ui/notice.js";
 
 /** At most this often (ms) the URL follows the state: history.replaceState is rate-limited by browsers. */
@@ -98,7 +99,7 @@ export function createUrlSync({ store, catalog }) {
     write(); // a hand-edited link becomes what this version writes (Back and Forward's own entries stay as they are)
   });
 
-  installShareButton(document.querySelector('[data-testid="share-link"]'), { flush: write, notice });
+  installShareButton(byTestId("share-link"), { flush: write, notice });
   return { notice, flush: write };
 }
 

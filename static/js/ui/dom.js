@@ -1,5 +1,5 @@
-// The DOM helper every module builds its elements with, and the small pieces several rooms share:
-// a run's colour dot and a parameter name that wraps at its underscores.
+// The DOM helpers every module builds and finds its elements with, and the small pieces several rooms
+// share: a run's colour dot and a parameter name that wraps at its underscores.
 
 import { runColorCss } from "../state/experiment.js";
 
@@ -17,6 +17,9 @@ export function h(tag, props = {}, ...children) {
   element.append(...children.flat().filter((child) => child !== null && child !== undefined));
   return element;
 }
+
+/** The element marked `data-testid="<id>"` under `root`: the page's stable handles, the tests' too. */
+export const byTestId = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
 
 /** Whether the page is laid out for a phone (the breakpoint of css/layout.css): the plots come first there. */
 export const onPhone = () => window.matchMedia("(max-width: 759px)").matches;
