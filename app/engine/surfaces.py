@@ -24,6 +24,8 @@ Params = Mapping[str, float | str]
 
 @dataclass(frozen=True)
 class Minimum:
+    """A known global minimum: where it is and the loss there (the ★ on the map)."""
+
     point: Point
     value: float
 

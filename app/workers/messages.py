@@ -49,19 +49,23 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Ready:
-    """The worker is warm (torch imported, catalog probed) and waits for jobs."""
+    """The worker is warm (forked from the fork server after its warm-up, app/workers/warm.py) and waits."""
 
     pid: int
 
 
 @dataclass(frozen=True)
 class Emitted:
+    """One event of the job, already encoded in the worker (the server only moves the bytes)."""
+
     job: int
     item: Encoded
 
 
 @dataclass(frozen=True)
 class Ended:
+    """Every event of the job is sent, or it stopped at the server's Cancel (`cancelled`)."""
+
     job: int
     cancelled: bool = False
 
