@@ -57,4 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`app.main:app` for an ASGI server of one's own (`uvicorn app.main:app --workers N`), built on first
+    use (PEP 562): importing create_app (`optimlab serve`, the workers' preload, the tests) builds nothing."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    app = globals()["app"] = create_app()
+    return app

@@ -8,8 +8,8 @@ worker says it has stopped, so a dropped client's computation counts until it re
 Processes can be stopped where threads cannot: a job past its deadline, or one whose client has gone
 and that does not stop when asked, has its worker ended and replaced; a worker that dies (killed, out
 of memory) fails only its own job. Workers are forked from multiprocessing's fork server, which imports
-app.main and runs a small experiment once (app/workers/warm.py), so every worker (and every replacement)
-starts warm.
+app/workers/preload.py once (the routers, torch, the catalog, a few steps of each mode), so every worker
+(and every replacement) starts warm.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import itertools
 import logging
 import multiprocessing
 import multiprocessing.forkserver
-import os
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -39,28 +38,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("optimlab")
 
-# Set in the fork server's environment: its import of app.main must not start another fork server.
-IN_FORK_SERVER = "OPTIMLAB_IN_FORK_SERVER"
-
 # How long a worker may run on past its job's deadline, or after a Cancel, before the server ends it. The
 # worker's own alarm (app/workers/child.py) stops Python code 0.2 s after the deadline; this catches the rest.
 GRACE_SECONDS = 0.6
 
-# What the fork server imports before its first fork: app.main's modules and a first step of each mode.
-FORK_SERVER_PRELOAD = ["app.workers.warm"]
+# What the fork server imports before its first fork.
+FORK_SERVER_PRELOAD = ["app.workers.preload"]
 
 
 def start_fork_server() -> None:
-    """Start the fork server now (once per process), so its warm-up (torch, the catalog probe, a first
-    optimizer step: seconds of CPU) runs alongside this process's own start-up rather than after it."""
-    if os.environ.get(IN_FORK_SERVER):
-        return
+    """Start the fork server now (once per process), so its warm-up (torch, the catalog probe, a first step
+    of each mode: seconds of CPU) runs alongside this process's own start-up rather than after it."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(FORK_SERVER_PRELOAD)
-    os.environ[IN_FORK_SERVER] = "1"  # inherited by the fork server alone: removed again at once
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        del os.environ[IN_FORK_SERVER]
+    multiprocessing.forkserver.ensure_running()
 
 
 class Overloaded(Exception):

@@ -331,12 +331,13 @@ def check_param_names(entry: Entry, given: Mapping[str, Any]) -> None:
 TORCH_RNG = threading.RLock()
 
 
-def seed_global_generators() -> None:
+def seed_global_generators(seed: int = 0) -> None:
     """design.md §4: torch's and numpy's global generators seeded right before an optimizer is built, so one
     that draws random numbers (from torch, or from numpy as Kron's balancing coin does) draws the same ones
-    whatever ran before in the process. Called holding TORCH_RNG, which also guards numpy's generator."""
-    torch.manual_seed(0)
-    np.random.seed(0)
+    whatever ran before in the process. Called holding TORCH_RNG, which also guards numpy's generator. The
+    start-up probe seeds both with another `seed` to find the optimizers that draw from either."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
 
 
 class RngStream:
@@ -386,7 +387,7 @@ def _probe_trajectory(cls: type, precomputed: bool = False, seed: int = 0, mode:
     computed before."""
     with TORCH_RNG:
         parameters, loss_of = _probe_problem(mode)
-        torch.manual_seed(seed)
+        seed_global_generators(seed)  # both generators: a draw from numpy's alone must show too
         opt = cls(parameters)
         return _probe_steps(opt, parameters, loss_of, precomputed)
 

@@ -49,7 +49,7 @@ class Cancel:
 
 @dataclass(frozen=True)
 class Ready:
-    """The worker is warm (forked from the fork server after its warm-up, app/workers/warm.py) and waits."""
+    """The worker is warm (forked from the fork server after its warm-up, app/workers/preload.py) and waits."""
 
     pid: int
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from tests.api.support import (
     stream_events,
 )
 from tests.api.test_train_cli import BAD_TRAININGS
+from tests.conftest import ROOT
 
 EXPERIMENT = experiment(
     "rosenbrock",
@@ -124,3 +128,28 @@ def test_cli_serve_runs_uvicorn_with_our_settings_and_opens_the_page(monkeypatch
             break
         time.sleep(0.01)
     assert opened == [("http://127.0.0.1:8123/", "127.0.0.1", 8123)]
+
+
+# A fresh process runs `optimlab serve` with uvicorn's run stubbed, counting the apps it builds: the app
+# (its Store, its worker pool) is built once, for the server, not also when the CLI imports create_app.
+COUNT_APPS = """
+import sys
+import fastapi, uvicorn
+built = []
+init = fastapi.FastAPI.__init__
+def counted(self, *args, **kwargs):
+    built.append(kwargs.get("title"))
+    init(self, *args, **kwargs)
+fastapi.FastAPI.__init__ = counted
+uvicorn.run = lambda app, **kwargs: print(built.count("optimlab"), app.title)
+from app import cli
+cli.main(["serve", "--port", "8124"])
+"""
+
+
+def test_cli_serve_builds_the_app_once(tmp_path: Path) -> None:
+    env = {**os.environ, "OPTIMLAB_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-c", COUNT_APPS]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "optimlab"]

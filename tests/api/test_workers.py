@@ -231,7 +231,7 @@ def test_two_distinct_long_computations_take_about_the_time_of_one(client: httpx
         asyncio.run(both())
         return time.perf_counter() - began
 
-    timed(lr_sweep(0.04), lr_sweep(0.05))  # both workers warm: a worker's first job pays its imports
+    timed(lr_sweep(0.04), lr_sweep(0.05))  # each worker has had a job before the measured pair
     one = min(timed(lr_sweep(0.01 + i * 1e-3)) for i in range(2))
     two = timed(lr_sweep(0.02), lr_sweep(0.03))
     assert two < 1.7 * one, f"one alone {one:.2f} s, two together {two:.2f} s"

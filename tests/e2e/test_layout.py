@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT
+from tests.e2e.test_network_mode import open_network
 
 pytestmark = pytest.mark.e2e
 
@@ -325,3 +326,35 @@ def test_the_map_says_it_is_loading_until_plotly_draws(browser: Browser, server_
         page.wait_for_function(f"() => ({loading})() === 'none'", timeout=20_000)
     finally:
         context.close()
+
+
+# ---- presenter mode in network mode ----
+
+# Every plot drawn on the screen (Plotly's graph divs with a size), by test id.
+PLOT_BOXES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .map(e => [e.dataset.testid || e.id, e.getBoundingClientRect()])
+  .filter(([, r]) => r.width > 0 && r.height > 0)
+  .map(([id, r]) => ({id, top: r.top, bottom: r.bottom, left: r.left, right: r.right}))"""
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+def test_presenter_mode_keeps_the_qr_code_off_every_network_plot(page: Page, server_url: str) -> None:
+    open_network(page, server_url)
+    page.get_by_test_id("presenter-button").click()
+    expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible(timeout=20_000)
+    for width, height in [(1920, 1080), (1280, 720)]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("([w, h]) => innerWidth === w && innerHeight === h", arg=[width, height])
+        qr = box(page, '[data-testid="qr-code"]')
+        plots = page.evaluate(PLOT_BOXES_JS)
+        assert {"landscape-plot", "epoch-loss-plot", "accuracy-plot", "lr-plot"} <= {p["id"] for p in plots}
+        covered = [p["id"] for p in plots if overlaps(qr, p)]
+        assert not covered, f"{width}×{height}: the QR code covers {covered} ({qr})"
+        svg = box(page, '[data-testid="qr-code"] svg')
+        assert svg["width"] >= 100 and svg["top"] >= 0 and svg["bottom"] <= height, (width, height, svg)
+    # Back on the workbench, the small multiples the presenter left out are drawn again.
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("boundary-multiples-plot")).to_be_visible()

@@ -9,8 +9,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.browser import FIRST_DRAWN_JS
 from tests.e2e.test_network_mode import DEFAULT_RUNS, field, open_network, snapshot, wait_trained
-from tests.e2e.test_sweeps import capture
+from tests.e2e.test_sweeps import capture, open_tab
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +72,22 @@ def test_network_lr_curves_draw_the_apis_best_and_use_it(page: Page, server_url:
     tuned = [api_bests(client, bodies[-1:])[0], *bests[1:]]
     assert [card_lr(page, i) for i in range(DEFAULT_RUNS)] == pytest.approx(tuned)
     assert page.evaluate(BESTS_JS) == tuned
+
+
+def test_each_mode_keeps_its_own_sweep_tab(page: Page, server_url: str) -> None:
+    """The Seeds tab, left for network mode (which has only LR curves), is the tab shown on coming back."""
+    page.goto(server_url)
+    page.wait_for_function(FIRST_DRAWN_JS, timeout=30_000)
+    open_tab(page, "seeds")
+    expect(page.get_by_test_id("sweep-tab-seeds")).to_have_attribute("aria-selected", "true")
+
+    page.get_by_test_id("mode-select").select_option("network")
+    expect(page.get_by_test_id("sweep-tab-seeds")).to_be_hidden()
+    expect(page.get_by_test_id("sweep-tab-lr")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#sweep-tabpanel-lr")).to_be_visible()
+
+    page.get_by_test_id("mode-select").select_option("surfaces")
+    expect(page.get_by_test_id("sweep-tab-seeds")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("sweep-tab-lr")).to_have_attribute("aria-selected", "false")
+    expect(page.locator("#sweep-tabpanel-seeds")).to_be_visible()
+    expect(page.locator("#sweep-tabpanel-lr")).to_be_hidden()

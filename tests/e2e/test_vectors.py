@@ -135,3 +135,39 @@ def test_the_vectors_at_a_step_are_the_recorded_state_and_step(page: Page, serve
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(legend).to_be_hidden()
     drawn_vectors(page, 0)
+
+
+def test_a_link_carries_the_vectors_and_the_trail(page: Page, server_url: str, browser_context) -> None:
+    """A lecturer's set-up — the trail at step 60 with the vectors on — opens from the copied link as it was."""
+    browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
+    page.emulate_media(reduced_motion="reduce")  # the trail waits at step 0 for the keys
+    open_workbench(page, server_url)
+    page.get_by_test_id("vectors-toggle").click()
+    page.get_by_test_id("trail-toggle").click()
+    step = 60
+    page.get_by_test_id("scrubber").fill(str(step))
+    wait_step(page, step)
+    count = 4 * 2 + len(CARRIED) + len(SCALE)
+    shown = drawn_vectors(page, count)
+
+    page.get_by_test_id("share-link").click()
+    expect(page.get_by_test_id("page-notice")).to_contain_text("Link copied")
+    link = page.evaluate("() => navigator.clipboard.readText()")
+
+    opened = browser_context.new_page()
+    try:
+        opened.goto(link)
+        for testid in ("vectors-toggle", "trail-toggle"):
+            expect(opened.get_by_test_id(testid)).to_have_attribute("aria-pressed", "true", timeout=30_000)
+        expect(opened.get_by_test_id("vectors-legend")).to_be_visible()
+        assert drawn_vectors(opened, count) == shown
+        # The trail: every path ends at the cursor's step.
+        opened.wait_for_function(
+            f"""(n) => {{
+              const paths = (document.querySelector('{MAP}').data || []).filter(t => t.meta && t.meta.role === "path");
+              return paths.length === 4 && paths.every(t => t.x.length === n);
+            }}""",
+            arg=step + 1,
+        )
+    finally:
+        opened.close()

@@ -80,6 +80,17 @@ describe("a link written from a state", () => {
     assert.deepEqual(notes, []);
   });
 
+  test("carries the view's switches that are on: trail playback and the vectors", () => {
+    const state = createState(catalog);
+    assert.equal(compactState(state).o, undefined);
+    state.view.vectors = true;
+    assert.deepEqual(compactState(state).o, ["vectors"]);
+    state.view.trail = true;
+    const { state: read, notes } = decodeHash(encodeHash(state), catalog);
+    assert.deepEqual([read.view.trail, read.view.vectors], [true, true]);
+    assert.deepEqual(notes, []);
+  });
+
   test("of the default comparison stays short and omits defaults", () => {
     const doc = compactState(createState(catalog));
     assert.deepEqual(Object.keys(doc), ["s", "n", "r"]);
@@ -104,6 +115,13 @@ describe("a damaged link", () => {
     assert.deepEqual(state.view.scales, { loss: "linear", lr: null, epochLoss: null });
     assert.deepEqual(notes, ['lr plot scale "sqrt"', 'map plot scale "log"']);
     assert.deepEqual(readDocument({ a: "log" }, catalog).notes, ['plot scales "log"']);
+  });
+
+  test("with an unknown view switch keeps the others and lists what it dropped", () => {
+    const { state, notes } = readDocument({ o: ["vectors", "fireworks"] }, catalog);
+    assert.deepEqual([state.view.trail, state.view.vectors], [false, true]);
+    assert.deepEqual(notes, ['view switch "fireworks"']);
+    assert.deepEqual(readDocument({ o: "trail" }, catalog).notes, ['view switches "trail"']);
   });
 
   test("an empty hash is no link at all", () => {

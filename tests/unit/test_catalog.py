@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
+import numpy as np
 import pytest
 import torch
 
-from app.engine.catalog import HIDDEN, catalog, signature_of
+from app.engine.catalog import HIDDEN, MODES, ProbeResult, _probe_optimizer, catalog, signature_of
 from app.engine.construct import resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
 from app.engine.spec import OptimizerSpec, SchedulerSpec
@@ -148,3 +150,26 @@ def test_modes_say_where_an_optimizer_works() -> None:
         resolve_optimizer(OptimizerSpec(id="pytorch_optimizer.FAdam"))
     assert err.value.loc == ("id",) and "does not work in surfaces mode" in err.value.msg
     assert resolve_optimizer(OptimizerSpec(id="pytorch_optimizer.FAdam"), mode="network").mode == "network"
+
+
+class NumpyCoinSGD(torch.optim.SGD):
+    """SGD whose step is scaled by a draw from numpy's global generator only (as Kron's balancing coin draws)."""
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        loss = super().step(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.mul_(1 + 0.1 * float(np.random.random()))
+        return loss
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_probe_finds_an_optimizer_that_draws_from_numpy_alone(mode: str) -> None:
+    """The probe seeds numpy's generator with torch's (design.md §4): an optimizer that draws from numpy only
+    is kept, identical twice, and marked random, so its runs keep their own stream, whatever numpy drew before."""
+    verdicts = set()
+    for before in range(3):
+        np.random.seed(before)
+        verdicts.add(_probe_optimizer(NumpyCoinSGD, mode))
+    assert verdicts == {ProbeResult(None, closure_once=mode == "surfaces", random=True)}

@@ -102,9 +102,10 @@ export function createState(catalog) {
       theme: "system",
       scales: { loss: null, lr: null, epochLoss: null }, // each curve plot's "log" | "linear"; null: its figure's default
       collapsedRuns: new Set(),
-      // The sweep panel (sweeps/panel.js): open or not, its tab, the run it sweeps, the map colouring, and
-      // the runs (keys) whose seed band shows.
-      sweeps: { open: false, tab: "lr", run: null, colorBy: "final_loss", bands: new Set() },
+      // The sweep panel (sweeps/panel.js): open or not, its tab in each page mode ({mode: tab id}: each
+      // mode keeps its own, a mode not chosen in yet shows its first), the run it sweeps, the map
+      // colouring, and the runs (keys) whose seed band shows.
+      sweeps: { open: false, tabs: {}, run: null, colorBy: "final_loss", bands: new Set() },
       // The API's 422 issues by request ({path, msg, ...}); each is shown next to its field.
       errors: { experiment: [], surface: [] },
     },

@@ -11,6 +11,8 @@
 //    "b": [2],                                             runs showing a seed band: indices into "r" (if any)
 //    "m": "multiples", "k": 137, "e": "lesson-id",         view mode, cursor step, lesson (if not default)
 //    "a": {"lr": "linear"},                                each curve plot's scale the reader chose (if any)
+//    "o": ["trail", "vectors"],                            the view's switches that are on (if any): trail
+//                                                          playback, the vectors at the cursor
 //    "M": "network", "w": {...}}                           network mode, and its training: the SPEC §10
 //                                                          request with each run's colour (in network mode)
 //
@@ -24,7 +26,9 @@ import { limitOf } from "./limits.js";
 export const URL_VERSION = 1;
 const HASH_PATTERN = /^#v(\d+)=([\s\S]*)$/;
 const VIEW_MODES = ["overlay", "multiples", "3d"];
-const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e", "a", "M", "w"];
+const KNOWN_KEYS = ["s", "n", "t", "r", "b", "m", "k", "e", "a", "o", "M", "w"];
+/** The view's on/off switches a link carries ("o"): `view.<name>` booleans, off unless the link names them. */
+export const VIEW_SWITCHES = ["trail", "vectors"];
 const SCALES = ["log", "linear"];
 const INTERVALS = ["step", "epoch"];
 const DEFAULT_TOLERANCE = 1e-6;
@@ -86,6 +90,9 @@ export function compactState(state) {
   // The reader's log/linear choice is part of the picture a link shows (a lecturer's StepLR cut on a linear axis).
   const scales = Object.fromEntries(Object.entries(view.scales).filter(([, scale]) => scale));
   if (hasKeys(scales)) doc.a = scales;
+  // What a lecturer set up to show (the trail drawing itself, the vectors at the cursor) is part of the picture too.
+  const on = VIEW_SWITCHES.filter((name) => view[name]);
+  if (on.length > 0) doc.o = on;
   if (state.mode === "network") {
     doc.M = state.mode;
     doc.w = trainingDocument(state.network.training);
@@ -247,6 +254,19 @@ function readScales(raw, scales, notes) {
   }
 }
 
+/** Switch on the view's switches `raw` names (["trail", "vectors"]) in `view`. */
+function readSwitches(raw, view, notes) {
+  if (raw === undefined) return;
+  if (!Array.isArray(raw)) {
+    notes.push(`view switches ${show(raw)}`);
+    return;
+  }
+  for (const name of raw) {
+    if (VIEW_SWITCHES.includes(name)) view[name] = true;
+    else notes.push(`view switch ${show(name)}`);
+  }
+}
+
 /**
  * The state a compact document describes, read against `catalog`: {state, seedBands, notes},
  * where `seedBands` are the keys of the runs that show a seed band and `notes` lists what could
@@ -310,6 +330,7 @@ export function readDocument(doc, catalog) {
   if (typeof doc.e === "string" && /^[a-z0-9-]{1,60}$/.test(doc.e)) view.lesson = doc.e;
   else if (doc.e !== undefined) notes.push(`lesson ${show(doc.e)}`);
   readScales(doc.a, view.scales, notes);
+  readSwitches(doc.o, view, notes);
   return { state, seedBands, notes };
 }
 

@@ -324,10 +324,16 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
 
   /** The tabs of the mode shown. */
   const shownTabs = () => TABS.filter(({ modes }) => modes.includes(state.mode));
+  /** The mode's tab: the one last chosen in this mode (switching modes and back keeps it), else its first. */
+  function modeTab() {
+    const shown = shownTabs();
+    return shown.some(({ id }) => id === view.tabs[state.mode]) ? view.tabs[state.mode] : shown[0].id;
+  }
+  let shownTab = modeTab(); // the tab whose body shows, hidden when another takes its place
 
   function onTabKey(event) {
     const shown = shownTabs();
-    const index = shown.findIndex(({ id }) => id === view.tab);
+    const index = shown.findIndex(({ id }) => id === shownTab);
     const moves = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: shown.length - 1 };
     if (!(event.key in moves)) return;
     event.preventDefault();
@@ -337,26 +343,24 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
   }
 
   function selectTab(id) {
-    if (view.tab !== id) tabs[view.tab].hide();
-    view.tab = id;
+    view.tabs[state.mode] = id;
     showTab();
   }
 
-  /** Show the selected tab (the first of the mode's, when the mode has not that one). */
+  /** Show the mode's tab (and only the mode's tabs in the tab list). */
   function showTab() {
     const shown = shownTabs();
-    if (!shown.some(({ id }) => id === view.tab)) {
-      tabs[view.tab].hide();
-      view.tab = shown[0].id;
-    }
+    const tab = modeTab();
+    if (shownTab !== tab) tabs[shownTab].hide();
+    shownTab = tab;
     TABS.forEach(({ id }, i) => {
-      const selected = id === view.tab;
+      const selected = id === tab;
       tabButtons[i].hidden = !shown.includes(TABS[i]);
       tabButtons[i].setAttribute("aria-selected", String(selected));
       tabButtons[i].tabIndex = selected ? 0 : -1;
       tabPanels[i].hidden = !selected;
     });
-    if (view.open) tabs[view.tab].show();
+    if (view.open) tabs[tab].show();
   }
 
   function setOpen(open) {
@@ -368,7 +372,7 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
       showTab();
       root.scrollIntoView({ block: "nearest" });
     } else {
-      tabs[view.tab].hide();
+      tabs[shownTab].hide();
       if (wasOpen) openButton.focus(); // closing from inside the panel: back where it was opened
     }
   }
@@ -382,7 +386,7 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
     tuneButton.addEventListener("click", () => {
       if (view.open) selectTab("lr");
       else {
-        view.tab = "lr";
+        view.tabs[state.mode] = "lr";
         setOpen(true);
       }
       tabs.lr.tune();
@@ -393,13 +397,13 @@ export function createSweeps({ store, catalog, root, openButton, tuneButton = nu
   store.subscribe((_, change) => {
     if (change.experiment) bands.experimentChanged();
     if (change.mode) showTab();
-    if (change.experiment || change.sweeps || change.training || change.mode) tabs[view.tab].render();
+    if (change.experiment || change.sweeps || change.training || change.mode) tabs[shownTab].render();
     if (change.view && themeKey() !== shownTheme) {
       // After the page has applied the theme: the colours come from the CSS.
       requestAnimationFrame(() => {
         shownTheme = themeKey();
         theme = null;
-        if (view.open) tabs[view.tab].render();
+        if (view.open) tabs[shownTab].render();
       });
     }
   });

@@ -1,7 +1,7 @@
 // Sharing: the page URL follows the state (state/url.js writes and reads the hash), Back and
 // Forward load their state, and the share button copies the link.
 
-import { decodeHash, encodeHash } from "../state/url.js";
+import { decodeHash, encodeHash, VIEW_SWITCHES } from "../state/url.js";
 import { switchMode } from "../network/state.js";
 import { showSeedBand } from "../state/experiment.js";
 import { byTestId } from "../ui/dom.js";
@@ -35,6 +35,7 @@ export function createUrlSync({ store, catalog }) {
     switchMode(state, loaded.mode); // first: the cursor below is the loaded mode's
     state.view.mode = loaded.view.mode;
     Object.assign(state.view.scales, loaded.view.scales);
+    for (const name of VIEW_SWITCHES) state.view[name] = loaded.view[name];
     Object.assign(state.view.cursor, { step: loaded.view.cursor.step, playing: false });
     state.view.lesson = loaded.view.lesson ?? null;
     for (const key of seedBands) showSeedBand(state, key);
