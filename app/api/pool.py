@@ -18,7 +18,6 @@ import itertools
 import logging
 import multiprocessing
 import multiprocessing.forkserver
-import os
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -38,9 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("optimlab")
 
-# Set in the fork server's environment: its import of app.main must not start another fork server.
-IN_FORK_SERVER = "OPTIMLAB_IN_FORK_SERVER"
-
 # How long a worker may run on past its job's deadline, or after a Cancel, before the server ends it. The
 # worker's own alarm (app/workers/child.py) stops Python code 0.2 s after the deadline; this catches the rest.
 GRACE_SECONDS = 0.6
@@ -49,14 +45,8 @@ GRACE_SECONDS = 0.6
 def start_fork_server() -> None:
     """Start the fork server now (once per process), so its import of app.main (torch, the catalog
     probe: seconds of CPU) runs alongside this process's own start-up rather than after it."""
-    if os.environ.get(IN_FORK_SERVER):
-        return
     multiprocessing.get_context("forkserver").set_forkserver_preload(["app.main"])
-    os.environ[IN_FORK_SERVER] = "1"  # inherited by the fork server alone: removed again at once
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        del os.environ[IN_FORK_SERVER]
+    multiprocessing.forkserver.ensure_running()
 
 
 class Overloaded(Exception):
@@ -150,7 +140,7 @@ class ComputePool:
     async def running(self, _: Any = None) -> AsyncIterator[None]:
         """The workers, started and warm before the server takes its first request (a FastAPI lifespan)."""
         self.loop = asyncio.get_running_loop()
-        start_fork_server()  # a no-op when create_app() has started it
+        start_fork_server()  # a no-op when `optimlab serve` has started it
         self.context = multiprocessing.get_context("forkserver")
         self._all_ready = asyncio.Event()
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
