@@ -11,11 +11,14 @@ PORT ?= 8000
 install: $(STAMP) chromium node postgresql
 
 # torch first, pinned to the CPU build on this machine's disk: a bare `torch` requirement would pull
-# several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied.
+# several GB of CUDA packages. Then the project, whose `torch>=...` is already satisfied. --no-compile:
+# pip would byte-compile all ~12,000 installed modules (70 s of CPU); Python compiles the few thousand
+# that are imported, once, on first import.
+PIP_INSTALL := $(PY) -m pip install -q --disable-pip-version-check --no-compile
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PIP_INSTALL) torch==2.13.0
+	$(PIP_INSTALL) -e ".[dev]"
 	touch $(STAMP)
 
 # Debian packages the tests need: installed when missing and we are root; otherwise only said, so
@@ -47,13 +50,16 @@ run: install
 
 # The suite on two pytest processes (pytest-xdist; CI's machine has two cores): most tests wait on a server
 # or the browser, so a second process fills the idle core. Whole files go to one process (tests/conftest.py
-# groups them), so a module's own server starts once. TEST_PROCESSES=0: one process; =auto: one per core.
-# Tests marked `serial` measure the cores themselves, so they run afterwards, alone.
+# groups them), so a module's own server starts once; the longest groups go first (tests/conftest.py orders
+# them; --no-loadscope-reorder keeps that order). TEST_PROCESSES=0: one process; =auto: one per core.
+# Tests marked `serial` measure the cores themselves, so they run afterwards, alone: only the files that
+# mark any are collected again (collecting every file costs a process half a minute of CPU).
 TEST_PROCESSES ?= 2
+SERIAL_FILES = $(shell grep -rl --include='test_*.py' 'mark\.serial' tests)
 
 test: install
-	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup -m "not serial"
-	$(PY) -m pytest -q -m serial
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder -m "not serial"
+	$(PY) -m pytest -q -m serial $(SERIAL_FILES)
 
 test-fast: install
 	$(PY) -m pytest -q -m "not e2e"

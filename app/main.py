@@ -13,7 +13,7 @@ from app.api.errors import install_error_handlers
 from app.api.flights import FlightCache
 from app.api.jsonio import StrictJSONResponse
 from app.api.middleware import HeadMiddleware, RequestBodyMiddleware, SecurityHeadersMiddleware
-from app.api.pool import ComputePool, start_fork_server
+from app.api.pool import ComputePool
 from app.api.sharing import CreationLimit
 from app.engine.catalog import catalog as build_catalog
 from app.engine.catalog import keep_probes_in
@@ -25,7 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Each run works on tiny tensors: intra-op threads only add overhead and contention.
     torch.set_num_threads(1)
-    start_fork_server()  # the workers' warm-up runs alongside this process's catalog probe
     keep_probes_in(settings.cache_dir)  # probed once per installation, not at every start (design.md §4)
     build_catalog()  # probe the optimizers once, at start-up, not on the first request
     pool = ComputePool(settings.workers, settings.max_pending, settings.max_seconds, settings.worker_memory_bytes)

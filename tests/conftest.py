@@ -43,16 +43,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 # Packages whose servers are package-scoped (tests/store/conftest.py): one xdist worker runs all their files.
 WHOLE_PACKAGES = {"store"}
+# Rough seconds per test by package (a loaded 2-core machine), to hand out the longest groups first.
+SECONDS_PER_TEST = {"e2e": 20.0, "store": 3.0, "api": 2.0, "ship": 1.0, "unit": 0.2}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """For `make test`'s `-n 2 --dist loadgroup`: a worker takes whole files, so a module's own server
-    starts once, and whole WHOLE_PACKAGES, so theirs do too (without -n the groups change nothing)."""
+    starts once, and whole WHOLE_PACKAGES, so theirs do too (without -n the groups change nothing).
+
+    The groups come longest first (by SECONDS_PER_TEST; `--no-loadscope-reorder` keeps this order): a
+    worker that finishes early then takes short unit files, instead of the last e2e file starting on one
+    worker while the other has nothing left. A file's own tests keep their order."""
     tests = Path(__file__).parent
+    group_of: dict[pytest.Item, str] = {}
+    seconds: dict[str, float] = {}
     for item in items:
         folder = item.path.parent.relative_to(tests).as_posix()
-        group = folder if folder in WHOLE_PACKAGES else item.path.relative_to(tests).as_posix()
+        group = group_of[item] = folder if folder in WHOLE_PACKAGES else item.path.relative_to(tests).as_posix()
         item.add_marker(pytest.mark.xdist_group(group))
+        seconds[group] = seconds.get(group, 0.0) + SECONDS_PER_TEST.get(item.path.parent.name, 1.0)
+    items.sort(key=lambda item: -seconds[group_of[item]])
 
 
 @pytest.fixture(scope="session")

@@ -144,7 +144,7 @@ class ComputePool:
     async def running(self, _: Any = None) -> AsyncIterator[None]:
         """The workers, started and warm before the server takes its first request (a FastAPI lifespan)."""
         self.loop = asyncio.get_running_loop()
-        start_fork_server()  # a no-op when create_app() has started it
+        start_fork_server()  # a no-op when `optimlab serve` has started it
         self.context = multiprocessing.get_context("forkserver")
         self._all_ready = asyncio.Event()
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import httpx
@@ -195,7 +196,9 @@ def test_an_unexpected_exception_is_a_400_with_the_security_headers() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as local:
             return await local.get("/api/failing-on-purpose")
 
-    response = anyio.run(get)
+    # In a thread of its own: an xdist process that ran browser tests first has Playwright's loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        response = thread.submit(anyio.run, get).result()
     assert response.status_code == 400
     assert response.json()["detail"] == "the request could not be processed (RuntimeError); it was logged"
     assert_security_headers(response.headers)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_network_mode import open_network
+from tests.e2e.test_network_mode import field, open_network, snapshot, wait_trained
 from tests.e2e.test_slides import record_video, save_slide
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +18,9 @@ pytestmark = pytest.mark.e2e
 PATH_LENGTHS_JS = """() => (document.querySelector('[data-testid="landscape-plot"]').data || [])
   .filter((t) => t.meta && t.meta.role === "path").map((t) => t.x.length)"""
 LR_LENGTHS_JS = """() => (document.querySelector('[data-testid="lr-plot"]').data || []).map((t) => t.x.length)"""
+# The video's training: 2 epochs of 10 steps, so every step gets a frame of its own (at most 60 are drawn,
+# each a full render of the landscape: the default 300 steps took minutes of a loaded machine's CPU).
+VIDEO_EPOCHS = 2
 
 
 def wait_paths(page: Page, length: int, lengths_js: str = PATH_LENGTHS_JS) -> None:
@@ -50,6 +53,9 @@ def test_the_network_playback_downloads_as_a_webm_video_of_the_landscape(
     page: Page, server_url: str, tmp_path: Path
 ) -> None:
     open_network(page, server_url)
+    trained = snapshot(page)
+    field(page, "epochs").locator("input").fill(str(VIDEO_EPOCHS))
+    wait_trained(page, epochs=VIDEO_EPOCHS, before=trained)
     record_video(page, tmp_path)
     # The page is as it was: the trail off, the whole paths on the landscape.
     expect(page.get_by_test_id("trail-toggle")).to_have_attribute("aria-pressed", "false")

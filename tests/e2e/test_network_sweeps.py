@@ -15,7 +15,7 @@ from tests.e2e.test_sweeps import capture, open_tab
 
 pytestmark = pytest.mark.e2e
 
-EPOCHS = 4  # short trainings: each run's curve is 25 of them
+EPOCHS = 2  # short trainings (20 steps): each run's curve is 25 of them
 
 BESTS_JS = """() => (document.querySelector('[data-testid="lr-sweep-plot"]').data || [])
   .filter((t) => t.meta && t.meta.role === "lr-best").map((t) => t.x[0] ?? null)"""
