@@ -195,14 +195,13 @@ def test_a_result_over_the_byte_budget_is_a_422_naming_the_limit(client: httpx.C
     assert events[-1]["event"] == "error" and "OPTIMLAB_MAX_RESULT_BYTES" in events[-1]["detail"]
 
 
-def test_a_flood_of_qr_codes_does_not_move_health(client: httpx.Client) -> None:
+def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
     url = "http://127.0.0.1:8000/#v1=" + "x" * 1900  # a long experiment link: a large code to draw
-    codes = 50  # all in flight at once (as many as the flooder's connections): both workers busy throughout
 
     async def flood() -> list[int]:
-        limits = httpx.Limits(max_connections=codes)
+        limits = httpx.Limits(max_connections=50)
         async with httpx.AsyncClient(base_url=str(client.base_url), timeout=300, limits=limits) as flooder:
-            answers = await asyncio.gather(*(flooder.get("/api/qr", params={"url": url}) for _ in range(codes)))
+            answers = await asyncio.gather(*(flooder.get("/api/qr", params={"url": url}) for _ in range(200)))
         return [answer.status_code for answer in answers]
 
     with HealthProbe(str(client.base_url)) as quiet:
