@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import httpx
 import pytest
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+T = TypeVar("T")
 
 
 def _refuse_constant(name: str) -> float:
@@ -123,3 +126,10 @@ def assert_exits_2_with_one_line(
     assert captured.out == ""
     assert captured.err.startswith("optimlab: error: ") and captured.err.count("\n") == 1
     assert expected in captured.err
+
+
+def run_async(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """`anyio.run` on a thread of its own: when the browser tests ran first in this session, Playwright's
+    sync API keeps an event loop running in the main thread, where a second one may not start."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(anyio.run, function, *args).result()

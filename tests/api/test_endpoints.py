@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
-import anyio
 import httpx
 import pytest
 from pydantic import BaseModel
@@ -15,7 +13,7 @@ from app.api.jsonio import PIECE_ITEMS, dumps, dumps_in_pieces
 from app.api.schemas import Catalog, ExperimentResult, Grid, Health, SweepResult
 from app.main import create_app
 from app.settings import Settings
-from tests.api.support import experiment, strict_loads
+from tests.api.support import experiment, run_async, strict_loads
 
 SPEC_OPTIMIZERS = {
     "SGD",
@@ -196,9 +194,7 @@ def test_an_unexpected_exception_is_a_400_with_the_security_headers() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://local") as local:
             return await local.get("/api/failing-on-purpose")
 
-    # In a thread of its own: an xdist process that ran browser tests first has Playwright's loop in this one.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        response = thread.submit(anyio.run, get).result()
+    response = run_async(get)
     assert response.status_code == 400
     assert response.json()["detail"] == "the request could not be processed (RuntimeError); it was logged"
     assert_security_headers(response.headers)

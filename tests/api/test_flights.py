@@ -14,6 +14,7 @@ from app.api.streaming import Encoded, encoded
 from app.engine.runs import Limits
 from app.engine.spec import SweepSpec
 from app.engine.sweeps import iterate_sweep, prepare_sweep
+from tests.api.support import run_async
 
 EXPERIMENT = {
     "surface": {"id": "booth"},
@@ -38,7 +39,7 @@ def test_concurrent_and_later_identical_requests_share_one_computation(server_ur
         async with httpx.AsyncClient(timeout=120) as client:
             return await asyncio.gather(*(stream_lines(client, server_url) for _ in range(5)))
 
-    streams = asyncio.run(clients())
+    streams = run_async(clients)
     whole = httpx.post(f"{server_url}/api/experiments", json=EXPERIMENT, timeout=120).json()
     after = counters(server_url)
     assert after["computed"] - before["computed"] == 1
@@ -80,9 +81,9 @@ def test_a_sweep_cut_short_by_the_server_budget_is_not_kept_but_a_whole_one_is()
             results.append(events[-1].to_dict())
         return cache, results
 
-    cut, (first, _) = asyncio.run(twice(Limits(max_seconds=0.0)))
+    cut, (first, _) = run_async(twice, Limits(max_seconds=0.0))
     assert first["status"] == ["failed", "failed"]  # LBFGS cannot be batched: the run-by-run path, out of time
     assert (cut.computed, cut.shared) == (2, 0)
-    whole, (first, again) = asyncio.run(twice(Limits()))
+    whole, (first, again) = run_async(twice, Limits())
     assert first["status"] == ["completed", "completed"]
     assert (whole.computed, whole.shared, again) == (1, 1, first)

@@ -3,7 +3,6 @@ becomes of a worker whose job the deadline's alarm interrupted (design.md §12).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import pytest
 
 from app.api.pool import ComputationFailed, ComputePool
 from app.engine.catalog import catalog
+from tests.api.support import run_async
 
 # In a fresh process (the probe already on disk, so app.main runs no optimizer step): what the fork server
 # preloads, then other computations than its warm-up, as a worker would run them; prints what they imported.
@@ -65,6 +65,6 @@ def test_a_worker_whose_job_the_alarm_interrupted_is_replaced_and_the_next_job_r
             assert failed.value.limit == "max_seconds"
             return pool, await pool.run(nap, 0.0)
 
-    pool, answer = asyncio.run(interrupted_then_next())
+    pool, answer = run_async(interrupted_then_next)
     assert answer == 0.0
     assert pool.replaced == 1, "the interrupted worker was not trusted with the next job"

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.support import TIMEOUT, experiment, strict_loads
+from tests.api.support import TIMEOUT, experiment, run_async, strict_loads
 from tests.conftest import start_server, stop_server
 
 MAX_SECONDS = 5.0
@@ -207,7 +207,7 @@ def test_two_hundred_qr_codes_do_not_move_health(client: httpx.Client) -> None:
     with HealthProbe(str(client.base_url)) as quiet:
         time.sleep(1.0)
     with HealthProbe(str(client.base_url)) as loud:
-        statuses = asyncio.run(flood())
+        statuses = run_async(flood)
     # 503 once the queue is full; 422 (limit.max_seconds) where a busy machine made one outlast the budget.
     assert set(statuses) <= {200, 422, 503} and 200 in statuses
     quiet_median, loud_median = statistics.median(quiet.seconds), statistics.median(loud.seconds)
@@ -228,7 +228,7 @@ def test_two_distinct_long_computations_take_about_the_time_of_one(client: httpx
                 assert answer.status_code == 200 and "failed" not in answer.json()["status"], answer.text[:300]
 
         began = time.perf_counter()
-        asyncio.run(both())
+        run_async(both)
         return time.perf_counter() - began
 
     timed(lr_sweep(0.04), lr_sweep(0.05))  # each worker has had a job before the measured pair

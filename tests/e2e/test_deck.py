@@ -76,7 +76,7 @@ def test_a_deck_is_made_reordered_exported_imported_shared_and_presented(
 
     # Import into a browser that has no deck: the same lessons come back.
     page.evaluate("() => localStorage.removeItem('optimlab:deck')")
-    page.reload()
+    open_lessons(page, server_url + "/")  # loaded anew, and the deck editor listening (it starts before the list)
     page.get_by_test_id("save-lesson").click()
     expect(page.get_by_test_id("deck-list").locator("li")).to_have_count(0)
     page.get_by_test_id("deck-import").set_input_files(exported_path)

@@ -158,7 +158,7 @@ def test_a_network_lesson_goes_into_a_deck_and_presenter_mode_steps_through_it(
 
     # Imported into a browser without a deck, shared by link (the server checks it), then presented.
     page.evaluate("() => localStorage.removeItem('optimlab:deck')")
-    page.reload()
+    open_lessons(page, server_url + "/")  # loaded anew, and the deck editor listening (it starts before the list)
     page.get_by_test_id("save-lesson").click()
     saved = tmp_path / "deck.json"
     saved.write_text(json.dumps(exported))

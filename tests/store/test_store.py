@@ -18,7 +18,7 @@ from app.store import Deck, Link, Store, StoreUnavailable
 from app.store.migrate import migrate
 from app.store.models import Base
 from bench.server import ROOT, free_port
-from tests.store.support import run_async
+from tests.api.support import run_async
 
 URL_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,16}")
 
