@@ -182,7 +182,7 @@ def command_serve(args: argparse.Namespace, settings: Settings) -> None:
     from app.api.pool import start_fork_server
 
     # Started first, so the workers' warm-up (app/workers/preload.py) runs alongside this process's start.
-    # Not in create_app(): an app built without serving it (a test's, the module-level one) needs no workers.
+    # Not in create_app(): an app built without serving it (a test's) needs no workers.
     start_fork_server()
     from app.main import create_app
     from app.serving import serve

@@ -21,12 +21,17 @@ from app.settings import Settings
 from app.store import Store
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def start_engine(settings: Settings) -> None:
+    """What every process that computes or routes needs first: the server, and the workers' fork server."""
     # Each run works on tiny tensors: intra-op threads only add overhead and contention.
     torch.set_num_threads(1)
     keep_probes_in(settings.cache_dir)  # probed once per installation, not at every start (design.md §4)
     build_catalog()  # probe the optimizers once, at start-up, not on the first request
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    start_engine(settings)
     pool = ComputePool(settings.workers, settings.max_pending, settings.max_seconds, settings.worker_memory_bytes)
     app = FastAPI(
         lifespan=pool.running,  # the worker processes, warm before the first request

@@ -14,11 +14,8 @@ module 'torch._dynamo'").
 
 from __future__ import annotations
 
-import torch
-
-import app.main  # noqa: F401 — imports every router, which registers its computation
 from app.api import experiments, sweeps, trainings
-from app.engine.catalog import catalog, keep_probes_in
+from app.main import start_engine  # app.main imports every router, which registers its computation
 from app.settings import Settings
 from app.workers.registry import COMPUTATIONS
 
@@ -41,7 +38,6 @@ def warm_up(settings: Settings) -> None:
             pass
 
 
-torch.set_num_threads(1)  # as create_app() sets it: tiny tensors, and the same numbers either way
-keep_probes_in(Settings().cache_dir)
-catalog()
-warm_up(Settings())
+SETTINGS = Settings()
+start_engine(SETTINGS)  # as the server does: one torch thread, the catalog probed or read from disk
+warm_up(SETTINGS)
