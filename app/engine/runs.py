@@ -311,6 +311,7 @@ class LiveRun:
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
         self.optimizer_step = _unwrapped_step(self.optimizer)
         self.records_eval_point = prepared.optimizer.entry.records_eval_point
+        self.shares_forward = shares_forward(prepared, surface)
         noise = prepared.noise
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
         self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
@@ -329,10 +330,6 @@ class LiveRun:
         self.scheduler_state: dict[str, list[Any]] = {name: [None] for name in PLATEAU_COUNTERS}
         self.evaluations: list[list[list[float]]] = [[]]
         self._current_evaluations: list[list[float]] = []
-
-    @property
-    def shares_forward(self) -> bool:
-        return shares_forward(self.prepared, self.surface)
 
     @property
     def step_loss_is_record(self) -> bool:
