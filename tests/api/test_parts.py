@@ -1,20 +1,19 @@
 """An experiment's runs shared out among idle workers (app/api/parts.py, design.md §12): one stream as one
-worker would send it, the same document, in about the time of its slowest part."""
+worker would send it, the same document, in about the time of its slowest part. On the session's server
+(a worker per core); tests/api/test_workers.py shows that a request is split, and that a hang-up
+cancels every part."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec
-from tests.api.support import TIMEOUT, experiment, stream_events
-from tests.conftest import start_server, stop_server
+from tests.api.support import experiment, stream_events
 
 # Runs that keep streams of their own: noise, a scheduler, an optimizer drawing random numbers, one that
 # evaluates its closure itself (LBFGS, kept in part 0 with its evaluation budget).
@@ -26,15 +25,6 @@ RUNS = [
     {"optimizer": {"id": "pytorch_optimizer.Kron", "params": {"lr": 0.01}}},
     {"optimizer": {"id": "RMSprop", "params": {"lr": 0.01}}, "start": [1.0, -1.0]},
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    proc: subprocess.Popen
-    proc, url = start_server({"OPTIMLAB_WORKERS": "2"})
-    with httpx.Client(base_url=url, timeout=TIMEOUT) as session:
-        yield session
-    stop_server(proc)
 
 
 def idle(client: httpx.Client) -> None:
@@ -68,6 +58,7 @@ def test_a_shared_out_experiment_streams_and_returns_what_one_process_computes(c
 @pytest.mark.serial  # it measures two cores: a second pytest process on the other one would halve them
 def test_an_experiments_two_runs_take_about_the_time_of_one(client: httpx.Client) -> None:
     """One request of two equal runs on two idle workers: about the time of one run, not of two."""
+    assert client.get("/api/health").json()["computations"]["workers"] >= 2, "the session server has a worker per core"
 
     def timed(*learning_rates: float) -> float:
         runs = [{"optimizer": {"id": "Adam", "params": {"lr": lr}}} for lr in learning_rates]
