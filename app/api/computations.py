@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from app.api.deps import get_flights, get_pool, get_settings
 from app.api.flights import FlightCache, request_key
 from app.api.jsonio import dumps_in_pieces
+from app.api.parts import computed
 from app.api.pool import ComputePool
 from app.api.schemas import COMPUTATION_ERRORS
 from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
@@ -68,13 +69,13 @@ def _add_routes(router: APIRouter, routes: ComputationRoutes) -> None:
         pool: Annotated[ComputePool, Depends(get_pool)],
         flights: Annotated[FlightCache, Depends(get_flights)],
     ) -> Events:
-        """The events, computed once for identical requests (see flights.py), in a worker process."""
+        """The events, computed once for identical requests (see flights.py), by worker processes."""
         try:
             key = request_key({name: spec.model_dump(mode="json"), "limits": asdict(settings.limits)})
         except ValueError:  # nested too deep to write down, or to send a worker: the engine says where
             prepare(spec, settings.limits)  # raises the SpecError naming the field (a 422)
             raise SpecError((), "the request is nested too deeply", "value_error") from None
-        return await flights.start(key, lambda: pool.events(name, spec, settings))
+        return await flights.start(key, lambda: computed(pool, name, spec, settings))
 
     async def run(request: Request, events: Annotated[Events, Depends(start)]) -> Response:
         collected = await events_while_connected(request, events)

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 
 from app.api.computations import ComputationRoutes, add_computation_routes
 from app.api.schemas import ExperimentResult
-from app.engine.runs import Event, PreparedExperiment, collect, iterate_experiment, prepare_experiment
+from app.engine.runs import Event, PreparedExperiment, collect, iterate_experiment, part_of, prepare_experiment
 from app.engine.spec import ExperimentSpec
 from app.settings import Settings
-from app.workers.registry import Computation
+from app.workers.registry import Computation, Split
 
 router = APIRouter(tags=["experiments"])
 
@@ -41,7 +41,14 @@ add_computation_routes(
     router,
     ComputationRoutes(
         "/api/experiments",
-        Computation("experiment", ExperimentSpec, prepare_experiment, iterate, collect),
+        Computation(
+            "experiment",
+            ExperimentSpec,
+            prepare_experiment,
+            iterate,
+            collect,
+            split=Split(lambda spec: len(spec.runs), part_of),  # its runs are independent
+        ),
         ExperimentResult,
         examples=[EXAMPLE],
         description="Run every run of the experiment and return the whole result (design.md §6).",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from app.api.streaming import Encoded
+    from app.engine.runs import Part
     from app.settings import Settings
 
 log = logging.getLogger("optimlab")
@@ -276,10 +277,17 @@ class ComputePool:
         raise_for(reply)
         return reply.value
 
-    async def events(self, name: str, spec: BaseModel, settings: Settings) -> AsyncIterator[Encoded]:
+    def idle(self) -> int:
+        """How many workers would start a job at once."""
+        return sum(worker.ready and worker.job is None for worker in self.workers) - len(self.waiting)
+
+    async def events(
+        self, name: str, spec: BaseModel, settings: Settings, part: Part | None = None
+    ) -> AsyncIterator[Encoded]:
         """The registered computation `name` on `spec`, its validated request (app/workers/registry.py),
-        event by event as its worker computes them. Stopping early cancels it."""
-        job = self._submit(lambda number: Compute(number, name, spec, settings), settings.max_seconds)
+        or one part of it (app/api/parts.py), event by event as its worker computes them. Stopping early
+        cancels it."""
+        job = self._submit(lambda number: Compute(number, name, spec, settings, part), settings.max_seconds)
         try:
             while True:
                 reply = await job.replies.get()

@@ -18,7 +18,7 @@ import math
 import operator
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -47,6 +47,14 @@ class PreparedRun:
 
 
 @dataclass(frozen=True)
+class Part:
+    """Which share of an experiment's runs one worker computes: part `index` of `count` (design.md §12)."""
+
+    index: int = 0
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class PreparedExperiment:
     """A validated experiment: everything torch would refuse has been refused already."""
 
@@ -59,6 +67,28 @@ class PreparedExperiment:
     # one-evaluation steps, so an LBFGS with max_iter=10**9 ends (as a failed run) instead of hanging.
     max_evaluations: int = DEFAULT_LIMITS.max_steps * DEFAULT_LIMITS.max_runs
     max_seconds: float = DEFAULT_LIMITS.max_seconds
+    part: Part = Part()
+
+    def runs_of_part(self) -> list[PreparedRun]:
+        """The runs this part computes. Runs are independent, except that those evaluating their closure
+        themselves (LBFGS and the like) spend one shared evaluation budget: they stay together, in part 0,
+        so the result is the same however the experiment is split. The others are dealt out in turn."""
+        if self.part.count == 1:
+            return self.runs
+        budgeted = [run for run in self.runs if not shares_forward(run, self.surface)]
+        dealt = [run for run in self.runs if shares_forward(run, self.surface)][self.part.index :: self.part.count]
+        return sorted(dealt + (budgeted if self.part.index == 0 else []), key=lambda run: run.index)
+
+
+def part_of(experiment: PreparedExperiment, part: Part) -> PreparedExperiment:
+    """The experiment as one worker computes it when its runs are shared out among several."""
+    return replace(experiment, part=part)
+
+
+def shares_forward(run: PreparedRun, surface: Surface) -> bool:
+    """Whether the run's closure is evaluated once per step at its current point, so its forward and
+    backward pass can be shared with other runs' (stacked); the others evaluate it themselves."""
+    return run.optimizer.entry.closure_once and not surface.formula.uses_vector_unsafe_ops
 
 
 def default_label(run: RunSpec) -> str:
@@ -281,6 +311,7 @@ class LiveRun:
         self.scheduler = prepared.scheduler.build(self.optimizer) if prepared.scheduler else None
         self.optimizer_step = _unwrapped_step(self.optimizer)
         self.records_eval_point = prepared.optimizer.entry.records_eval_point
+        self.shares_forward = shares_forward(prepared, surface)
         noise = prepared.noise
         self.noise_std = noise.std if noise is not None and noise.std > 0 else 0.0
         self.generator = torch.Generator().manual_seed(noise.seed) if self.noise_std else None
@@ -299,10 +330,6 @@ class LiveRun:
         self.scheduler_state: dict[str, list[Any]] = {name: [None] for name in PLATEAU_COUNTERS}
         self.evaluations: list[list[list[float]]] = [[]]
         self._current_evaluations: list[list[float]] = []
-
-    @property
-    def shares_forward(self) -> bool:
-        return self.prepared.optimizer.entry.closure_once and not self.surface.formula.uses_vector_unsafe_ops
 
     @property
     def step_loss_is_record(self) -> bool:
@@ -476,8 +503,11 @@ class Lockstep:
         self.experiment = experiment
         self.surface = experiment.surface
         self.budget = EvaluationBudget(experiment.max_evaluations, experiment.max_seconds)
-        self.runs = [LiveRun(run, self.surface, experiment.record_state, self.budget) for run in experiment.runs]
-        self.recorder = Recorder(len(self.runs), experiment.steps)
+        self.runs = [
+            LiveRun(run, self.surface, experiment.record_state, self.budget) for run in experiment.runs_of_part()
+        ]
+        # A row per run of the experiment, by run index (a part's other rows stay unused, and unwritten).
+        self.recorder = Recorder(len(experiment.runs), experiment.steps)
         self._rows: dict[tuple[int, ...], torch.Tensor] = {}
 
     def active(self) -> list[LiveRun]:
@@ -565,8 +595,9 @@ class Lockstep:
         return loss
 
     def record_start(self) -> None:
-        rows = torch.arange(len(self.runs))
-        self.recorder.points[rows, 0] = torch.stack([run.p.detach() for run in self.runs])
+        if not self.runs:  # a part left without runs (every run evaluates its own closure: all in part 0)
+            return
+        self.recorder.points[self.rows(self.runs), 0] = torch.stack([run.p.detach() for run in self.runs])
         for run in self.runs:
             if not run.step_loss_is_record:
                 self._record_eval_point(run, 0)
@@ -630,15 +661,18 @@ class Lockstep:
 
 
 def iterate_experiment(experiment: PreparedExperiment, chunk_seconds: float = 0.05) -> Iterator[Event]:
-    """The experiment as design.md §6 stream events; stops computing as soon as the consumer stops."""
-    yield ExperimentStarted(
-        experiment.steps,
-        experiment.surface.describe(),
-        [
-            {"index": run.index, "label": run.label, "scheduler": run.scheduler and run.scheduler.describe()}
-            for run in experiment.runs
-        ],
-    )
+    """The experiment as design.md §6 stream events; stops computing as soon as the consumer stops.
+
+    A part (design.md §12) yields its runs' events and `done`; part 0 yields the `experiment` event first."""
+    if experiment.part.index == 0:
+        yield ExperimentStarted(
+            experiment.steps,
+            experiment.surface.describe(),
+            [
+                {"index": run.index, "label": run.label, "scheduler": run.scheduler and run.scheduler.describe()}
+                for run in experiment.runs
+            ],
+        )
     lockstep = Lockstep(experiment)
     lockstep.record_start()
     ended: set[int] = set()

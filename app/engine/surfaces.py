@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import torch
 
@@ -22,8 +23,7 @@ Point = tuple[float, float]
 Params = Mapping[str, float | str]
 
 
-@dataclass(frozen=True)
-class Minimum:
+class Minimum(NamedTuple):
     """A known global minimum: where it is and the loss there (the ★ on the map)."""
 
     point: Point

@@ -32,6 +32,9 @@ ALARM_REPEAT_SECONDS = 0.1
 class ResultTooLarge(Exception):
     """The events so far exceed the server's byte budget for one result."""
 
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the result is larger than the server's limit of {limit} bytes (OPTIMLAB_MAX_RESULT_BYTES)")
+
 
 class Deadline:
     """SIGALRM at the job's deadline, raising only while the job's own code runs (`armed`), never
@@ -125,6 +128,8 @@ class Worker:
             try:
                 with self.deadline.interruptible():
                     prepared = computation.prepare(job.spec, settings.limits)
+                if job.part is not None and computation.split is not None:
+                    prepared = computation.split.part(prepared, job.part)
                 events = encoded(computation.iterate(prepared, settings))
                 while True:
                     with self.deadline.interruptible():
@@ -133,10 +138,7 @@ class Worker:
                         return Ended(job.job)
                     size += len(item.line)
                     if size > settings.max_result_bytes:
-                        raise ResultTooLarge(
-                            f"the result is larger than the server's limit of {settings.max_result_bytes} bytes"
-                            " (OPTIMLAB_MAX_RESULT_BYTES)"
-                        )
+                        raise ResultTooLarge(settings.max_result_bytes)
                     self.conn.send(Emitted(job.job, item))
                     if self.cancelled(job.job):
                         events.close()

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from app.api.streaming import Encoded
+    from app.engine.runs import Part
     from app.settings import Settings
 
 # --- server → worker ---------------------------------------------------------------------------------
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Compute:
-    """Run the registered computation `name` (app/workers/registry.py) on `spec`, its validated request."""
+    """Run the registered computation `name` (app/workers/registry.py) on `spec`, its validated request,
+    or only `part` of it (when the computation has a Split)."""
 
     job: int
     name: str
     spec: BaseModel
     settings: Settings
+    part: Part | None = None
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from app.engine.runs import Limits
+from app.engine.runs import Limits, Part
 
 if TYPE_CHECKING:
     from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a request made of independent pieces is shared out among idle workers (design.md §12): into at
+    most `most(spec)` parts, each worker computing `part(prepared, Part(i, n))`. Every part's events end
+    with the same final event; part 0's begin with the computation's header."""
+
+    most: Callable[[Any], int]
+    part: Callable[[Any, Part], Any]
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Computation:
 
     `prepare` validates a request against the limits (SpecError names the field), `iterate` yields the
     events of design.md §6 (each with `to_dict()`), and `collect` turns all of them into the whole document.
+    A computation with a `split` may be computed by several workers at once.
     """
 
     name: str
@@ -32,6 +43,7 @@ class Computation:
     prepare: Callable[[Any, Limits], Any]
     iterate: Callable[[Any, Settings], Iterator[Any]]
     collect: Callable[[Iterator[Any]], dict[str, Any]]
+    split: Split | None = None
 
 
 COMPUTATIONS: dict[str, Computation] = {}

@@ -210,9 +210,11 @@ def test_a_client_that_disconnects_stops_its_computation(client: httpx.Client) -
         lines = response.iter_lines()
         assert strict_loads(next(lines))["event"] == "experiment"
         assert strict_loads(next(lines))["event"] == "points"
-        assert health(client)["active"] == before["active"] + 1
+        # A job per part: the sixteen runs are shared out among the workers that were idle (app/api/parts.py).
+        parts = health(client)["active"] - before["active"]
+        assert 1 <= parts <= health(client)["workers"]
     deadline = time.monotonic() + 5
     while (now := health(client))["active"] != before["active"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert now["active"] == before["active"], "the computation stopped soon after the client left"
-    assert now["cancelled"] == before["cancelled"] + 1
+    assert now["cancelled"] == before["cancelled"] + parts

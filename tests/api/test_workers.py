@@ -159,15 +159,18 @@ def test_two_dropped_bomb_streams_leave_the_server_idle_within_the_budget(client
     assert computations(client)["cancelled"] == before["cancelled"] + 2, "both dropped streams were cancelled"
 
 
-def test_a_disconnect_reaches_the_worker_which_stops_without_being_ended(client: httpx.Client) -> None:
+def test_a_disconnect_reaches_the_workers_which_stop_without_being_ended(client: httpx.Client) -> None:
+    """Both workers idle: the sixteen runs are shared out, a part per worker (app/api/parts.py), and the
+    client's hang-up cancels both parts."""
     before = computations(client)
     with client.stream("POST", "/api/experiments/stream", json=long_experiment(0.0123, 20_000)) as response:
         lines = response.iter_lines()
         assert strict_loads(next(lines))["event"] == "experiment"
         assert strict_loads(next(lines))["event"] == "points"
+        assert computations(client)["active"] == 2
     assert wait_until_idle(client) < 2.0
     after = computations(client)
-    assert after["cancelled"] == before["cancelled"] + 1
+    assert after["cancelled"] == before["cancelled"] + 2
     assert after["replaced"] == before["replaced"], "the worker stopped when asked; nobody had to end it"
 
 
