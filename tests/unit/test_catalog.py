@@ -15,7 +15,9 @@ from app.engine.catalog import (
     HIDDEN,
     MODES,
     ProbeResult,
+    _probe_network,
     _probe_optimizer,
+    _probe_problem,
     catalog,
     seed_global_generators,
     signature_of,
@@ -253,3 +255,14 @@ def test_the_probe_finds_who_draws_from_torchs_generator(mode: str, cls: type, v
     (design.md §4); a draw that changes nothing does not count, a process-wide counter is not determinism."""
     closure_once = mode == "surfaces" and verdict.reason is None
     assert _probe_optimizer(cls, mode) == replace(verdict, closure_once=closure_once)
+
+
+def test_the_network_probe_starts_and_computes_as_its_network_does() -> None:
+    """The probe's network problem is _probe_network under seed 0, forward pass written out: same start, same loss."""
+    parameters, loss_of = _probe_problem("network")
+    torch.manual_seed(0)
+    model = _probe_network()
+    assert all(torch.equal(ours, theirs) for ours, theirs in zip(parameters, model.parameters(), strict=True))
+    x = torch.linspace(-1.0, 1.0, 16).reshape(8, 2)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    assert torch.equal(loss_of(), torch.nn.functional.cross_entropy(model(x), y))
