@@ -167,12 +167,14 @@ def test_modes_say_where_an_optimizer_works() -> None:
 class NumpyCoinSGD(torch.optim.SGD):
     """SGD whose step is scaled by a draw from numpy's global generator only (as Kron's balancing coin draws)."""
 
+    coin: Callable[[], float] = staticmethod(np.random.random)
+
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         loss = super().step(closure)
         for group in self.param_groups:
             for p in group["params"]:
-                p.mul_(1 + 0.1 * float(np.random.random()))
+                p.mul_(1 + 0.1 * float(self.coin()))
         return loss
 
 
@@ -198,16 +200,10 @@ def test_the_probe_seeds_torch_and_numpy_as_their_own_seeding_does() -> None:
         assert torch.equal(ours[0], torch.get_rng_state()) and np.array_equal(ours[1], np.random.get_state()[1])
 
 
-class TorchNoiseSGD(torch.optim.SGD):
-    """SGD whose step adds noise drawn from torch's global generator."""
+class TorchCoinSGD(NumpyCoinSGD):
+    """The same coin, drawn from torch's global generator."""
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
-        loss = super().step(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.add_(torch.randn_like(p), alpha=1e-3)
-        return loss
+    coin = staticmethod(lambda: torch.rand(()))
 
 
 class RandomStartSGD(torch.optim.SGD):
@@ -243,7 +239,7 @@ class CountingSGD(torch.optim.SGD):
     ("cls", "verdict"),
     [
         (torch.optim.SGD, ProbeResult(None, random=False)),
-        (TorchNoiseSGD, ProbeResult(None, random=True)),
+        (TorchCoinSGD, ProbeResult(None, random=True)),
         (RandomStartSGD, ProbeResult(None, random=True)),
         (DiscardedDrawSGD, ProbeResult(None, random=False)),
         (CountingSGD, ProbeResult("not deterministic: two identical runs differ")),
