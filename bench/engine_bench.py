@@ -162,6 +162,7 @@ FIRST_PROBE_SCRIPT = """
 import json, time, warnings
 warnings.simplefilter("ignore")
 import torch, torch._dynamo, pytorch_optimizer
+torch.set_num_threads(1)  # as start_engine() does before the probe: a second thread only spins on tiny tensors
 from app.engine.catalog import catalog
 began = time.perf_counter()
 built = catalog()

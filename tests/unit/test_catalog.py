@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from app.engine.catalog import HIDDEN, MODES, ProbeResult, _probe_optimizer, catalog, signature_of
+from app.engine.catalog import (
+    HIDDEN,
+    MODES,
+    ProbeResult,
+    _probe_network,
+    _probe_optimizer,
+    _probe_problem,
+    catalog,
+    seed_global_generators,
+    signature_of,
+)
 from app.engine.construct import resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
 from app.engine.spec import OptimizerSpec, SchedulerSpec
@@ -155,12 +167,14 @@ def test_modes_say_where_an_optimizer_works() -> None:
 class NumpyCoinSGD(torch.optim.SGD):
     """SGD whose step is scaled by a draw from numpy's global generator only (as Kron's balancing coin draws)."""
 
+    coin: Callable[[], float] = staticmethod(np.random.random)
+
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         loss = super().step(closure)
         for group in self.param_groups:
             for p in group["params"]:
-                p.mul_(1 + 0.1 * float(np.random.random()))
+                p.mul_(1 + 0.1 * float(self.coin()))
         return loss
 
 
@@ -173,3 +187,78 @@ def test_the_probe_finds_an_optimizer_that_draws_from_numpy_alone(mode: str) -> 
         np.random.seed(before)
         verdicts.add(_probe_optimizer(NumpyCoinSGD, mode))
     assert verdicts == {ProbeResult(None, closure_once=mode == "surfaces", random=True)}
+
+
+def test_the_probe_seeds_torch_and_numpy_as_their_own_seeding_does() -> None:
+    """seed_global_generators seeds torch's CPU generator alone (design.md §4): the same state as
+    `torch.manual_seed`, which the plain loops and exported scripts call."""
+    for seed in (0, 1, 12345):
+        seed_global_generators(seed)
+        ours = torch.get_rng_state(), np.random.get_state()[1]
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        assert torch.equal(ours[0], torch.get_rng_state()) and np.array_equal(ours[1], np.random.get_state()[1])
+
+
+class TorchCoinSGD(NumpyCoinSGD):
+    """The same coin, drawn from torch's global generator."""
+
+    coin = staticmethod(lambda: torch.rand(()))
+
+
+class RandomStartSGD(torch.optim.SGD):
+    """SGD whose learning rate is drawn from torch's global generator when it is built, not while stepping."""
+
+    def __init__(self, params: Any) -> None:
+        super().__init__(params, lr=1e-3 * (1 + float(torch.rand(()))))
+
+
+class DiscardedDrawSGD(torch.optim.SGD):
+    """SGD that draws from torch's generator each step and throws the number away: its path is the seed's
+    no matter what, so it is not random."""
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        torch.rand(3)
+        return super().step(closure)
+
+
+class CountingSGD(torch.optim.SGD):
+    """SGD whose learning rate grows with every instance built in the process: no generator, yet two
+    identical runs differ."""
+
+    built = 0
+
+    def __init__(self, params: Any) -> None:
+        CountingSGD.built += 1
+        super().__init__(params, lr=1e-3 * CountingSGD.built)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("cls", "verdict"),
+    [
+        (torch.optim.SGD, ProbeResult(None, random=False)),
+        (TorchCoinSGD, ProbeResult(None, random=True)),
+        (RandomStartSGD, ProbeResult(None, random=True)),
+        (DiscardedDrawSGD, ProbeResult(None, random=False)),
+        (CountingSGD, ProbeResult("not deterministic: two identical runs differ")),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_the_probe_finds_who_draws_from_torchs_generator(mode: str, cls: type, verdict: ProbeResult) -> None:
+    """random means the path depends on the seed of torch's global generator, drawn while built or stepping
+    (design.md §4); a draw that changes nothing does not count, a process-wide counter is not determinism."""
+    closure_once = mode == "surfaces" and verdict.reason is None
+    assert _probe_optimizer(cls, mode) == replace(verdict, closure_once=closure_once)
+
+
+def test_the_network_probe_starts_and_computes_as_its_network_does() -> None:
+    """The probe's network problem is _probe_network under seed 0, forward pass written out: same start, same loss."""
+    parameters, loss_of = _probe_problem("network")
+    torch.manual_seed(0)
+    model = _probe_network()
+    assert all(torch.equal(ours, theirs) for ours, theirs in zip(parameters, model.parameters(), strict=True))
+    x = torch.linspace(-1.0, 1.0, 16).reshape(8, 2)
+    y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    assert torch.equal(loss_of(), torch.nn.functional.cross_entropy(model(x), y))
