@@ -2,17 +2,41 @@
 
 Every page records its console errors, uncaught exceptions and the URLs it requested; a test
 fails at teardown if the page logged an error or asked anything of another origin.
+
+Every `wait_for_function` polls its condition every POLL_MS, not at every animation frame (Playwright's
+default, "raf"): many conditions read back plot data or serialise the page's state, and 60 such reads a
+second took the CPU the page needed to draw what they wait for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS
+
+POLL_MS = 100
+
+
+def _polling_every(wait_for_function: Callable[..., Any]) -> Callable[..., Any]:
+    """`wait_for_function` with POLL_MS as its default polling; a wait may still pass its own."""
+
+    @functools.wraps(wait_for_function)
+    def wait(
+        self: Page | Frame, expression: str, *, arg: Any = None, timeout: float | None = None, polling: Any = POLL_MS
+    ) -> Any:
+        return wait_for_function(self, expression, arg=arg, timeout=timeout, polling=polling)
+
+    return wait
+
+
+for _waits in (Page, Frame):
+    _waits.wait_for_function = _polling_every(_waits.wait_for_function)
 
 
 @dataclass

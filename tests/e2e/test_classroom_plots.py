@@ -10,7 +10,7 @@ from tests.e2e.test_share_teach import HASH_DOC_JS, LESSONS, hash_document, load
 
 pytestmark = pytest.mark.e2e
 
-AXIS_JS = "(id) => document.querySelector(`[data-testid='${id}']`).layout.yaxis.type"
+AXIS_JS = "(id) => document.querySelector(`[data-testid='${id}']`).layout?.yaxis.type"  # undefined until Plotly draws
 FLOORED_JS = """(id) => (document.querySelector(`[data-testid='${id}']`).data || [])
   .filter(t => t.meta && t.meta.role === "floored").map(t => Array.from(t.x))"""
 

@@ -1,6 +1,8 @@
 """Embedding in a real browser (design.md §11): a course page on an origin listed in
 OPTIMLAB_FRAME_ANCESTORS shows optimlab in an iframe; a page on any other origin gets Chromium's
-blocked-frame error instead. Two tiny host pages on their own ports (so their own origins) frame it."""
+blocked-frame error instead. Two tiny host pages on their own ports (so their own origins) frame it: the
+configured server (tests/conftest.py) lists http://127.0.0.1:*, so the allowed one is reached as 127.0.0.1 and
+the other as localhost."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Browser, Frame, expect
-
-from tests.conftest import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -40,50 +40,43 @@ class CoursePage(BaseHTTPRequestHandler):
         pass
 
 
+# Each course site by the host name its origin is reached at.
+COURSE_HOSTS = {"allowed": "127.0.0.1", "other": "localhost"}
+
+
 @pytest.fixture(scope="module")
-def course_sites() -> Iterator[dict[str, ThreadingHTTPServer]]:
-    """Two course sites on free loopback ports, not yet told what to frame."""
-    sites = {name: ThreadingHTTPServer(("127.0.0.1", 0), CoursePage) for name in ("allowed", "other")}
+def course_sites(configured_server_url: str) -> Iterator[dict[str, str]]:
+    """Two course sites on free loopback ports, both framing optimlab's embed view: their origins by name."""
+    CoursePage.embedded_url = f"{configured_server_url}/?embed=1"
+    sites = {name: ThreadingHTTPServer(("127.0.0.1", 0), CoursePage) for name in COURSE_HOSTS}
     for site in sites.values():
         threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield sites
+    yield {name: f"http://{COURSE_HOSTS[name]}:{site.server_address[1]}" for name, site in sites.items()}
     for site in sites.values():
         site.shutdown()
         site.server_close()
 
 
-def origin(site: ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{site.server_address[1]}"
-
-
-@pytest.fixture(scope="module")
-def optimlab_url(course_sites: dict[str, ThreadingHTTPServer]) -> Iterator[str]:
-    proc, url = start_server({"OPTIMLAB_FRAME_ANCESTORS": origin(course_sites["allowed"])})
-    CoursePage.embedded_url = f"{url}/?embed=1"
-    yield url
-    stop_server(proc)
-
-
-def framed_from(browser: Browser, site: ThreadingHTTPServer) -> Frame:
-    """Open the course page and return its iframe once it has loaded (or failed to)."""
+def framed_from(browser: Browser, origin: str) -> Frame:
+    """Open the course page at `origin` and return its iframe once it has loaded (or failed to)."""
     page = browser.new_page()
-    page.goto(origin(site) + "/")
+    page.goto(origin + "/")
     page.wait_for_selector("body[data-framed='yes']")
     [frame] = [frame for frame in page.frames if frame is not page.main_frame]
     return frame
 
 
 def test_a_configured_origin_frames_the_page(
-    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+    browser: Browser, course_sites: dict[str, str], configured_server_url: str
 ) -> None:
     frame = framed_from(browser, course_sites["allowed"])
-    assert frame.url.startswith(optimlab_url), frame.url
+    assert frame.url.startswith(configured_server_url), frame.url
     frame.wait_for_selector('[data-testid="contour-plot"]', state="attached")
     frame.page.close()
 
 
 def test_embed_mode_shows_the_map_playback_and_legend_only(
-    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+    browser: Browser, course_sites: dict[str, str], configured_server_url: str
 ) -> None:
     frame = framed_from(browser, course_sites["allowed"])
     frame.wait_for_function("() => document.querySelector('.stage').getAttribute('aria-busy') === 'false'")
@@ -103,8 +96,8 @@ def test_embed_mode_shows_the_map_playback_and_legend_only(
 
 
 def test_any_other_origin_is_refused_the_frame(
-    browser: Browser, course_sites: dict[str, ThreadingHTTPServer], optimlab_url: str
+    browser: Browser, course_sites: dict[str, str], configured_server_url: str
 ) -> None:
     frame = framed_from(browser, course_sites["other"])
-    assert frame.url == BLOCKED_FRAME_URL, f"framed from {origin(course_sites['other'])}: {frame.url}"
+    assert frame.url == BLOCKED_FRAME_URL, f"framed from {course_sites['other']}: {frame.url}"
     frame.page.close()

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.browser import FIRST_DRAWN_JS
 from tests.e2e.test_share_teach import LESSONS, present_lesson
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +41,9 @@ def wait_drawn(page: Page, points: int) -> None:
 def test_trail_hides_future_steps_and_reveals_them_with_the_cursor(page: Page, server_url: str) -> None:
     page.emulate_media(reduced_motion="reduce")  # the trail starts at step 0 and waits for the keys
     page.goto(server_url + "/")
-    page.wait_for_function(SETTLED_JS, timeout=30_000)
+    # The page's first-draw mark too: aria-busy is also "false" while the first stream waits for its header.
+    page.wait_for_function(FIRST_DRAWN_JS, timeout=30_000)
+    page.wait_for_function(SETTLED_JS)
     full = drawn(page)
     longest = max(full["map"])
     assert longest > 20 and full["loss"] == full["map"] == full["lr"]

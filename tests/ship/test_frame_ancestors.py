@@ -3,18 +3,13 @@ OPTIMLAB_FRAME_ANCESTORS, and by nobody else — said by the CSP's frame-ancesto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from pydantic import ValidationError
 
 from app.settings import Settings
-from tests.conftest import start_server, stop_server
+from tests.conftest import COURSE, LOCAL_COURSE
 from tests.ship.test_headers import csp_directives
-
-COURSE = "https://course.example.edu"
-LOCAL_COURSE = "http://localhost:3000"
 
 
 def frame_ancestors(url: str, path: str = "/") -> list[str]:
@@ -24,20 +19,13 @@ def frame_ancestors(url: str, path: str = "/") -> list[str]:
     return csp_directives(response.headers["content-security-policy"])["frame-ancestors"]
 
 
-@pytest.fixture(scope="module")
-def embeddable_url() -> Iterator[str]:
-    proc, url = start_server({"OPTIMLAB_FRAME_ANCESTORS": f"{COURSE} {LOCAL_COURSE}"})
-    yield url
-    stop_server(proc)
-
-
 def test_by_default_only_the_page_itself_may_frame_it(server_url: str) -> None:
     assert frame_ancestors(server_url) == ["'self'"]
 
 
-def test_configured_origins_may_frame_the_page_and_no_others(embeddable_url: str) -> None:
+def test_configured_origins_may_frame_the_page_and_no_others(configured_server_url: str) -> None:
     for path in ("/", "/?embed=1", "/api/health", "/l/AAAAAAAAAAA"):
-        allowed = frame_ancestors(embeddable_url, path)
+        allowed = frame_ancestors(configured_server_url, path)
         assert allowed == ["'self'", COURSE, LOCAL_COURSE], path
         assert "*" not in allowed and "https://evil.example" not in allowed
 

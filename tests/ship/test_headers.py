@@ -4,7 +4,6 @@ configured, static files that stay in their folder, and a page with no inline sc
 from __future__ import annotations
 
 import http.client
-import json
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,10 +12,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import ROOT, start_server, stop_server
+from tests.conftest import CORS_ORIGIN, ROOT
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-ALLOWED_ORIGIN = "http://example.test"
 OTHER_ORIGIN = "http://evil.test"
 EXPERIMENT = {"surface": {"id": "quadratic"}, "steps": 3, "runs": [{"optimizer": {"id": "SGD"}}]}
 STRICT_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
@@ -104,28 +102,20 @@ def cross_origin_requests(url: str, origin: str) -> dict[str, httpx.Response]:
 
 
 def test_no_cors_by_default(server_url: str) -> None:
-    for kind, response in cross_origin_requests(server_url, ALLOWED_ORIGIN).items():
+    for kind, response in cross_origin_requests(server_url, CORS_ORIGIN).items():
         assert "access-control-allow-origin" not in response.headers, kind
         assert response.status_code < 500, kind
 
 
-@pytest.fixture(scope="module")
-def cors_server_url() -> Iterator[str]:
-    """A second server, allowing one origin."""
-    proc, url = start_server({"OPTIMLAB_CORS_ORIGINS": json.dumps([ALLOWED_ORIGIN]), "OPTIMLAB_WORKERS": "1"})
-    yield url
-    stop_server(proc)
-
-
-def test_cors_allows_exactly_the_configured_origins(cors_server_url: str) -> None:
-    allowed = cross_origin_requests(cors_server_url, ALLOWED_ORIGIN)
+def test_cors_allows_exactly_the_configured_origins(configured_server_url: str) -> None:
+    allowed = cross_origin_requests(configured_server_url, CORS_ORIGIN)
     for kind, response in allowed.items():
         assert response.status_code == 200, (kind, response.text)
-        assert response.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN, kind
+        assert response.headers.get("access-control-allow-origin") == CORS_ORIGIN, kind
     assert "POST" in allowed["preflight"].headers["access-control-allow-methods"]
     assert "access-control-allow-credentials" not in allowed["get"].headers
 
-    for kind, response in cross_origin_requests(cors_server_url, OTHER_ORIGIN).items():
+    for kind, response in cross_origin_requests(configured_server_url, OTHER_ORIGIN).items():
         assert "access-control-allow-origin" not in response.headers, kind
         assert response.status_code < 500, kind
     # The configured server keeps its other headers.
