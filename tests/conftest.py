@@ -92,7 +92,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 CONFIGURED_LIMITS = Limits(max_steps=777, max_sweep_seeds=3)
 CORS_ORIGIN = "http://example.test"
 COURSE = "https://course.example.edu"
-LOCAL_COURSE = "http://127.0.0.1:*"  # the framing course page of tests/e2e/test_embed_framing.py, on any port
+LOCAL_COURSE = "http://localhost:*"  # test_embed_framing.py's course page: another site than the server's
 CONFIGURED_ENV = {
     "OPTIMLAB_MAX_STEPS": str(CONFIGURED_LIMITS.max_steps),
     "OPTIMLAB_MAX_SWEEP_SEEDS": str(CONFIGURED_LIMITS.max_sweep_seeds),

@@ -1,8 +1,9 @@
 """Embedding in a real browser (design.md §11): a course page on an origin listed in
 OPTIMLAB_FRAME_ANCESTORS shows optimlab in an iframe; a page on any other origin gets Chromium's
 blocked-frame error instead. Two tiny host pages on their own ports (so their own origins) frame it: the
-configured server (tests/conftest.py) lists http://127.0.0.1:*, so the allowed one is reached as 127.0.0.1 and
-the other as localhost."""
+configured server (tests/conftest.py) lists http://localhost:*, so the allowed one is reached as localhost
+— another site than optimlab's 127.0.0.1, as a real course site is, where the framed page gets no
+storage — and the other as 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class CoursePage(BaseHTTPRequestHandler):
 
 
 # Each course site by the host name its origin is reached at.
-COURSE_HOSTS = {"allowed": "127.0.0.1", "other": "localhost"}
+COURSE_HOSTS = {"allowed": "localhost", "other": "127.0.0.1"}
 
 
 @pytest.fixture(scope="module")

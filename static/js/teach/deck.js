@@ -9,6 +9,7 @@ import { createDeck, getDeck } from "../api/client.js";
 import { toTrainingRequest } from "../network/state.js";
 import { toRequest } from "../state/experiment.js";
 import { byTestId, h } from "../ui/dom.js";
+import { recall, remember } from "../ui/storage.js";
 import { download } from "./export.js";
 import { isNetwork } from "./lessons.js";
 
@@ -37,7 +38,7 @@ function lessonOf(state, catalog, { title, text, look_for }, taken) {
 
 function readSaved() {
   try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null");
+    const saved = JSON.parse(recall(STORAGE_KEY) ?? "null");
     return Array.isArray(saved?.lessons) ? saved : { version: DECK_VERSION, lessons: [] };
   } catch {
     return { version: DECK_VERSION, lessons: [] };
@@ -67,7 +68,7 @@ export function createDeckEditor({ store, catalog, lessons, notice }) {
   let deck = readSaved();
 
   function save() {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(deck));
+    remember(STORAGE_KEY, JSON.stringify(deck));
     render();
   }
 

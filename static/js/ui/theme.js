@@ -1,12 +1,14 @@
 // Light and dark themes: the system's by default; the toggle pins the other one, remembered
 // across visits. The CSS does the rest (see css/theme.css).
 
+import { recall, remember } from "./storage.js";
+
 const STORAGE_KEY = "optimlab.theme";
 const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 
 /** "light" | "dark" | "system", as remembered. */
 export function savedTheme() {
-  const saved = localStorage.getItem(STORAGE_KEY);
+  const saved = recall(STORAGE_KEY);
   return saved === "light" || saved === "dark" ? saved : "system";
 }
 
@@ -19,10 +21,10 @@ export function effectiveTheme(theme) {
 export function applyTheme(theme, toggle) {
   if (theme === "system") {
     delete document.documentElement.dataset.theme;
-    localStorage.removeItem(STORAGE_KEY);
+    remember(STORAGE_KEY, null);
   } else {
     document.documentElement.dataset.theme = theme;
-    localStorage.setItem(STORAGE_KEY, theme);
+    remember(STORAGE_KEY, theme);
   }
   const other = effectiveTheme(theme) === "dark" ? "light" : "dark";
   toggle.setAttribute("aria-label", `Switch to ${other} theme`);
