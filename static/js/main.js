@@ -182,7 +182,7 @@ async function main() {
   const setErrors = (source, issues) => store.update((s) => { s.view.errors[source] = issues; }, { errors: true });
   const loadGrid = createGridLoader({ store, catalog, setErrors });
   const experimentRunner = createStreamRunner(STREAM_MODES.surfaces, {
-    store, catalog, status, setBusy: renderer.setBusy, onFinished: () => renderer.schedule({ now: true }),
+    store, catalog, status, busy: renderer.busy, onFinished: () => renderer.schedule({ now: true }),
   });
 
   let gridStale = false;

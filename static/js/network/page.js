@@ -18,6 +18,7 @@ import { createFrameScheduler, FIRST_DRAW_MARK } from "../page/render.js";
 import { createStreamRunner, STREAM_MODES } from "../page/stream.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
+import { createBusyMark } from "../ui/busy.js";
 import { formatNumber } from "../ui/format.js";
 import { renderLegend, renderTrainingSummary } from "../views/summary.js";
 import { createDatasetPreview, createNetworkControls } from "./controls.js";
@@ -72,10 +73,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     elements.stage.setAttribute("aria-label", state.mode === "network" ? "Loss landscape" : "Surface map");
   };
 
-  function setBusy(busy) {
-    elements.stage.setAttribute("aria-busy", String(busy));
-    elements.charts.setAttribute("aria-busy", String(busy));
-  }
+  const busy = createBusyMark([elements.stage, elements.charts]);
 
   const seam = {
     get result() {
@@ -117,7 +115,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     renderLegend(elements.legend, result);
     getPlayback()?.sync();
     const finished = Boolean(result?.finishedAt);
-    setBusy(Boolean(result) && !finished && !result.stopped);
+    busy.drawing(Boolean(result) && !finished && !result.stopped);
     elements.exportJson.disabled = !finished;
     elements.exportCsv.disabled = !finished;
     if (result) elements.status.textContent = statusText(result);
@@ -132,7 +130,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   const schedule = createFrameScheduler(render);
 
   const runner = createStreamRunner(STREAM_MODES.network, {
-    store, catalog, status: elements.status, setBusy, onFinished: () => schedule({ now: true }),
+    store, catalog, status: elements.status, busy, onFinished: () => schedule({ now: true }),
   });
 
   // The data sets' list, asked for once: on the first switch, or before it when the browser idles after

@@ -2,6 +2,7 @@
 // a stream's chunks arrive (a full redraw of the map costs tens of ms), and the mark that says the
 // default comparison is fully drawn.
 
+import { createBusyMark } from "../ui/busy.js";
 import { formatNumber } from "../ui/format.js";
 import { renderLegend, renderSummary } from "../views/summary.js";
 
@@ -48,17 +49,13 @@ export function createFrameScheduler(draw) {
 
 /**
  * The page's renderer. `parts`: what else follows a frame (playback, inspector, start mover) and
- * the elements it writes. Returns {schedule({now}), setPlots(plots), setBusy(busy)}.
+ * the elements it writes. Returns {schedule({now}), setPlots(plots), busy} (ui/busy.js).
  */
 export function createRenderer({ store, parts, elements }) {
   const { state } = store;
   let plots = null; // once Plotly.js has loaded
 
-  /** aria-busy on the views while a stream is drawing (assistive tech and tests wait on it). */
-  function setBusy(busy) {
-    elements.stage.setAttribute("aria-busy", String(busy));
-    elements.charts.setAttribute("aria-busy", String(busy));
-  }
+  const busy = createBusyMark([elements.stage, elements.charts]);
 
   function render(start) {
     if (state.mode === "network") return; // network mode draws its own views (network/page.js); these wait
@@ -69,7 +66,7 @@ export function createRenderer({ store, parts, elements }) {
     renderSummary(elements.summary, results);
     renderLegend(elements.legend, results);
     const finished = Boolean(results?.finishedAt);
-    setBusy(Boolean(results) && !finished && !results.stopped);
+    busy.drawing(Boolean(results) && !finished && !results.stopped);
     elements.exportJson.disabled = !finished;
     elements.exportCsv.disabled = !finished;
     if (results) elements.status.textContent = statusText(results);
@@ -83,7 +80,7 @@ export function createRenderer({ store, parts, elements }) {
 
   return {
     schedule,
-    setBusy,
+    busy,
     get plots() {
       return plots;
     },

@@ -44,9 +44,9 @@ export function fieldIssues(issues, fieldPrefix) {
 /**
  * Returns {run(), abort()}: `run()` streams the mode's computation as the state has it. `onFinished()` is
  * called when the whole result is in (the finished paths are drawn without the throttle, and the first-draw
- * marks wait for it); `setBusy` and `status` show it runs. The renderers clear the busy mark from the result.
+ * marks wait for it); `busy` (ui/busy.js) and `status` show it runs, from the request until its last event.
  */
-export function createStreamRunner(mode, { store, catalog, status, setBusy, onFinished }) {
+export function createStreamRunner(mode, { store, catalog, status, busy, onFinished }) {
   const { state } = store;
   let controller = null;
   const resultsOf = (s) => getIn(s, mode.results);
@@ -61,7 +61,7 @@ export function createStreamRunner(mode, { store, catalog, status, setBusy, onFi
     const colors = source.runs.map((entry) => entry.color);
     const sentAt = performance.now();
     status.textContent = mode.running;
-    setBusy(true);
+    busy.streaming(true);
     try {
       for await (const event of mode.stream(request, { signal: mine.signal })) {
         if (event.event === mode.header) {
@@ -79,6 +79,8 @@ export function createStreamRunner(mode, { store, catalog, status, setBusy, onFi
       showResults((s) => markStopped(resultsOf(s)));
       setErrors(error instanceof ApiError ? fieldIssues(error.issues, mode.fieldPrefix) : [{ path: [], msg: error.message }]);
       status.textContent = "";
+    } finally {
+      if (controller === mine) busy.streaming(false); // a newer request of this mode keeps the mark
     }
   }
 
