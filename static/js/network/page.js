@@ -1,7 +1,8 @@
-// Network mode on the page (design.md §10): the mode switch, the controls, the training's stream and
-// the drawing of its views, all from the one store. Surfaces mode keeps its own state meanwhile; the
-// play bar, `lr-plot`, the summary table, sharing, exports and the code button serve whichever mode
-// is shown.
+// Network mode on the page (design.md §10): the controls, the training's stream and the drawing of its
+// views, all from the one store. Loaded on first use (page/lazy.js): built the first time network mode
+// shows (page/modes.js), or when the browser idles after the first draw. Surfaces mode keeps its own
+// state meanwhile; the play bar, `lr-plot`, the summary table, sharing, exports and the code button
+// serve whichever mode is shown.
 //
 // The seam for the views others add (the decision boundary, the LR finder, the inspector's norms):
 // `createNetworkMode` returns `seam` with
@@ -14,7 +15,9 @@
 
 import { getDatasets } from "../api/client.js";
 import { cursorStep } from "../figures/cursor.js";
-import { createFrameScheduler, FIRST_DRAW_MARK } from "../page/render.js";
+import { afterFirstDraw } from "../page/lazy.js";
+import { NETWORK_SWITCH_MARK } from "../page/modes.js";
+import { createFrameScheduler } from "../page/render.js";
 import { createStreamRunner, STREAM_MODES } from "../page/stream.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
@@ -23,24 +26,9 @@ import { renderLegend, renderTrainingSummary } from "../views/summary.js";
 import { createDatasetPreview, createNetworkControls } from "./controls.js";
 import { createNetworkPlots } from "./plots.js";
 import { epochAt } from "./results.js";
-import { switchMode } from "./state.js";
 
 const DEBOUNCE_MS = 150;
-/** Run `fn` once the browser idles (within 5 s); Safari has no requestIdleCallback, so a timer there. */
-const whenIdle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000));
-
-/** Run `fn` when the browser idles after surfaces mode's first draw: a prefetch never delays that draw. */
-function afterFirstDraw(fn) {
-  if (performance.getEntriesByName(FIRST_DRAW_MARK).length) return whenIdle(fn);
-  const observer = new PerformanceObserver((list) => {
-    if (!list.getEntriesByName(FIRST_DRAW_MARK).length) return;
-    observer.disconnect();
-    whenIdle(fn);
-  });
-  observer.observe({ type: "mark" });
-}
-/** Performance marks (tests and `make bench-page` read them): the click on the switch, and the landscape drawn. */
-export const NETWORK_SWITCH_MARK = "optimlab:network-switch";
+/** Performance mark (tests and `make bench-page` read it): the landscape drawn, measured from the switch. */
 export const NETWORK_FIRST_DRAW = "optimlab:network-first-draw";
 
 /** The run status line in network mode. */
@@ -54,8 +42,8 @@ function statusText(result) {
 }
 
 /**
- * Wire network mode. `elements`: the mode select, the plots' containers, the summary, legend, status
- * and the stage and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render).
+ * Wire network mode. `elements`: the plots' containers, the summary, legend, status and the stage
+ * and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render).
  */
 export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   const { state } = store;
@@ -65,12 +53,6 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   let started = false; // the first switch loads the data sets and Plotly, then trains
   let debounce = null;
   let stale = false; // the training changed while surfaces mode showed (Back, a link): train on return
-
-  const showMode = () => {
-    document.body.dataset.mode = state.mode;
-    elements.modeSelect.value = state.mode;
-    elements.stage.setAttribute("aria-label", state.mode === "network" ? "Loss landscape" : "Surface map");
-  };
 
   function setBusy(busy) {
     elements.stage.setAttribute("aria-busy", String(busy));
@@ -155,15 +137,8 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     schedule({ now: true });
   }
 
-  elements.modeSelect.addEventListener("change", (event) => {
-    performance.clearMarks(NETWORK_SWITCH_MARK);
-    performance.mark(NETWORK_SWITCH_MARK);
-    store.update((s) => switchMode(s, event.target.value), { mode: true, cursor: true, controls: true });
-  });
-
   store.subscribe((_, change) => {
     if (change.mode) {
-      showMode();
       if (state.mode === "network" && !started) start();
       else if (state.mode === "network" && (stale || change.training)) runner.run(); // a lesson: at once
       if (state.mode === "network") stale = false;
@@ -185,8 +160,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.cursor && state.view.trail && !change.mode) schedule({ now: true }); // the paths grow (design.md §11)
   });
 
-  showMode();
-  if (state.mode === "network") start(); // a link or a lesson opened the page in network mode
+  if (state.mode === "network") start(); // the switch, a link or a lesson showed network mode
   else afterFirstDraw(() => datasetsList().catch(() => {}));
 
   return {
