@@ -130,11 +130,12 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
 }
 
 /** The page's own buttons: run, theme, view mode, the exports and the skip link. */
-function wireButtons({ store, refresh, network }) {
+function wireButtons({ store, refresh, network, onError }) {
   const { state } = store;
   wireSkipLinks();
-  byId("run-button").addEventListener("click", async () =>
-    (state.mode === "network" ? (await network.get()).run() : refresh()));
+  // In network mode, once it is built (a click while it loads trains when it has loaded).
+  byId("run-button").addEventListener("click", () =>
+    (state.mode === "network" ? network.get().then((mode) => mode.run(), onError) : refresh()));
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));
   byId("view-select").addEventListener("change", (event) =>
@@ -267,7 +268,7 @@ async function main() {
     store, modeSelect: byId("mode-select"), stage: document.querySelector(".stage"), network: lazy.network,
     onError: lazy.onError,
   });
-  wireButtons({ store, refresh, network: lazy.network });
+  wireButtons({ store, refresh, network: lazy.network, onError: lazy.onError });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
