@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from app.api.pages import JS_DIR, page_modules
+from app.api.pages import page_modules
 
 PRELOAD = re.compile(r'<link rel="modulepreload" href="/static/js/([^"]+)">')
 # Imported on first use (static/js/main.js, design.md §7): none is among the first draw's modules.
