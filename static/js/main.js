@@ -149,15 +149,21 @@ function wireButtons({ store, refresh, network, onError }) {
  * The parts the first picture does not need, each imported and built on first use — its button, the mode
  * switch, a link that opens it — or when the browser idles after the first draw (page/lazy.js).
  */
-function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayback, getPlots }) {
+function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayback, getPlots, setBusy }) {
   const { state } = store;
   const onError = (error) => notice(`A part of the page could not be loaded: ${error.message}`);
+  // Network mode's stream, made now: the first switch asks the server to train while the mode's modules load.
+  const trainingRunner = createStreamRunner(STREAM_MODES.network, {
+    store, catalog, status: byId("run-status"), setBusy, onFinished: () => network.value?.redraw(),
+  });
   const network = lazyPart(async () => {
+    const trainingAsked = state.mode === "network";
+    if (trainingAsked) trainingRunner.run();
     const [{ createNetworkMode }, { addNetworkViews }, { createNetworkPlotText }] = await Promise.all([
       import("./network/page.js"), import("./network/views.js"), import("./a11y/network-text.js"),
     ]);
     const mode = createNetworkMode({
-      store, catalog, getPlayback,
+      store, catalog, getPlayback, runner: trainingRunner, trainingAsked,
       elements: {
         stage: document.querySelector(".stage"), charts: document.querySelector(".charts"), status: byId("run-status"),
         summary: byId("summary-table"), legend: byId("legend"), controls: byId("network-controls"),
@@ -262,7 +268,7 @@ async function main() {
   }
   const lazy = createLazyParts({
     store, catalog, lessons, shortener, notice: sharing.notice, getPlayback: () => playback,
-    getPlots: () => renderer.plots,
+    getPlots: () => renderer.plots, setBusy: renderer.setBusy,
   });
   createModeSwitch({
     store, modeSelect: byId("mode-select"), stage: document.querySelector(".stage"), network: lazy.network,

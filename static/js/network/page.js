@@ -18,7 +18,6 @@ import { cursorStep } from "../figures/cursor.js";
 import { afterFirstDraw } from "../page/lazy.js";
 import { NETWORK_SWITCH_MARK } from "../page/modes.js";
 import { createFrameScheduler } from "../page/render.js";
-import { createStreamRunner, STREAM_MODES } from "../page/stream.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
 import { formatNumber } from "../ui/format.js";
@@ -43,9 +42,11 @@ function statusText(result) {
 
 /**
  * Wire network mode. `elements`: the plots' containers, the summary, legend, status and the stage
- * and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render).
+ * and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render); `runner`:
+ * the training's stream (page/stream.js), made before this module loads so that the first switch asks
+ * the server at once; `trainingAsked`: it already has, for the training the state holds.
  */
-export function createNetworkMode({ store, catalog, elements, getPlayback }) {
+export function createNetworkMode({ store, catalog, elements, getPlayback, runner, trainingAsked = false }) {
   const { state } = store;
   const views = []; // the seam's drawers
   let plots = null;
@@ -113,10 +114,6 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   }
   const schedule = createFrameScheduler(render);
 
-  const runner = createStreamRunner(STREAM_MODES.network, {
-    store, catalog, status: elements.status, setBusy, onFinished: () => schedule({ now: true }),
-  });
-
   // The data sets' list, asked for once: on the first switch, or before it when the browser idles after
   // surfaces mode's first draw, so the switch does not wait on it before it can draw (design.md §10).
   let datasetsRequest = null;
@@ -128,7 +125,8 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   /** The first time network mode shows: the data sets (for the controls), Plotly, the first training. */
   async function start() {
     started = true;
-    runner.run(); // the server trains while the browser fetches the rest
+    if (!trainingAsked) runner.run(); // the server trains while the browser fetches the rest
+    trainingAsked = false;
     const [datasets, ready] = await Promise.all([datasetsList(), createNetworkPlots(elements.plots)]);
     const preview = createDatasetPreview({ element: elements.preview, loadPlotly, readTheme });
     controls = createNetworkControls({ store, catalog, datasets, root: elements.controls, preview });
@@ -171,5 +169,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     },
     /** Train again now (the Run button). */
     run: () => runner.run(),
+    /** Draw now (the training's stream has finished). */
+    redraw: () => schedule({ now: true }),
   };
 }
