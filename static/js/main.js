@@ -7,7 +7,7 @@
 
 import { createPlotText } from "./a11y/plot-text.js";
 import { wireSkipLinks } from "./a11y/skip-link.js";
-import { getCatalog } from "./api/client.js";
+import { getCatalog, getDatasets } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
 import { lazyPart, loadOnClick, prefetchAfterFirstDraw } from "./page/lazy.js";
@@ -156,14 +156,18 @@ function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayba
   const trainingRunner = createStreamRunner(STREAM_MODES.network, {
     store, catalog, status: byId("run-status"), setBusy, onFinished: () => network.value?.redraw(),
   });
+  // The data sets' list for network mode's controls: asked for with the first switch, or before it when
+  // the browser idles after the first draw, so the switch does not wait on it (design.md §10).
+  const datasets = lazyPart(getDatasets);
   const network = lazyPart(async () => {
     const trainingAsked = state.mode === "network";
     if (trainingAsked) trainingRunner.run();
+    datasets.get().catch(() => {}); // asked for again, and said, when network mode starts
     const [{ createNetworkMode }, { addNetworkViews }, { createNetworkPlotText }] = await Promise.all([
       import("./network/page.js"), import("./network/views.js"), import("./a11y/network-text.js"),
     ]);
     const mode = createNetworkMode({
-      store, catalog, getPlayback, runner: trainingRunner, trainingAsked,
+      store, catalog, getPlayback, runner: trainingRunner, trainingAsked, datasetsList: datasets.get,
       elements: {
         stage: document.querySelector(".stage"), charts: document.querySelector(".charts"), status: byId("run-status"),
         summary: byId("summary-table"), legend: byId("legend"), controls: byId("network-controls"),
@@ -218,7 +222,7 @@ function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayba
     network,
     onError,
     /** Build them all in the background once the first picture is drawn, so a first click is instant. */
-    prefetch: () => prefetchAfterFirstDraw([network, sweeps, codePanel, presenter, deck, slideExports]),
+    prefetch: () => prefetchAfterFirstDraw([datasets, network, sweeps, codePanel, presenter, deck, slideExports]),
   };
 }
 

@@ -13,9 +13,7 @@
 //   seam.addView(draw) draw({result, step, epoch, selectedRun, theme, Plotly, reason}) after every full
 //                      render (reason "render") and every cursor move (reason "cursor"), in network mode.
 
-import { getDatasets } from "../api/client.js";
 import { cursorStep } from "../figures/cursor.js";
-import { afterFirstDraw } from "../page/lazy.js";
 import { NETWORK_SWITCH_MARK } from "../page/modes.js";
 import { createFrameScheduler } from "../page/render.js";
 import { loadPlotly } from "../plot/plotly.js";
@@ -44,9 +42,12 @@ function statusText(result) {
  * Wire network mode. `elements`: the plots' containers, the summary, legend, status and the stage
  * and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render); `runner`:
  * the training's stream (page/stream.js), made before this module loads so that the first switch asks
- * the server at once; `trainingAsked`: it already has, for the training the state holds.
+ * the server at once; `trainingAsked`: it already has, for the training the state holds; `datasetsList()`:
+ * the data sets' list (GET /api/datasets), asked for once, before this module if the browser idled first.
  */
-export function createNetworkMode({ store, catalog, elements, getPlayback, runner, trainingAsked = false }) {
+export function createNetworkMode({
+  store, catalog, elements, getPlayback, runner, trainingAsked = false, datasetsList,
+}) {
   const { state } = store;
   const views = []; // the seam's drawers
   let plots = null;
@@ -114,14 +115,6 @@ export function createNetworkMode({ store, catalog, elements, getPlayback, runne
   }
   const schedule = createFrameScheduler(render);
 
-  // The data sets' list, asked for once: on the first switch, or before it when the browser idles after
-  // surfaces mode's first draw, so the switch does not wait on it before it can draw (design.md §10).
-  let datasetsRequest = null;
-  const datasetsList = () => (datasetsRequest ??= getDatasets().catch((error) => {
-    datasetsRequest = null; // a failed prefetch is asked for again on the switch
-    throw error;
-  }));
-
   /** The first time network mode shows: the data sets (for the controls), Plotly, the first training. */
   async function start() {
     started = true;
@@ -159,7 +152,6 @@ export function createNetworkMode({ store, catalog, elements, getPlayback, runne
   });
 
   if (state.mode === "network") start(); // the switch, a link or a lesson showed network mode
-  else afterFirstDraw(() => datasetsList().catch(() => {}));
 
   return {
     seam,
