@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from pathlib import Path
 
 import plotly
@@ -17,11 +19,33 @@ JS_DIR = STATIC_DIR / "js"
 ENTRY_MODULE = "main.js"
 
 
-def page_modules(js_dir: Path = JS_DIR) -> list[str]:
-    """The page's modules below `js_dir` (paths relative to it), the entry module aside: the template
-    preloads them all, so a module added to a folder is preloaded without anyone keeping a list."""
-    modules = (path.relative_to(js_dir).as_posix() for path in js_dir.rglob("*.js"))
-    return sorted(module for module in modules if module != ENTRY_MODULE)
+# A static import or re-export: `import ... from "./x.js"`, `export ... from "./x.js"`, `import "./x.js"`.
+# A dynamic `import("./x.js")` is not one: what a module loads on first use is not preloaded.
+STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\s*(?:[\w$\s{},*]*?\bfrom\s*)?["'](\.{1,2}/[^"']+)["']""", re.M)
+
+
+def static_imports(module: str, js_dir: Path = JS_DIR) -> list[str]:
+    """The modules `module` imports statically, as paths relative to `js_dir`."""
+    folder = posixpath.dirname(module)
+    text = (js_dir / module).read_text(encoding="utf-8")
+    return [posixpath.normpath(posixpath.join(folder, spec)) for spec in STATIC_IMPORT.findall(text)]
+
+
+def page_modules(js_dir: Path = JS_DIR, entry: str = ENTRY_MODULE) -> list[str]:
+    """The modules the entry module needs before it runs: its static import graph (paths relative to
+    `js_dir`), the entry aside. The template preloads exactly these, so the browser fetches them at once
+    instead of discovering the graph a level at a time, and fetches none of what the page loads on first
+    use (network mode, sweeps, the deck...: design.md §7) before the first draw. Walked from the files, so
+    no one keeps a list."""
+    needed: set[str] = set()
+    pending = [entry]
+    while pending:
+        module = pending.pop()
+        if module in needed:
+            continue
+        needed.add(module)
+        pending.extend(static_imports(module, js_dir))
+    return sorted(needed - {entry})
 
 
 PAGE_MODULES = page_modules()

@@ -1,17 +1,19 @@
 // The page's entry: load the catalog, build the state, and wire the rooms together — the controls,
 // the plots (views/), playback, the sweep panel, sharing and teaching. A change re-runs the
 // experiment after a short debounce (design.md §7); everything on screen is drawn from the store.
+// What the first picture does not need (network mode, the sweeps, the deck, the presenter, the code
+// panel, the video and slide exports) is imported on first use, and after the first draw in the
+// background (page/lazy.js): the modules imported statically here are all the first draw fetches.
 
-import { createNetworkPlotText } from "./a11y/network-text.js";
 import { createPlotText } from "./a11y/plot-text.js";
 import { wireSkipLinks } from "./a11y/skip-link.js";
-import { getCatalog } from "./api/client.js";
+import { getCatalog, getDatasets } from "./api/client.js";
 import { createControls } from "./controls/controls.js";
 import { createGridLoader } from "./page/grid.js";
+import { lazyPart, loadOnClick, prefetchAfterFirstDraw } from "./page/lazy.js";
+import { createModeSwitch } from "./page/modes.js";
 import { createRenderer } from "./page/render.js";
 import { createStreamRunner, STREAM_MODES } from "./page/stream.js";
-import { createNetworkMode } from "./network/page.js";
-import { addNetworkViews } from "./network/views.js";
 import { addNetworkState } from "./network/state.js";
 import { createInspector } from "./playback/inspector.js";
 import { createPlayback } from "./playback/playback.js";
@@ -20,17 +22,13 @@ import { createTrail } from "./playback/trail.js";
 import { createVectors } from "./playback/vectors.js";
 import { createState, runLabel } from "./state/experiment.js";
 import { createStore } from "./state/store.js";
-import { createSweeps } from "./sweeps/panel.js";
-import { createCodePanel } from "./teach/code-panel.js";
-import { createDeckEditor } from "./teach/deck.js";
 import { installEmbed } from "./teach/embed.js";
 import { exportCsv, exportJson } from "./teach/export.js";
 import { createLessons } from "./teach/lessons.js";
 import { createOrientation } from "./teach/orientation.js";
-import { createPresenter } from "./teach/presenter.js";
 import { createUrlSync } from "./teach/share.js";
 import { createShortener, installShortLinkButton } from "./teach/short-link.js";
-import { installSlideExports } from "./teach/video.js";
+import { createBusyMark } from "./ui/busy.js";
 import { byTestId, onPhone } from "./ui/dom.js";
 import { applyTheme, nextTheme, onSystemThemeChange, savedTheme } from "./ui/theme.js";
 import { createPlots } from "./views/plots.js";
@@ -133,10 +131,12 @@ function followStore({ store, controls, renderer, refresh, markGridStale }) {
 }
 
 /** The page's own buttons: run, theme, view mode, the exports and the skip link. */
-function wireButtons({ store, refresh, network }) {
+function wireButtons({ store, refresh, network, onError }) {
   const { state } = store;
   wireSkipLinks();
-  byId("run-button").addEventListener("click", () => (state.mode === "network" ? network.run() : refresh()));
+  // In network mode, once it is built (a click while it loads trains when it has loaded).
+  byId("run-button").addEventListener("click", () =>
+    (state.mode === "network" ? network.get().then((mode) => mode.run(), onError) : refresh()));
   byId("theme-toggle").addEventListener("click", () =>
     store.update((s) => { s.view.theme = nextTheme(s.view.theme); }, { view: true }));
   byId("view-select").addEventListener("change", (event) =>
@@ -144,6 +144,88 @@ function wireButtons({ store, refresh, network }) {
   byId("export-json").addEventListener("click", () => exportJson(shownResults(state)));
   byId("export-csv").addEventListener("click", () => exportCsv(shownResults(state)));
   onSystemThemeChange(() => store.update(() => {}, { view: true }));
+}
+
+/**
+ * The parts the first picture does not need, each imported and built on first use — its button, the mode
+ * switch, a link that opens it — or when the browser idles after the first draw (page/lazy.js).
+ */
+function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayback, getPlots }) {
+  const { state } = store;
+  const onError = (error) => notice(`A part of the page could not be loaded: ${error.message}`);
+  // Network mode's stream, made now: the first switch asks the server to train while the mode's modules load.
+  const busy = createBusyMark([document.querySelector(".stage"), document.querySelector(".charts")]);
+  const trainingRunner = createStreamRunner(STREAM_MODES.network, {
+    store, catalog, status: byId("run-status"), busy, onFinished: () => network.value?.redraw(),
+  });
+  // The data sets' list for network mode's controls: asked for with the first switch, or before it when
+  // the browser idles after the first draw, so the switch does not wait on it (design.md §10).
+  const datasets = lazyPart(getDatasets);
+  const network = lazyPart(async () => {
+    const trainingAsked = state.mode === "network";
+    if (trainingAsked) trainingRunner.run();
+    datasets.get().catch(() => {}); // asked for again, and said, when network mode starts
+    const [{ createNetworkMode }, { addNetworkViews }, { createNetworkPlotText }] = await Promise.all([
+      import("./network/page.js"), import("./network/views.js"), import("./a11y/network-text.js"),
+    ]);
+    const mode = createNetworkMode({
+      store, catalog, busy, getPlayback, runner: trainingRunner, trainingAsked, datasetsList: datasets.get,
+      elements: {
+        status: byId("run-status"),
+        summary: byId("summary-table"), legend: byId("legend"), controls: byId("network-controls"),
+        preview: byId("dataset-preview"), exportJson: byId("export-json"), exportCsv: byId("export-csv"),
+        boundary: byId("boundary-plot"), lrFinderButton: byId("lr-finder-button"), lrFinderPlot: byId("lr-finder-plot"),
+        plots: {
+          landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot"),
+          lr: byId("lr-plot"), caption: byId("landscape-caption"),
+        },
+      },
+    });
+    addNetworkViews({ seam: mode.seam, store, catalog, lrFinderChart: byId("lr-finder-chart") });
+    createNetworkPlotText({
+      seam: mode.seam,
+      plots: { landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot") },
+    });
+    return mode;
+  });
+  // The sweep panel: a link's or a lesson's seed bands start sweeping once it is built.
+  const sweeps = lazyPart(async () => (await import("./sweeps/panel.js")).createSweeps({
+    store, catalog, root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
+  }));
+  const deck = lazyPart(async () => (await import("./teach/deck.js")).createDeckEditor({ store, catalog, lessons, notice }));
+  const presenter = lazyPart(async () =>
+    (await import("./teach/presenter.js")).createPresenter({ store, catalog, lessons, shortener }));
+  const codePanel = lazyPart(async () => (await import("./teach/code-panel.js")).createCodePanel({ store, catalog }));
+  const slideExports = lazyPart(async () => (await import("./teach/video.js")).installSlideExports({
+    store, notice,
+    buttons: { videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides") },
+    modes: {
+      surfaces: {
+        getPlots, results: (s) => s.shown.results,
+        map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
+      },
+      network: {
+        getPlots: () => network.value?.plots, results: (s) => s.network.result,
+        map: byId("landscape-plot"), loss: byId("epoch-loss-plot"), lr: byId("lr-plot"),
+      },
+    },
+  }));
+
+  const openers = {
+    "sweep-button": sweeps, "tune-button": sweeps, "save-lesson": deck, "presenter-button": presenter,
+    "code-button": codePanel, "export-video": slideExports, "export-slides": slideExports,
+  };
+  for (const [testId, part] of Object.entries(openers)) loadOnClick(byTestId(testId), part, onError);
+  const wantsSweeps = () => !sweeps.ready && state.view.sweeps.bands.size > 0;
+  if (wantsSweeps()) sweeps.get().catch(onError);
+  store.subscribe(() => wantsSweeps() && sweeps.get().catch(onError));
+  if (new URLSearchParams(location.search).has("deck")) deck.get().catch(onError); // a shared deck's link
+  return {
+    network,
+    onError,
+    /** Build them all in the background once the first picture is drawn, so a first click is instant. */
+    prefetch: () => prefetchAfterFirstDraw([datasets, network, sweeps, codePanel, presenter, deck, slideExports]),
+  };
 }
 
 async function main() {
@@ -154,17 +236,14 @@ async function main() {
   const { state } = store;
   const controls = createControls({ store, catalog, root: document.querySelector(".controls") });
   const lessons = createLessons({ store, catalog, notice: sharing.notice });
-  createDeckEditor({ store, catalog, lessons, notice: sharing.notice });
   const shortener = createShortener();
   installShortLinkButton(byTestId("short-link"), { shortener, flush: sharing.flush, notice: sharing.notice });
-  createPresenter({ store, catalog, lessons, shortener });
-  createCodePanel({ store, catalog });
   createScaleToggles({
     store, plots: { loss: byId("loss-plot"), lr: byId("lr-plot"), epochLoss: byId("epoch-loss-plot") },
   });
   const status = byId("run-status");
   const { parts, playback } = createPlaybackParts({
-    store, catalog, getPlots: () => renderer.plots, getNetworkPlots: () => network.plots,
+    store, catalog, getPlots: () => renderer.plots, getNetworkPlots: () => lazy.network.value?.plots,
   });
   const renderer = createRenderer({
     store,
@@ -193,39 +272,15 @@ async function main() {
     gridStale = false;
     experimentRunner.run();
   }
-  const network = createNetworkMode({
-    store, catalog, getPlayback: () => playback,
-    elements: {
-      modeSelect: byId("mode-select"), stage: document.querySelector(".stage"), charts: document.querySelector(".charts"),
-      status, summary: byId("summary-table"), legend: byId("legend"), controls: byId("network-controls"),
-      preview: byId("dataset-preview"), exportJson: byId("export-json"), exportCsv: byId("export-csv"),
-      boundary: byId("boundary-plot"), lrFinderButton: byId("lr-finder-button"), lrFinderPlot: byId("lr-finder-plot"),
-      plots: {
-        landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot"),
-        lr: byId("lr-plot"), caption: byId("landscape-caption"),
-      },
-    },
+  const lazy = createLazyParts({
+    store, catalog, lessons, shortener, notice: sharing.notice, getPlayback: () => playback,
+    getPlots: () => renderer.plots,
   });
-  installSlideExports({
-    store, notice: sharing.notice,
-    buttons: { videoButton: byTestId("export-video"), slidesButton: byTestId("export-slides") },
-    modes: {
-      surfaces: {
-        getPlots: () => renderer.plots, results: (s) => s.shown.results,
-        map: byId("contour-plot"), loss: byId("loss-plot"), lr: byId("lr-plot"),
-      },
-      network: {
-        getPlots: () => network.plots, results: (s) => s.network.result,
-        map: byId("landscape-plot"), loss: byId("epoch-loss-plot"), lr: byId("lr-plot"),
-      },
-    },
+  createModeSwitch({
+    store, modeSelect: byId("mode-select"), stage: document.querySelector(".stage"), network: lazy.network,
+    onError: lazy.onError,
   });
-  addNetworkViews({ seam: network.seam, store, catalog, lrFinderChart: byId("lr-finder-chart") });
-  createNetworkPlotText({
-    seam: network.seam,
-    plots: { landscape: byId("landscape-plot"), epochLoss: byId("epoch-loss-plot"), accuracy: byId("accuracy-plot") },
-  });
-  wireButtons({ store, refresh, network });
+  wireButtons({ store, refresh, network: lazy.network, onError: lazy.onError });
 
   // Ask the server first: it computes the experiment while the browser runs Plotly.js. Then start
   // Plotly.js (the full build if the page opens in 3-D), and build the rest while it compiles.
@@ -238,11 +293,8 @@ async function main() {
     requestRender: renderer.schedule,
     onError: (error) => sharing.notice(`The 3-D view could not be shown: ${error.message}`),
   });
-  // The sweep panel (a link's seed bands start sweeping now); its bands reach the plots through the store.
-  createSweeps({
-    store, catalog, root: byId("sweep-panel"), openButton: byId("sweep-button"), tuneButton: byId("tune-button"),
-  });
   controls.render();
+  lazy.prefetch();
   try {
     renderer.setPlots(await plotsReady);
   } catch (error) {

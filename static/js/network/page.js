@@ -1,7 +1,8 @@
-// Network mode on the page (design.md §10): the mode switch, the controls, the training's stream and
-// the drawing of its views, all from the one store. Surfaces mode keeps its own state meanwhile; the
-// play bar, `lr-plot`, the summary table, sharing, exports and the code button serve whichever mode
-// is shown.
+// Network mode on the page (design.md §10): the controls, the training's stream and the drawing of its
+// views, all from the one store. Loaded on first use (page/lazy.js): built the first time network mode
+// shows (page/modes.js), or when the browser idles after the first draw. Surfaces mode keeps its own
+// state meanwhile; the play bar, `lr-plot`, the summary table, sharing, exports and the code button
+// serve whichever mode is shown.
 //
 // The seam for the views others add (the decision boundary, the LR finder, the inspector's norms):
 // `createNetworkMode` returns `seam` with
@@ -12,36 +13,19 @@
 //   seam.addView(draw) draw({result, step, epoch, selectedRun, theme, Plotly, reason}) after every full
 //                      render (reason "render") and every cursor move (reason "cursor"), in network mode.
 
-import { getDatasets } from "../api/client.js";
 import { cursorStep } from "../figures/cursor.js";
-import { createFrameScheduler, FIRST_DRAW_MARK } from "../page/render.js";
-import { createStreamRunner, STREAM_MODES } from "../page/stream.js";
+import { NETWORK_SWITCH_MARK } from "../page/modes.js";
+import { createFrameScheduler } from "../page/render.js";
 import { loadPlotly } from "../plot/plotly.js";
 import { readTheme } from "../plot/theme.js";
-import { createBusyMark } from "../ui/busy.js";
 import { formatNumber } from "../ui/format.js";
 import { renderLegend, renderTrainingSummary } from "../views/summary.js";
 import { createDatasetPreview, createNetworkControls } from "./controls.js";
 import { createNetworkPlots } from "./plots.js";
 import { epochAt } from "./results.js";
-import { switchMode } from "./state.js";
 
 const DEBOUNCE_MS = 150;
-/** Run `fn` once the browser idles (within 5 s); Safari has no requestIdleCallback, so a timer there. */
-const whenIdle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000));
-
-/** Run `fn` when the browser idles after surfaces mode's first draw: a prefetch never delays that draw. */
-function afterFirstDraw(fn) {
-  if (performance.getEntriesByName(FIRST_DRAW_MARK).length) return whenIdle(fn);
-  const observer = new PerformanceObserver((list) => {
-    if (!list.getEntriesByName(FIRST_DRAW_MARK).length) return;
-    observer.disconnect();
-    whenIdle(fn);
-  });
-  observer.observe({ type: "mark" });
-}
-/** Performance marks (tests and `make bench-page` read them): the click on the switch, and the landscape drawn. */
-export const NETWORK_SWITCH_MARK = "optimlab:network-switch";
+/** Performance mark (tests and `make bench-page` read it): the landscape drawn, measured from the switch. */
 export const NETWORK_FIRST_DRAW = "optimlab:network-first-draw";
 
 /** The run status line in network mode. */
@@ -55,10 +39,15 @@ function statusText(result) {
 }
 
 /**
- * Wire network mode. `elements`: the mode select, the plots' containers, the summary, legend, status
- * and the stage and charts (aria-busy); `playback`: the shared play bar (its `sync()` follows each render).
+ * Wire network mode. `elements`: the plots' containers, the summary, legend and status; `busy`: the views'
+ * aria-busy mark (ui/busy.js), which the runner shares; `playback`: the shared play bar (its `sync()` follows each render); `runner`:
+ * the training's stream (page/stream.js), made before this module loads so that the first switch asks
+ * the server at once; `trainingAsked`: it already has, for the training the state holds; `datasetsList()`:
+ * the data sets' list (GET /api/datasets), asked for once, before this module if the browser idled first.
  */
-export function createNetworkMode({ store, catalog, elements, getPlayback }) {
+export function createNetworkMode({
+  store, catalog, elements, busy, getPlayback, runner, trainingAsked = false, datasetsList,
+}) {
   const { state } = store;
   const views = []; // the seam's drawers
   let plots = null;
@@ -67,13 +56,6 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   let debounce = null;
   let stale = false; // the training changed while surfaces mode showed (Back, a link): train on return
 
-  const showMode = () => {
-    document.body.dataset.mode = state.mode;
-    elements.modeSelect.value = state.mode;
-    elements.stage.setAttribute("aria-label", state.mode === "network" ? "Loss landscape" : "Surface map");
-  };
-
-  const busy = createBusyMark([elements.stage, elements.charts]);
 
   const seam = {
     get result() {
@@ -129,22 +111,11 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
   }
   const schedule = createFrameScheduler(render);
 
-  const runner = createStreamRunner(STREAM_MODES.network, {
-    store, catalog, status: elements.status, busy, onFinished: () => schedule({ now: true }),
-  });
-
-  // The data sets' list, asked for once: on the first switch, or before it when the browser idles after
-  // surfaces mode's first draw, so the switch does not wait on it before it can draw (design.md §10).
-  let datasetsRequest = null;
-  const datasetsList = () => (datasetsRequest ??= getDatasets().catch((error) => {
-    datasetsRequest = null; // a failed prefetch is asked for again on the switch
-    throw error;
-  }));
-
   /** The first time network mode shows: the data sets (for the controls), Plotly, the first training. */
   async function start() {
     started = true;
-    runner.run(); // the server trains while the browser fetches the rest
+    if (!trainingAsked) runner.run(); // the server trains while the browser fetches the rest
+    trainingAsked = false;
     const [datasets, ready] = await Promise.all([datasetsList(), createNetworkPlots(elements.plots)]);
     const preview = createDatasetPreview({ element: elements.preview, loadPlotly, readTheme });
     controls = createNetworkControls({ store, catalog, datasets, root: elements.controls, preview });
@@ -153,15 +124,8 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     schedule({ now: true });
   }
 
-  elements.modeSelect.addEventListener("change", (event) => {
-    performance.clearMarks(NETWORK_SWITCH_MARK);
-    performance.mark(NETWORK_SWITCH_MARK);
-    store.update((s) => switchMode(s, event.target.value), { mode: true, cursor: true, controls: true });
-  });
-
   store.subscribe((_, change) => {
     if (change.mode) {
-      showMode();
       if (state.mode === "network" && !started) start();
       else if (state.mode === "network" && (stale || change.training)) runner.run(); // a lesson: at once
       if (state.mode === "network") stale = false;
@@ -183,9 +147,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     if (change.cursor && state.view.trail && !change.mode) schedule({ now: true }); // the paths grow (design.md §11)
   });
 
-  showMode();
-  if (state.mode === "network") start(); // a link or a lesson opened the page in network mode
-  else afterFirstDraw(() => datasetsList().catch(() => {}));
+  if (state.mode === "network") start(); // the switch, a link or a lesson showed network mode
 
   return {
     seam,
@@ -195,5 +157,7 @@ export function createNetworkMode({ store, catalog, elements, getPlayback }) {
     },
     /** Train again now (the Run button). */
     run: () => runner.run(),
+    /** Draw now (the training's stream has finished). */
+    redraw: () => schedule({ now: true }),
   };
 }
