@@ -39,11 +39,12 @@ function statusText(result) {
 }
 
 /**
- * Wire network mode. `elements`: the plots' containers, the summary, legend and status; `busy`: the views'
- * aria-busy mark (ui/busy.js), which the runner shares; `playback`: the shared play bar (its `sync()` follows each render); `runner`:
- * the training's stream (page/stream.js), made before this module loads so that the first switch asks
- * the server at once; `trainingAsked`: it already has, for the training the state holds; `datasetsList()`:
- * the data sets' list (GET /api/datasets), asked for once, before this module if the browser idled first.
+ * Wire network mode. `elements`: the plots' containers, the summary, legend and status; `busy`: the
+ * views' aria-busy mark (ui/busy.js), which the runner shares; `playback`: the shared play bar (its
+ * `sync()` follows each render); `runner`: the training's stream (page/stream.js), made before this
+ * module loads so that the first switch asks the server at once; `trainingAsked`: it already has, for
+ * the training the state holds; `datasetsList()`: the data sets' list (GET /api/datasets), asked for
+ * once, before this module if the browser idled first.
  */
 export function createNetworkMode({
   store, catalog, elements, busy, getPlayback, runner, trainingAsked = false, datasetsList,
@@ -55,7 +56,6 @@ export function createNetworkMode({
   let started = false; // the first switch loads the data sets and Plotly, then trains
   let debounce = null;
   let stale = false; // the training changed while surfaces mode showed (Back, a link): train on return
-
 
   const seam = {
     get result() {
