@@ -23,12 +23,12 @@ from app.api.jsonio import dumps_in_pieces
 from app.api.parts import computed
 from app.api.pool import ComputePool
 from app.api.schemas import COMPUTATION_ERRORS
-from app.api.streaming import NDJSON_RESPONSES, Encoded, events_while_connected, ndjson_response
+from app.api.streaming import NDJSON_RESPONSES, Batch, events_while_connected, ndjson_response
 from app.engine.errors import SpecError
 from app.settings import Settings
 from app.workers.registry import Computation, register
 
-Events = AsyncIterator[Encoded]
+Events = AsyncIterator[Batch]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ Runs and sweeps are deterministic (design.md §2: same request, same bytes), so 
 the same lesson, one computation serves them all: requests that arrive while it runs follow it event
 by event, and later ones replay its events from a cache bounded in bytes. A computation stops as
 soon as its last follower hangs up.
+
+A follower takes every event that has come since it last looked, as one batch: a flush's events come
+from the worker one right after another (design.md §6), and a batch is one HTTP chunk where an event
+each would pass the middleware and the socket on its own (design.md §12).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.api.pool import ComputePool
-from app.api.streaming import Encoded
+from app.api.streaming import Batch, Encoded
 from app.engine.runs import RunEnded
 from app.engine.sweeps import SweepResult
 
@@ -43,7 +47,8 @@ class Flight:
 
 
 class Follower:
-    """One request's view of a flight: its events from the first, then the flight's error if it had one.
+    """One request's view of a flight: its events from the first, in batches of those that have come
+    since the last, then the flight's error if it had one.
 
     A follower counts from the moment it exists, and `aclose()` always lets go of the flight (even when
     it was never iterated), so a computation stops as soon as its last follower hangs up.
@@ -58,14 +63,15 @@ class Follower:
     def __aiter__(self) -> Follower:
         return self
 
-    async def __anext__(self) -> Encoded:
+    async def __anext__(self) -> Batch:
         flight = self.flight
         if self.seen == len(flight.events) and not flight.finished:
             async with flight.changed:
                 await flight.changed.wait_for(lambda: len(flight.events) > self.seen or flight.finished)
         if self.seen < len(flight.events):
-            self.seen += 1
-            return flight.events[self.seen - 1]
+            batch = flight.events[self.seen :]
+            self.seen = len(flight.events)
+            return batch
         if flight.error is not None:
             raise flight.error
         raise StopAsyncIteration
@@ -90,7 +96,7 @@ class FlightCache:
         self.computed = 0  # computations started
         self.shared = 0  # requests served by another request's computation, running or finished
 
-    async def start(self, key: str, computation: Callable[[], AsyncIterator[Encoded]]) -> AsyncIterator[Encoded]:
+    async def start(self, key: str, computation: Callable[[], AsyncIterator[Encoded]]) -> AsyncIterator[Batch]:
         """The events for `key`: replayed, followed, or from a new computation. Returns once the first
         event is there (design.md §6: it comes before any computation), so a refused request (503), a bad
         one (the worker's SpecError, 422) or one that failed at once raises here, before any response."""
@@ -116,9 +122,8 @@ class FlightCache:
             raise
         return follower
 
-    async def _replay(self, events: list[Encoded]) -> AsyncIterator[Encoded]:
-        for event in events:
-            yield event
+    async def _replay(self, events: list[Encoded]) -> AsyncIterator[Batch]:
+        yield events
 
     async def _produce(self, key: str, flight: Flight, events: AsyncIterator[Encoded]) -> None:
         try:

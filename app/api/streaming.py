@@ -24,18 +24,21 @@ class Encoded(NamedTuple):
     line: str
 
 
+Batch = list[Encoded]  # events that came together, sent on together (app/api/flights.py); never empty
+
+
 def encoded(events: Iterator[Any]) -> Iterator[Encoded]:
     for event in events:
         yield Encoded(event, dumps(event.to_dict()) + "\n")
 
 
-async def ndjson(items: AsyncIterator[Encoded]) -> AsyncIterator[str]:
-    """The lines; a failure after the stream began ends it with an `error` event. Closing the items
-    when the client leaves stops their computation."""
+async def ndjson(batches: AsyncIterator[Batch]) -> AsyncIterator[str]:
+    """The lines, a batch to a chunk; a failure after the stream began ends it with an `error` event.
+    Closing the batches when the client leaves stops their computation."""
     try:
-        async with aclosing(items):
-            async for item in items:
-                yield item.line
+        async with aclosing(batches):
+            async for batch in batches:
+                yield "".join(item.line for item in batch)
     except Exception as err:
         detail = err.detail if isinstance(err, ComputationFailed) else f"{type(err).__name__}: {err}"
         if not isinstance(err, ComputationFailed):  # a limit or a lost worker is logged where it happens
@@ -43,18 +46,18 @@ async def ndjson(items: AsyncIterator[Encoded]) -> AsyncIterator[str]:
         yield dumps({"event": "error", "detail": detail}) + "\n"
 
 
-def ndjson_response(items: AsyncIterator[Encoded]) -> StreamingResponse:
-    return StreamingResponse(ndjson(items), media_type="application/x-ndjson")
+def ndjson_response(batches: AsyncIterator[Batch]) -> StreamingResponse:
+    return StreamingResponse(ndjson(batches), media_type="application/x-ndjson")
 
 
-async def events_while_connected(request: Request, items: AsyncIterator[Encoded]) -> list[Any] | None:
+async def events_while_connected(request: Request, batches: AsyncIterator[Batch]) -> list[Any] | None:
     """Every event, or None as soon as the client has hung up (which stops the computation).
 
     A task waits for the hang-up meanwhile, as Starlette's StreamingResponse does. Asking
     `request.is_disconnected()` at every event instead cost more of the server's CPU than all else it
     did for the request (each call opens and cancels a cancel scope, which formats the task's repr).
     """
-    collecting = asyncio.ensure_future(_events(items))
+    collecting = asyncio.ensure_future(_events(batches))
     hang_up = asyncio.ensure_future(_hang_up(request))
     try:
         await asyncio.wait((collecting, hang_up), return_when=asyncio.FIRST_COMPLETED)
@@ -66,9 +69,9 @@ async def events_while_connected(request: Request, items: AsyncIterator[Encoded]
             await asyncio.wait((collecting,))
 
 
-async def _events(items: AsyncIterator[Encoded]) -> list[Any]:
-    async with aclosing(items):
-        return [item.event async for item in items]
+async def _events(batches: AsyncIterator[Batch]) -> list[Any]:
+    async with aclosing(batches):
+        return [item.event async for batch in batches for item in batch]
 
 
 async def _hang_up(request: Request) -> None:

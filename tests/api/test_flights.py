@@ -77,7 +77,7 @@ def test_a_sweep_cut_short_by_the_server_budget_is_not_kept_but_a_whole_one_is()
         cache = FlightCache(ComputePool(workers=1, max_pending=4, max_seconds=120), max_bytes=1 << 20)
         results = []
         for _ in range(2):
-            events = [e.event async for e in await cache.start("key", lambda: computed(limits))]
+            events = [e.event async for batch in await cache.start("key", lambda: computed(limits)) for e in batch]
             results.append(events[-1].to_dict())
         return cache, results
 
