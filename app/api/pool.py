@@ -98,19 +98,35 @@ class WorkerProcess:
         threading.Thread(target=self._read, args=(deliver, loop), name="optimlab-worker-reader", daemon=True).start()
 
     def _read(self, deliver: Callable[[WorkerProcess, Any], None], loop: asyncio.AbstractEventLoop) -> None:
-        """Every message, then None once the pipe closes (the worker ended)."""
+        """Every message, then None once the pipe closes (the worker ended). Messages already waiting in the
+        pipe (a flush's events come one right after another) reach the loop together, in one wake-up."""
         while True:
+            messages = [self._receive()]
+            while messages[-1] is not None and self._waiting():
+                messages.append(self._receive())
             try:
-                message = self.conn.recv()
-            except (EOFError, OSError):
-                self.process.join(1)  # for its exit code
-                message = None
-            try:
-                loop.call_soon_threadsafe(deliver, self, message)
+                loop.call_soon_threadsafe(self._deliver_all, deliver, messages)
             except RuntimeError:  # the loop has closed: the server is shutting down
                 return
-            if message is None:
+            if messages[-1] is None:
                 return
+
+    def _receive(self) -> Any:
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(1)  # for its exit code
+            return None
+
+    def _waiting(self) -> bool:
+        try:
+            return self.conn.poll()
+        except (EOFError, OSError):
+            return True  # the next receive says the pipe has closed
+
+    def _deliver_all(self, deliver: Callable[[WorkerProcess, Any], None], messages: list[Any]) -> None:
+        for message in messages:
+            deliver(self, message)
 
     def send(self, message: Any) -> bool:
         """Whether the message went; not when the worker has just ended (its reader will say so)."""
