@@ -41,7 +41,8 @@ def start_server(env: dict[str, str] | None = None, timeout: float = 300.0) -> t
                     if poller.get(url + "/api/health").status_code == 200:
                         return proc, url
                 except httpx.HTTPError:
-                    time.sleep(0.1)
+                    pass
+                time.sleep(0.1)
         raise RuntimeError(f"server did not become healthy within {timeout:.0f} s")
     except BaseException:  # a test's timeout or ^C too: a server left running would eat the CPU of what follows
         stop_server(proc)

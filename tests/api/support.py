@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,22 @@ def stream_events(client: httpx.Client, body: dict[str, Any]) -> tuple[httpx.Res
     with client.stream("POST", "/api/experiments/stream", json=body) as response:
         lines = [line for line in response.iter_lines() if line]
     return response, [strict_loads(line) for line in lines]
+
+
+def computations(client: httpx.Client) -> dict:
+    """/api/health's counts of computations and workers."""
+    return client.get("/api/health").json()["computations"]
+
+
+def wait_until_idle(client: httpx.Client, workers: int | None = None, seconds: float = 30.0) -> float:
+    """Seconds until no computation is active (and, given `workers`, that many workers are up again)."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        now = computations(client)
+        if now["active"] == 0 and workers in (None, now["workers"]):
+            return time.monotonic() - began
+        time.sleep(0.02)
+    raise AssertionError(f"still busy after {seconds} s: {computations(client)}")
 
 
 def result_from_events(events: list[dict]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from app.engine.runs import run_experiment
 from app.engine.spec import ExperimentSpec
-from tests.api.support import experiment, stream_events
+from tests.api.support import experiment, stream_events, wait_until_idle
 
 # Runs that keep streams of their own: noise, a scheduler, an optimizer drawing random numbers, one that
 # evaluates its closure itself (LBFGS, kept in part 0 with its evaluation budget).
@@ -27,17 +27,10 @@ RUNS = [
 ]  # fmt: skip
 
 
-def idle(client: httpx.Client) -> None:
-    """Until both workers are free, so the next request is shared out."""
-    deadline = time.monotonic() + 30
-    while client.get("/api/health").json()["computations"]["active"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
 def test_a_shared_out_experiment_streams_and_returns_what_one_process_computes(client: httpx.Client) -> None:
     body = experiment("rosenbrock", 300, *RUNS)
     expected = json.dumps(run_experiment(ExperimentSpec.model_validate(body)), allow_nan=False)
-    idle(client)
+    wait_until_idle(client)
     response, events = stream_events(client, body)
     assert response.status_code == 200
     kinds = [event["event"] for event in events]
@@ -62,7 +55,7 @@ def test_an_experiments_two_runs_take_about_the_time_of_one(client: httpx.Client
 
     def timed(*learning_rates: float) -> float:
         runs = [{"optimizer": {"id": "Adam", "params": {"lr": lr}}} for lr in learning_rates]
-        idle(client)
+        wait_until_idle(client)
         began = time.perf_counter()
         answer = client.post("/api/experiments", json=experiment("rosenbrock", 8000, *runs))
         assert answer.status_code == 200 and {run["status"] for run in answer.json()["runs"]} == {"completed"}

@@ -19,13 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.support import TIMEOUT, experiment, run_async, strict_loads
+from tests.api.support import TIMEOUT, computations, experiment, run_async, strict_loads, wait_until_idle
 from tests.conftest import start_server, stop_server
 
 MAX_SECONDS = 5.0
 MAX_RESULT_BYTES = 2**16
+WORKERS = 2
 ENV = {"OPTIMLAB_MAX_SECONDS": str(MAX_SECONDS), "OPTIMLAB_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
-       "OPTIMLAB_WORKERS": "2"}  # fmt: skip
+       "OPTIMLAB_WORKERS": str(WORKERS)}  # fmt: skip
 
 # One DASH step with these values (each passes validation) computes for the better part of a minute.
 STEP_BOMB = experiment(
@@ -65,23 +66,8 @@ def server() -> Iterator[tuple[subprocess.Popen, str]]:
 @pytest.fixture
 def client(server: tuple[subprocess.Popen, str]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server[1], timeout=TIMEOUT) as session:
-        wait_until_idle(session)
+        wait_until_idle(session, WORKERS)
         yield session
-
-
-def computations(client: httpx.Client) -> dict:
-    return client.get("/api/health").json()["computations"]
-
-
-def wait_until_idle(client: httpx.Client, seconds: float = 30.0) -> float:
-    """Seconds until no computation is active and every worker is up again."""
-    began = time.monotonic()
-    while time.monotonic() - began < seconds:
-        now = computations(client)
-        if now["active"] == 0 and now["workers"] == int(ENV["OPTIMLAB_WORKERS"]):
-            return time.monotonic() - began
-        time.sleep(0.02)
-    raise AssertionError(f"still busy after {seconds} s: {computations(client)}")
 
 
 def stream(client: httpx.Client, path: str, body: dict) -> list[dict]:
@@ -154,7 +140,7 @@ def test_two_dropped_bomb_streams_leave_the_server_idle_within_the_budget(client
         bomb = {**STEP_BOMB, "runs": [{**STEP_BOMB["runs"][0], "label": f"bomb {lr}"}]}
         with client.stream("POST", "/api/experiments/stream", json=bomb) as response:
             assert strict_loads(next(response.iter_lines()))["event"] == "experiment"
-    assert wait_until_idle(client) < MAX_SECONDS
+    assert wait_until_idle(client, WORKERS) < MAX_SECONDS
     # Counted, not sampled: how fast the server ends them is its business (an "active" sample raced it).
     assert computations(client)["cancelled"] == before["cancelled"] + 2, "both dropped streams were cancelled"
 
@@ -168,7 +154,7 @@ def test_a_disconnect_reaches_the_workers_which_stop_without_being_ended(client:
         assert strict_loads(next(lines))["event"] == "experiment"
         assert strict_loads(next(lines))["event"] == "points"
         assert computations(client)["active"] == 2
-    assert wait_until_idle(client) < 2.0
+    assert wait_until_idle(client, WORKERS) < 2.0
     after = computations(client)
     assert after["cancelled"] == before["cancelled"] + 2
     assert after["replaced"] == before["replaced"], "the worker stopped when asked; nobody had to end it"
@@ -251,7 +237,7 @@ def test_a_killed_worker_fails_its_request_only_and_the_next_one_succeeds(
             os.kill(pid, signal.SIGKILL)  # as the kernel's OOM killer would
         events = [strict_loads(line) for line in lines if line]
     assert events[-1]["event"] == "error" and "worker" in events[-1]["detail"], events[-1]
-    wait_until_idle(client)
+    wait_until_idle(client, WORKERS)
     assert computations(client)["replaced"] >= before["replaced"] + 2
     after = client.post("/api/experiments", json=experiment("quadratic", 50))
     assert after.status_code == 200 and after.json()["runs"][0]["status"] == "completed"
