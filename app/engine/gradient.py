@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from app.engine.formula import TORCH_OPERATIONS, Formula
+from app.engine.formula import Formula
 
 Tensor = torch.Tensor
 # (upstream gradient, operand values..., result) -> the gradient of each tensor operand, left to right
@@ -46,10 +46,13 @@ def _reciprocal_times(grad: Tensor, c: float, t: Tensor, result: Tensor) -> tupl
 
 
 def _pow_tensor_scalar(grad: Tensor, t: Tensor, c: float, result: Tensor) -> tuple[Tensor, ...]:
-    """pow_backward: zeros for the exponent 0, else grad * (exponent * self.pow(exponent - 1))."""
+    """pow_backward: zeros for the exponent 0, else grad * (exponent * self.pow(exponent - 1)).
+
+    For t ** 2, self.pow(1.0) is a copy of t (ATen's pow copies for the exponent 1), so t itself serves."""
     if c == 0.0:
         return (torch.zeros_like(t, memory_format=torch.contiguous_format),)
-    return (grad * (t.pow(c - 1.0) * c),)
+    power = t if c - 1.0 == 1.0 else t.pow(c - 1.0)
+    return (grad * (power * c),)
 
 
 def _pow_scalar_tensor(grad: Tensor, c: float, t: Tensor, result: Tensor) -> tuple[Tensor, ...]:
@@ -68,35 +71,48 @@ def _pow_tensors(grad: Tensor, t: Tensor, u: Tensor, result: Tensor) -> tuple[Te
     return base, exponent
 
 
-# One rule per operation and kind of operands ("t" a tensor, "c" a folded constant), read from torch 2.13's formulas.
-RULES: Mapping[tuple[str, str], Backward] = {
-    ("+", "tt"): lambda grad, t, u, result: (grad, grad),
-    ("+", "tc"): lambda grad, t, c, result: (grad,),
-    ("+", "ct"): lambda grad, c, t, result: (grad,),
-    ("-", "tt"): lambda grad, t, u, result: (grad, -grad),  # other: maybe_multiply(-grad, alpha=1)
-    ("-", "tc"): lambda grad, t, c, result: (grad,),
-    ("-", "ct"): lambda grad, c, t, result: (-grad,),  # rsub
-    ("*", "tt"): lambda grad, t, u, result: (grad * u, grad * t),  # mul_tensor_backward: grad * other
-    ("*", "tc"): lambda grad, t, c, result: (grad * c,),
-    ("*", "ct"): lambda grad, c, t, result: (grad * c,),
-    ("/", "tt"): lambda grad, t, u, result: (grad / u, -grad * ((t / u) / u)),  # div_tensor_{self,other}_backward
-    ("/", "tc"): lambda grad, t, c, result: (grad / c,),
-    ("/", "ct"): _reciprocal_times,
-    ("**", "tt"): _pow_tensors,
-    ("**", "tc"): _pow_tensor_scalar,
-    ("**", "ct"): _pow_scalar_tensor,
-    ("neg", "t"): lambda grad, t, result: (-grad,),
-    ("sin", "t"): lambda grad, t, result: (grad * t.cos(),),
-    ("cos", "t"): lambda grad, t, result: (grad * -t.sin(),),
-    ("tan", "t"): lambda grad, t, result: (grad * (result.pow(2) + 1),),  # 1 + result.pow(2): result.pow(2).add(1)
-    ("exp", "t"): lambda grad, t, result: (grad * result,),
-    ("log", "t"): lambda grad, t, result: (grad.div(t),),
-    ("sqrt", "t"): lambda grad, t, result: (grad / (result * 2),),  # 2 * result: result.mul(2)
-    ("abs", "t"): lambda grad, t, result: (grad * t.sgn(),),
-    ("tanh", "t"): lambda grad, t, result: (torch.ops.aten.tanh_backward.default(grad, result),),
-    ("sinh", "t"): lambda grad, t, result: (grad * t.cosh(),),
-    ("cosh", "t"): lambda grad, t, result: (grad * t.sinh(),),
-    ("atan", "t"): lambda grad, t, result: (grad / (t * t + 1),),
+class Rule(NamedTuple):
+    """An operation as autograd sees it: the ATen call Python's operator makes, and torch 2.13's derivative."""
+
+    forward: Callable[..., Tensor]  # operand values -> result
+    backward: Backward
+
+
+# One rule per operation and kind of operands ("t" a tensor, "c" a folded constant). The forward is the ATen call
+# Python's operator makes (torch/_tensor.py: __radd__ and __rmul__ are t.add(c), t.mul(c); __rsub__ is rsub;
+# __rtruediv__ is t.reciprocal() * c; __rpow__ is torch.pow(c, t)), called directly, minus the Python wrappers.
+RULES: Mapping[tuple[str, str], Rule] = {
+    ("+", "tt"): Rule(torch.add, lambda grad, t, u, result: (grad, grad)),
+    ("+", "tc"): Rule(torch.add, lambda grad, t, c, result: (grad,)),
+    ("+", "ct"): Rule(lambda c, t: torch.add(t, c), lambda grad, c, t, result: (grad,)),
+    # sub's other: maybe_multiply(-grad, alpha=1) is -grad; rsub's self likewise
+    ("-", "tt"): Rule(torch.sub, lambda grad, t, u, result: (grad, -grad)),
+    ("-", "tc"): Rule(torch.sub, lambda grad, t, c, result: (grad,)),
+    ("-", "ct"): Rule(lambda c, t: torch.rsub(t, c), lambda grad, c, t, result: (-grad,)),
+    # mul_tensor_backward: grad * other
+    ("*", "tt"): Rule(torch.mul, lambda grad, t, u, result: (grad * u, grad * t)),
+    ("*", "tc"): Rule(torch.mul, lambda grad, t, c, result: (grad * c,)),
+    ("*", "ct"): Rule(lambda c, t: torch.mul(t, c), lambda grad, c, t, result: (grad * c,)),
+    # div_tensor_self_backward: grad / other; div_tensor_other_backward: -grad * ((self / other) / other)
+    ("/", "tt"): Rule(torch.div, lambda grad, t, u, result: (grad / u, -grad * ((t / u) / u))),
+    ("/", "tc"): Rule(torch.div, lambda grad, t, c, result: (grad / c,)),
+    ("/", "ct"): Rule(lambda c, t: t.reciprocal() * c, _reciprocal_times),
+    ("**", "tt"): Rule(torch.pow, _pow_tensors),
+    ("**", "tc"): Rule(torch.pow, _pow_tensor_scalar),
+    ("**", "ct"): Rule(torch.pow, _pow_scalar_tensor),
+    ("neg", "t"): Rule(torch.neg, lambda grad, t, result: (-grad,)),
+    ("sin", "t"): Rule(torch.sin, lambda grad, t, result: (grad * t.cos(),)),
+    ("cos", "t"): Rule(torch.cos, lambda grad, t, result: (grad * -t.sin(),)),
+    # 1 + result.pow(2) is result.pow(2).add(1), as C++'s scalar + tensor is tensor.add(scalar)
+    ("tan", "t"): Rule(torch.tan, lambda grad, t, result: (grad * (result.pow(2) + 1),)),
+    ("exp", "t"): Rule(torch.exp, lambda grad, t, result: (grad * result,)),
+    ("log", "t"): Rule(torch.log, lambda grad, t, result: (grad.div(t),)),
+    ("sqrt", "t"): Rule(torch.sqrt, lambda grad, t, result: (grad / (result * 2),)),  # 2 * result: result.mul(2)
+    ("abs", "t"): Rule(torch.abs, lambda grad, t, result: (grad * t.sgn(),)),
+    ("tanh", "t"): Rule(torch.tanh, lambda grad, t, result: (torch.ops.aten.tanh_backward.default(grad, result),)),
+    ("sinh", "t"): Rule(torch.sinh, lambda grad, t, result: (grad * t.cosh(),)),
+    ("cosh", "t"): Rule(torch.cosh, lambda grad, t, result: (grad * t.sinh(),)),
+    ("atan", "t"): Rule(torch.atan, lambda grad, t, result: (grad / (t * t + 1),)),
 }
 
 
@@ -127,7 +143,8 @@ class ReversePass:
             operands = tuple(map(self._slot, op.operands))
             kinds = "".join("c" if isinstance(operand, float) else "t" for operand in op.operands)
             tensors = tuple(slot for slot, kind in zip(operands, kinds, strict=True) if kind == "t")
-            steps.append(_Step(TORCH_OPERATIONS[op.op], RULES[op.op, kinds], operands, tensors, index))
+            rule = RULES[op.op, kinds]
+            steps.append(_Step(rule.forward, rule.backward, operands, tensors, index))
         self.steps = tuple(steps)
         self.result = program.result
 
@@ -144,29 +161,26 @@ class ReversePass:
             values: list[Any] = [points.select(-1, i) for i in range(self.variables)]
             values += [None] * self.results
             values += self.constants
-            for step in self.steps:
-                values[step.index] = step.forward(*[values[i] for i in step.operands])
+            for forward, _, operands, _, index in self.steps:
+                values[index] = forward(*[values[i] for i in operands])
             losses = values[self.result]
             grads: list[Tensor | None] = [None] * len(values)
-            grads[self.result] = torch.ones((), dtype=losses.dtype).expand(losses.shape)  # sum's backward
-            for step in reversed(self.steps):
-                contributions = step.backward(
-                    grads[step.index], *[values[i] for i in step.operands], values[step.index]
-                )
-                for target, grad in zip(step.tensor_operands, contributions, strict=True):
+            grads[self.result] = losses.new_ones(()).expand(losses.shape)  # sum's backward
+            for _, backward, operands, targets, index in reversed(self.steps):
+                contributions = backward(grads[index], *[values[i] for i in operands], values[index])
+                for target, grad in zip(targets, contributions, strict=True):
                     earlier = grads[target]
                     grads[target] = grad if earlier is None else earlier + grad
-            return losses, self._select_backward(points, grads)
+            return losses, self._select_backward(points, grads[: self.variables])
 
     def _select_backward(self, points: Tensor, grads: list[Tensor | None]) -> Tensor:
-        """p's gradient: each variable's select node, the last created first, scatters into zeros; summed in turn."""
-        total: Tensor | None = None
-        for i in reversed(range(self.variables)):
-            grad = grads[i]
-            if grad is None:
-                continue
-            scattered = torch.zeros_like(points, memory_format=torch.contiguous_format)
-            scattered.select(-1, i).copy_(grad)
-            total = scattered if total is None else total + scattered
-        assert total is not None  # a formula with a gradient uses a variable
-        return total
+        """p's gradient from its variables' gradients.
+
+        Autograd scatters each variable's gradient into zeros (select_backward) and sums them, the last variable's
+        first. Wherever two or more are summed that is g + 0.0 at each used variable's place, which turns -0.0
+        into +0.0 and keeps every other bit (a NaN's payload too), and +0.0 elsewhere; with one variable used, g
+        itself. The same bits in two operations instead of three per variable."""
+        used = sum(grad is not None for grad in grads)
+        zero = points.new_zeros(()).expand(points.shape[:-1]) if used < len(grads) else None
+        stacked = torch.stack([zero if grad is None else grad for grad in grads], dim=-1)
+        return stacked.add_(0.0) if used > 1 else stacked
