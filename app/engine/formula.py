@@ -26,10 +26,7 @@ import torch
 
 from app.engine.limits import DEFAULT_LIMITS
 
-__all__ = [
-    "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "TORCH_OPERATIONS",
-    "Formula", "FormulaError", "Operation", "Program", "parse",
-]  # fmt: skip
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "Operation", "Program", "parse"]
 
 MAX_LENGTH = DEFAULT_LIMITS.max_formula_length
 MAX_DEPTH = 64  # parentheses, signs, function calls and powers nested in one another
@@ -43,13 +40,6 @@ BUILTIN_CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 # forward pass *and* in the backward pass (d/dx x**c computes x**(c - 1)). Measured on torch 2.13.
 _VECTOR_UNSAFE_FUNCTIONS = frozenset({"sinh", "cosh"})
 _VECTOR_SAFE_EXPONENTS = frozenset({0.0, 1.0, 2.0, 3.0, 0.5, -1.0})
-
-
-# The derivative of c ** t that autograd computes multiplies by log(c), taken in C++ on the Python float c:
-# for a negative or NaN c that is a NaN whose sign and payload no torch operation reproduces from Python, so
-# app/engine/gradient.py leaves such formulas to autograd. (c ** t is vector-unsafe anyway.)
-def _reverse_pass_mirrors_base(base: float) -> bool:
-    return base >= 0.0
 
 
 _DIGITS = frozenset("0123456789")
@@ -178,14 +168,10 @@ _STYLES = {
 }
 
 
-# What each operation of the grammar is on tensors: `evaluate`'s operators and functions, as a Program names them.
-TORCH_OPERATIONS: Mapping[str, Callable[..., Any]] = {**_OPERATORS, "neg": operator.neg, **_STYLES["torch"].functions}
-
-
 class Operation(NamedTuple):
     """One operation of a formula, exactly as `Formula.evaluate` performs it on tensors."""
 
-    op: str  # a key of TORCH_OPERATIONS: a binary operator, "neg" or a function name
+    op: str  # a binary operator (+ - * / **), "neg" or a function name
     operands: tuple[int | float, ...]  # an earlier value's index (an int), or a folded constant (a float)
 
 
@@ -277,12 +263,12 @@ class _Negation(_Node):
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
         return -self.operand.evaluate(values, style)
 
-    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
-        return _append(operations, variables, "neg", self.operand.emit(operations, variables))
-
     def source(self, style: _Style) -> _Source:
         text = _at_least(self.operand.source(style), _UNARY)
         return _Source(f"-({text})" if text.startswith("-") else f"-{text}", _UNARY)
+
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return _append(operations, variables, "neg", self.operand.emit(operations, variables))
 
 
 class _Binary(_Node):
@@ -293,8 +279,10 @@ class _Binary(_Node):
         self.depth = max(left.depth, right.depth) + 1
         safe_power = isinstance(right, _Constant) and right.value in _VECTOR_SAFE_EXPONENTS
         self.unsafe = left.unsafe or right.unsafe or (op == "**" and not safe_power)
-        constant_base = op == "**" and isinstance(left, _Constant) and not _reverse_pass_mirrors_base(left.value)
-        self.autograd_only = left.autograd_only or right.autograd_only or constant_base
+        # autograd's derivative of c ** t multiplies by log(c), taken in C++ on the float c: for a negative or NaN
+        # c, a NaN of the C library's making that no torch operation reproduces (c ** t is vector-unsafe anyway).
+        unmirrored_base = op == "**" and isinstance(left, _Constant) and not left.value >= 0.0
+        self.autograd_only = left.autograd_only or right.autograd_only or unmirrored_base
         self.floats_left = left.integral and right.integral  # see _Style
 
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
@@ -304,10 +292,6 @@ class _Binary(_Node):
         if self.floats_left and style.integer_variables:
             left = float(left)
         return _OPERATORS[self.op](left, self.right.evaluate(values, style))
-
-    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
-        left = self.left.emit(operations, variables)
-        return _append(operations, variables, self.op, left, self.right.emit(operations, variables))
 
     def source(self, style: _Style) -> _Source:
         left = self.left.source(style)
@@ -324,6 +308,10 @@ class _Binary(_Node):
             right_text = _at_least(right, _POWER if right.precedence == _UNARY else precedence + 1)
         return _Source(f"{left_text} {self.op} {right_text}", precedence)
 
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        left = self.left.emit(operations, variables)
+        return _append(operations, variables, self.op, left, self.right.emit(operations, variables))
+
 
 class _Call(_Node):
     def __init__(self, name: str, argument: _Node) -> None:
@@ -337,11 +325,11 @@ class _Call(_Node):
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
         return style.functions[self.name](self.argument.evaluate(values, style))
 
-    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
-        return _append(operations, variables, self.name, self.argument.emit(operations, variables))
-
     def source(self, style: _Style) -> _Source:
         return _Source(f"{style.names[self.name]}({self.argument.source(style).text})", _ATOM)
+
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return _append(operations, variables, self.name, self.argument.emit(operations, variables))
 
 
 def _negation(operand: _Node) -> _Node:
@@ -554,9 +542,9 @@ class Formula:
         self.text = text
         self.variables = variables
         self.uses_vector_unsafe_ops: bool = root.unsafe
-        # True when app/engine/gradient.py's reverse pass cannot reproduce autograd's gradient (see
-        # _reverse_pass_mirrors_base); such a formula is vector-unsafe too, so its gradient always comes from
-        # autograd on each run's own leaf.
+        # True when app/engine/gradient.py's reverse pass cannot reproduce autograd's gradient (a constant base
+        # below 0 or NaN under **, see _Binary); such a formula is vector-unsafe too, so its runs never share a
+        # stack and their gradients come from autograd on each run's own leaf.
         self.uses_autograd_only_ops: bool = root.autograd_only
         self._root = root
 
