@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+from dataclasses import replace
 
 import pytest
 import torch
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 
 from app.engine.formula import Formula, FormulaError, Operation, Program, parse
 from app.engine.gradient import ReversePass
+from app.engine.runs import collect, iterate_experiment, prepare_experiment
+from app.engine.spec import ExperimentSpec
 from app.engine.surfaces import SURFACES, resolve_surface
 from tests.unit.test_formula import CONSTANTS, XY, expressions
 
@@ -207,3 +210,42 @@ def test_the_program_lists_operations_in_evaluation_order() -> None:
         10,
     )
     assert parse("y", XY).program == Program((), 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the lockstep loop: each run's p.grad is what backward() would have left there.
+
+
+class SGDZeroingInPlace(torch.optim.SGD):
+    """An optimizer whose zero_grad leaves zeros in place, as some of the zoo's may: backward() then adds into them."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        super().zero_grad(set_to_none=False)
+
+
+def test_a_gradient_zeroed_in_place_is_added_into_as_backward_adds() -> None:
+    """d(x*x)/dx at x = -0.0 is -0.0, which a maximizing SGD step adds to x: x stays -0.0. At the first step the
+    gradient is new; at the second, added into the zeros left in place it is +0.0, and x turns +0.0. The plain
+    loop, with backward(), is the reference."""
+    spec = {
+        "surface": {"id": "expression", "params": {"expression": "x*x"}},
+        "steps": 3,
+        "runs": [{"start": [-0.0, 1.0], "optimizer": {"id": "SGD", "params": {"lr": 0.1, "maximize": True}}}] * 2,
+    }
+    experiment = prepare_experiment(ExperimentSpec.model_validate(spec))
+    runs = [
+        replace(run, optimizer=replace(run.optimizer, entry=replace(run.optimizer.entry, cls=SGDZeroingInPlace)))
+        for run in experiment.runs
+    ]
+    result = collect(iterate_experiment(replace(experiment, runs=runs)))
+    p = torch.tensor([-0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    optimizer = SGDZeroingInPlace([p], lr=0.1, maximize=True)
+    xs = [p[0].item()]
+    for _ in range(3):
+        optimizer.zero_grad()
+        (p[0] * p[0]).backward()
+        optimizer.step()
+        xs.append(p[0].item())
+    assert [math.copysign(1.0, x) for x in xs] == [-1.0, -1.0, 1.0, 1.0]  # the case this test is about
+    for run in result["runs"]:
+        assert [struct.pack("<d", x) for x in run["x"]] == [struct.pack("<d", x) for x in xs]
