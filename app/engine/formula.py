@@ -15,6 +15,7 @@ lambda would).
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ import torch
 
 from app.engine.limits import DEFAULT_LIMITS
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "parse"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Formula", "FormulaError", "Operation", "Program", "parse"]
 
 MAX_LENGTH = DEFAULT_LIMITS.max_formula_length
 MAX_DEPTH = 64  # parentheses, signs, function calls and powers nested in one another
@@ -39,6 +40,7 @@ BUILTIN_CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 # forward pass *and* in the backward pass (d/dx x**c computes x**(c - 1)). Measured on torch 2.13.
 _VECTOR_UNSAFE_FUNCTIONS = frozenset({"sinh", "cosh"})
 _VECTOR_SAFE_EXPONENTS = frozenset({0.0, 1.0, 2.0, 3.0, 0.5, -1.0})
+
 
 _DIGITS = frozenset("0123456789")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -166,6 +168,28 @@ _STYLES = {
 }
 
 
+class Operation(NamedTuple):
+    """One operation of a formula, exactly as `Formula.evaluate` performs it on tensors."""
+
+    op: str  # a binary operator (+ - * / **), "neg" or a function name
+    operands: tuple[int | float, ...]  # an earlier value's index (an int), or a folded constant (a float)
+
+
+class Program(NamedTuple):
+    """A formula as a flat list of operations in `evaluate`'s order (left operand before right), for the reverse
+    pass of app/engine/gradient.py, which must know the order autograd's graph is built in. Values are numbered:
+    the variables first, in `Formula.variables` order, then each operation's result. `result` is the formula's
+    value: an index, or the folded float of a formula without variables."""
+
+    operations: tuple[Operation, ...]
+    result: int | float
+
+
+def _append(operations: list[Operation], variables: tuple[str, ...], op: str, *operands: int | float) -> int:
+    operations.append(Operation(op, operands))
+    return len(variables) + len(operations) - 1
+
+
 class _Source(NamedTuple):
     text: str
     precedence: int
@@ -178,12 +202,17 @@ def _at_least(source: _Source, precedence: int) -> str:
 class _Node:
     depth: int = 1
     unsafe: bool = False  # uses an operation whose vectorised kernel rounds differently
+    autograd_only: bool = False  # uses an operation whose derivative app/engine/gradient.py cannot mirror
     integral: bool = False  # an int when the variables are ints
 
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
         raise NotImplementedError
 
     def source(self, style: _Style) -> _Source:
+        raise NotImplementedError
+
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        """Append this node's operations to a Program's (operands first); the index of its value."""
         raise NotImplementedError
 
 
@@ -203,6 +232,9 @@ class _Constant(_Node):
         text = repr(self.value)
         return _Source(text, _UNARY if text.startswith("-") else _ATOM)
 
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return self.value
+
 
 class _Variable(_Node):
     integral = True
@@ -216,12 +248,16 @@ class _Variable(_Node):
     def source(self, style: _Style) -> _Source:
         return _Source(self.name, _ATOM)
 
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return variables.index(self.name)
+
 
 class _Negation(_Node):
     def __init__(self, operand: _Node) -> None:
         self.operand = operand
         self.depth = operand.depth + 1
         self.unsafe = operand.unsafe
+        self.autograd_only = operand.autograd_only
         self.integral = operand.integral
 
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
@@ -230,6 +266,9 @@ class _Negation(_Node):
     def source(self, style: _Style) -> _Source:
         text = _at_least(self.operand.source(style), _UNARY)
         return _Source(f"-({text})" if text.startswith("-") else f"-{text}", _UNARY)
+
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return _append(operations, variables, "neg", self.operand.emit(operations, variables))
 
 
 class _Binary(_Node):
@@ -240,6 +279,10 @@ class _Binary(_Node):
         self.depth = max(left.depth, right.depth) + 1
         safe_power = isinstance(right, _Constant) and right.value in _VECTOR_SAFE_EXPONENTS
         self.unsafe = left.unsafe or right.unsafe or (op == "**" and not safe_power)
+        # autograd's derivative of c ** t multiplies by log(c), taken in C++ on the float c: for a negative or NaN
+        # c, a NaN of the C library's making that no torch operation reproduces (c ** t is vector-unsafe anyway).
+        unmirrored_base = op == "**" and isinstance(left, _Constant) and not left.value >= 0.0
+        self.autograd_only = left.autograd_only or right.autograd_only or unmirrored_base
         self.floats_left = left.integral and right.integral  # see _Style
 
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
@@ -265,6 +308,10 @@ class _Binary(_Node):
             right_text = _at_least(right, _POWER if right.precedence == _UNARY else precedence + 1)
         return _Source(f"{left_text} {self.op} {right_text}", precedence)
 
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        left = self.left.emit(operations, variables)
+        return _append(operations, variables, self.op, left, self.right.emit(operations, variables))
+
 
 class _Call(_Node):
     def __init__(self, name: str, argument: _Node) -> None:
@@ -272,6 +319,7 @@ class _Call(_Node):
         self.argument = argument
         self.depth = argument.depth + 1
         self.unsafe = argument.unsafe or name in _VECTOR_UNSAFE_FUNCTIONS
+        self.autograd_only = argument.autograd_only
         self.integral = name == "abs" and argument.integral
 
     def evaluate(self, values: Mapping[str, Any], style: _Style) -> Any:
@@ -279,6 +327,9 @@ class _Call(_Node):
 
     def source(self, style: _Style) -> _Source:
         return _Source(f"{style.names[self.name]}({self.argument.source(style).text})", _ATOM)
+
+    def emit(self, operations: list[Operation], variables: tuple[str, ...]) -> int | float:
+        return _append(operations, variables, self.name, self.argument.emit(operations, variables))
 
 
 def _negation(operand: _Node) -> _Node:
@@ -491,6 +542,10 @@ class Formula:
         self.text = text
         self.variables = variables
         self.uses_vector_unsafe_ops: bool = root.unsafe
+        # True when app/engine/gradient.py's reverse pass cannot reproduce autograd's gradient (a constant base
+        # below 0 or NaN under **, see _Binary); such a formula is vector-unsafe too, so its runs never share a
+        # stack and their gradients come from autograd on each run's own leaf.
+        self.uses_autograd_only_ops: bool = root.autograd_only
         self._root = root
 
     def __repr__(self) -> str:
@@ -510,6 +565,13 @@ class Formula:
         style = _STYLES["torch" if tensors else "math"]
         value = self._root.evaluate(values, style)
         return float(value) if self._root.integral and style.integer_variables else value
+
+    @functools.cached_property
+    def program(self) -> Program:
+        """The operations `evaluate` performs on tensors, in its order, for app/engine/gradient.py."""
+        operations: list[Operation] = []
+        result = self._root.emit(operations, self.variables)
+        return Program(tuple(operations), result)
 
     def to_python(self, functions: str) -> str:
         """Python source of exactly the operations `evaluate` performs, for the exported script.

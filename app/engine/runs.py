@@ -7,7 +7,8 @@ Speed comes from doing less, never from doing it differently:
   k + 1 computes at the same point (same operations, same bits).
 - Runs whose optimizer calls its closure exactly once, at the current point (the catalog's probe
   checks this), share one forward/backward pass over a stacked (R, 2) tensor; the surface's
-  operations are element-wise, so each run's value and gradient are bit-for-bit its own.
+  operations are element-wise, so each run's value and gradient are bit-for-bit its own. The backward
+  pass is app/engine/gradient.py's: autograd's operations in autograd's order, without its engine.
 - Records go into preallocated tensors; Python floats are made only when a chunk is emitted.
 """
 
@@ -27,6 +28,7 @@ from app.engine.catalog import TORCH_RNG, RngStream, seed_global_generators
 from app.engine.clipping import clip_gradients_
 from app.engine.construct import ResolvedOptimizer, ResolvedScheduler, resolve_optimizer, resolve_scheduler
 from app.engine.errors import SpecError
+from app.engine.gradient import ReversePass
 from app.engine.limits import DEFAULT_LIMITS, Limits
 from app.engine.spec import ClipSpec, ExperimentSpec, NoiseSpec, RunSpec
 from app.engine.surfaces import Surface, resolve_surface
@@ -582,17 +584,30 @@ class Lockstep:
         rec.known[run.index] = k
         run.fail(k, err)
 
+    @functools.cached_property
+    def reverse_pass(self) -> ReversePass:
+        """Built when first needed: only runs on a vector-safe formula share the forward pass, and those formulas
+        all have an exact reverse pass (tests/unit/test_gradient.py)."""
+        return ReversePass(self.surface.formula)
+
     def _shared_forward_backward(self, shared: list[LiveRun]) -> torch.Tensor:
+        """f at the runs' points, and in each p.grad what `f(stack).sum().backward()` would leave there, bit for
+        bit, from one reverse pass over the (R, 2) stack without autograd's engine (app/engine/gradient.py)."""
         for run in shared:
             if type(run.optimizer).zero_grad is torch.optim.Optimizer.zero_grad:
                 run.p.grad = None  # what zero_grad() does for one parameter, minus torch.optim's profiling wrapper
             else:
                 run.optimizer.zero_grad()  # the zoo's own zero_grad may do more
-        loss = self.surface(torch.stack([run.p for run in shared]))
-        loss.sum().backward()
-        for run in shared:
+        with torch.no_grad():
+            points = torch.stack([run.p for run in shared])
+        losses, grads = self.reverse_pass(points)
+        for run, grad in zip(shared, grads.unbind(), strict=True):  # stack's backward: a row per run
+            if run.p.grad is None:
+                run.p.grad = grad
+            else:  # left in place by a zero_grad: autograd's AccumulateGrad adds into it
+                run.p.grad.add_(grad)
             run.finish_gradient()
-        return loss
+        return losses
 
     def record_start(self) -> None:
         if not self.runs:  # a part left without runs (every run evaluates its own closure: all in part 0)

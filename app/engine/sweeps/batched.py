@@ -12,9 +12,10 @@ only where batching provably changes no bit:
   tests/unit/test_sweeps.py): every row then sees exactly the operations a lone (2,) tensor
   sees, and the hyperparameters still enter as the same Python scalars, group by group. A row that
   diverges keeps being stepped, masked; element-wise updates keep its NaNs to itself.
-- The surface is evaluated once on the (B, 2) stack, as runs.Lockstep does for up to 16 runs, unless
+- The surface and its gradient are computed once on the (B, 2) stack, as runs.Lockstep does for up to
+  16 runs, by the reverse pass of app/engine/gradient.py (autograd's numbers without its engine), unless
   its formula has an op whose vectorised kernel rounds differently (`uses_vector_unsafe_ops`); then
-  each cell is evaluated on its own (2,) leaf, as a lone run does.
+  each cell is evaluated on its own (2,) leaf by autograd, as a lone run does.
 - Noise: a run's generator is seeded with its noise seed and draws once per step, so cells that share
   a seed draw the same numbers. One generator per distinct seed draws the numbers of design.md §2's
   `randn(2)` per step, and each row gets its seed's draw. They are drawn seven steps at a time:
@@ -37,6 +38,7 @@ run-by-run path (app/engine/sweeps/lockstep.py).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Generator, Iterator
@@ -48,6 +50,7 @@ import torch
 from app.engine.catalog import TORCH_RNG, LambdaFormula, seed_global_generators
 from app.engine.clipping import clip_rows_
 from app.engine.construct import ResolvedScheduler
+from app.engine.gradient import ReversePass
 from app.engine.runs import PreparedRun
 from app.engine.sweeps.tracking import Outcomes, Tracker
 
@@ -188,11 +191,8 @@ class BatchedCells:
         """(points, losses, gradients) at the current points, each row computed as its lone run does."""
         points = self.points()
         if not self.per_cell_forward:
-            stack = points.requires_grad_(True)  # a fresh leaf: cat() copied the rows
-            losses = self.surface(stack)
-            losses.sum().backward()
-            assert stack.grad is not None
-            return stack.detach(), losses.detach(), stack.grad
+            losses, grads = self.reverse_pass(points)  # autograd's numbers without its engine (app/engine/gradient.py)
+            return points, losses, grads
         losses = torch.empty(len(points), dtype=torch.float64)
         grads = torch.empty_like(points)
         for row in range(len(points)):
@@ -202,6 +202,11 @@ class BatchedCells:
             assert p.grad is not None
             losses[row], grads[row] = loss.detach(), p.grad
         return points, losses, grads
+
+    @functools.cached_property
+    def reverse_pass(self) -> ReversePass:
+        """Built when first needed, for a vector-safe formula: those all have an exact reverse pass."""
+        return ReversePass(self.surface.formula)
 
     def final_losses(self, points: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
