@@ -94,6 +94,9 @@ def test_the_summary_keeps_its_rows_with_the_inspector_or_sweeps_open(page: Page
 def test_presenter_mode_fits_a_small_projector(page: Page, server_url: str, size: tuple[int, int]) -> None:
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
+    # Each lesson's trail waits at step 0 instead of playing by itself: a playing trail redraws every plot at
+    # every frame, minutes of the renderer's CPU over the lessons, and nothing here looks at playback.
+    page.emulate_media(reduced_motion="reduce")
     page.goto(server_url)
     expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(ALL_LESSONS) + 1, timeout=20_000)
     page.get_by_test_id("preset-select").select_option(LESSONS[0]["id"])
