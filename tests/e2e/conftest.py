@@ -1,5 +1,5 @@
 """Browser fixtures: one headless Debian Chromium per session, a fresh page per test (`page`), or for tests
-that only read the default comparison, one drawn page per module (`drawn_page`).
+that only read a drawn page, one page per module (`shared_page`; `drawn_page` on the default comparison).
 
 Every page records its console errors, uncaught exceptions and the URLs it requested; a test
 fails at teardown if the page logged an error or asked anything of another origin.
@@ -116,17 +116,23 @@ def _shared_page(browser_context: BrowserContext, server_url: str) -> Iterator[t
 
 
 @pytest.fixture
-def drawn_page(_shared_page: tuple[Page, LogSlot], page_log: PageLog, server_url: str) -> Iterator[Page]:
-    """One page per module, on the default comparison drawn in full, for the tests that only read it: a page
-    load (Plotly.js's start-up, the first experiment drawn, the lazy parts fetched when idle) costs the
-    renderer seconds of CPU, which a test that reads one thing need not pay again. The first test to ask
-    opens it; the next finds it as the last left it, at the context's window size again. Checked for console
-    errors and requests to other origins after each test."""
+def shared_page(_shared_page: tuple[Page, LogSlot], page_log: PageLog) -> Iterator[Page]:
+    """One page per module, for the tests that only read what it draws: a page load (Plotly.js's start-up, the
+    first experiment drawn, the lazy parts fetched when idle) costs the renderer seconds of CPU, which a test
+    that reads one thing need not pay again. The first test opens it (it is about:blank); the next finds it
+    as the last left it, at the context's window size again. Checked for console errors and requests to
+    other origins after each test."""
     page, slot = _shared_page
     slot.log = page_log
-    if page.url == "about:blank":
-        page.goto(server_url)
-        page.wait_for_function(FIRST_DRAWN_JS, timeout=60_000)
     yield page
     page.set_viewport_size(VIEWPORT)
     assert_clean(page_log)
+
+
+@pytest.fixture
+def drawn_page(shared_page: Page, server_url: str) -> Page:
+    """`shared_page` on the default comparison, drawn in full (opened by the module's first test to ask)."""
+    if shared_page.url == "about:blank":
+        shared_page.goto(server_url)
+        shared_page.wait_for_function(FIRST_DRAWN_JS, timeout=60_000)
+    return shared_page
