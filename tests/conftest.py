@@ -3,7 +3,9 @@ client of it. The server is started as the load check starts its own (bench/serv
 
 Every server of a session, and the session's own catalog, share one probe cache (OPTIMLAB_CACHE_DIR) in a
 folder of the session's: the first process to build the catalog probes every optimizer for real, and the
-other fifteen-odd servers' processes read its result instead of spending seconds of CPU each on it.
+other fifteen-odd servers' processes read its result instead of spending seconds of CPU each on it. Their
+store (OPTIMLAB_DATA_DIR) is in that folder too, where a server's own settings do not name one: never the
+user's links and decks.
 """
 
 from __future__ import annotations
@@ -26,19 +28,21 @@ from tests.api.support import TIMEOUT, strict_loads
 
 __all__ = ["ROOT", "start_server", "stop_server"]  # the test modules import them from here
 
-_session_cache = pytest.StashKey[str]()
+_session_folder = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A fresh probe cache for the session, never the user's: set before any server starts (some start at
-    collection time), inherited by every server and subprocess through the environment."""
+    """A fresh probe cache and store for the session, never the user's: set before any server starts (some
+    start at collection time), inherited by every server and subprocess through the environment."""
     if "PYTEST_XDIST_WORKER" not in os.environ:  # an xdist worker shares its controller's
-        config.stash[_session_cache] = os.environ["OPTIMLAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="optimlab-cache-")
+        folder = config.stash[_session_folder] = tempfile.mkdtemp(prefix="optimlab-session-")
+        os.environ["OPTIMLAB_CACHE_DIR"] = os.path.join(folder, "cache")
+        os.environ["OPTIMLAB_DATA_DIR"] = os.path.join(folder, "data")
     keep_probes_in(Path(os.environ["OPTIMLAB_CACHE_DIR"]))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    folder = config.stash.get(_session_cache, None)
+    folder = config.stash.get(_session_folder, None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -1,4 +1,5 @@
-"""Browser fixtures: one headless Debian Chromium per session, a fresh page per test.
+"""Browser fixtures: one headless Debian Chromium per session, a fresh page per test (`page`), or for tests
+that only read a drawn page, one page per module (`shared_page`; `drawn_page` on the default comparison).
 
 Every page records its console errors, uncaught exceptions and the URLs it requested; a test
 fails at teardown if the page logged an error or asked anything of another origin.
@@ -16,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, ViewportSize, sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, FIRST_DRAWN_JS
 
 POLL_MS = 100
+VIEWPORT: ViewportSize = {"width": 1440, "height": 900}
 
 
 def _polling_every(wait_for_function: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,7 +66,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def browser_context(browser: Browser) -> Iterator[BrowserContext]:
     """One context for the session, so Plotly.js is fetched and compiled once, not per test."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="light")
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
     yield context
     context.close()
 
@@ -74,15 +76,63 @@ def page_log() -> PageLog:
     return PageLog()
 
 
+def watched_page(context: BrowserContext, server_url: str, log: Callable[[], PageLog]) -> Page:
+    """A new page whose console errors and requests to other origins go to `log()`, the running test's log."""
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log().console_errors.append(m.text))
+    page.on("pageerror", lambda error: log().console_errors.append(f"uncaught: {error}"))
+    own = (server_url + "/", f"blob:{server_url}/")  # downloads are made from same-origin blob: URLs
+    page.on("request", lambda r: r.url.startswith(own) or log().foreign_requests.append(r.url))
+    return page
+
+
+def assert_clean(page_log: PageLog) -> None:
+    assert not page_log.unexpected_console_errors(), f"console errors: {page_log.console_errors}"
+    assert not page_log.foreign_requests, f"requests outside the server: {page_log.foreign_requests}"
+
+
 @pytest.fixture
 def page(browser_context: BrowserContext, server_url: str, page_log: PageLog) -> Iterator[Page]:
     """A new page, checked for console errors and requests to other origins afterwards."""
-    page = browser_context.new_page()
-    page.on("console", lambda m: m.type == "error" and page_log.console_errors.append(m.text))
-    page.on("pageerror", lambda error: page_log.console_errors.append(f"uncaught: {error}"))
-    own = (server_url + "/", f"blob:{server_url}/")  # downloads are made from same-origin blob: URLs
-    page.on("request", lambda r: r.url.startswith(own) or page_log.foreign_requests.append(r.url))
+    page = watched_page(browser_context, server_url, lambda: page_log)
     yield page
     page.close()
-    assert not page_log.unexpected_console_errors(), f"console errors: {page_log.console_errors}"
-    assert not page_log.foreign_requests, f"requests outside the server: {page_log.foreign_requests}"
+    assert_clean(page_log)
+
+
+@dataclass
+class LogSlot:
+    """Where a shared page reports: the log of the test using it now."""
+
+    log: PageLog = field(default_factory=PageLog)
+
+
+@pytest.fixture(scope="module")
+def _shared_page(browser_context: BrowserContext, server_url: str) -> Iterator[tuple[Page, LogSlot]]:
+    slot = LogSlot()
+    page = watched_page(browser_context, server_url, lambda: slot.log)
+    yield page, slot
+    page.close()
+
+
+@pytest.fixture
+def shared_page(_shared_page: tuple[Page, LogSlot], page_log: PageLog) -> Iterator[Page]:
+    """One page per module, for the tests that only read what it draws: a page load (Plotly.js's start-up, the
+    first experiment drawn, the lazy parts fetched when idle) costs the renderer seconds of CPU, which a test
+    that reads one thing need not pay again. The first test opens it (it is about:blank); the next finds it
+    as the last left it, at the context's window size again. Checked for console errors and requests to
+    other origins after each test."""
+    page, slot = _shared_page
+    slot.log = page_log
+    yield page
+    page.set_viewport_size(VIEWPORT)
+    assert_clean(page_log)
+
+
+@pytest.fixture
+def drawn_page(shared_page: Page, server_url: str) -> Page:
+    """`shared_page` on the default comparison, drawn in full (opened by the module's first test to ask)."""
+    if shared_page.url == "about:blank":
+        shared_page.goto(server_url)
+        shared_page.wait_for_function(FIRST_DRAWN_JS, timeout=60_000)
+    return shared_page

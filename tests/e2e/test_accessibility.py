@@ -224,17 +224,16 @@ def hover_numbers(text: str) -> dict[str, str]:
     return dict(re.findall(r"\b(x|y|loss|lr) (-?[\d.e-]+|NaN|-?Infinity)", text))
 
 
-def test_the_map_and_loss_plot_say_the_numbers_at_the_cursor(page: Page, server_url: str) -> None:
-    page.goto(server_url)
-    wait_settled(page)
-    scrubber = page.get_by_test_id("scrubber")
+def test_the_map_and_loss_plot_say_the_numbers_at_the_cursor(drawn_page: Page) -> None:
+    wait_settled(drawn_page)
+    scrubber = drawn_page.get_by_test_id("scrubber")
     for step in (40, 137):
         scrubber.fill(str(step))
-        expect(page.get_by_test_id("contour-plot-text")).to_contain_text(f"at step {step} it is at")
-        hovers = page.evaluate(HOVER_JS, step)
-        lines = page.get_by_test_id("contour-plot-text").locator("p").all_inner_texts()
-        loss_text = page.get_by_test_id("loss-plot-text").inner_text()
-        lr_text = page.get_by_test_id("lr-plot-text").inner_text()
+        expect(drawn_page.get_by_test_id("contour-plot-text")).to_contain_text(f"at step {step} it is at")
+        hovers = drawn_page.evaluate(HOVER_JS, step)
+        lines = drawn_page.get_by_test_id("contour-plot-text").locator("p").all_inner_texts()
+        loss_text = drawn_page.get_by_test_id("loss-plot-text").inner_text()
+        lr_text = drawn_page.get_by_test_id("lr-plot-text").inner_text()
         assert len(lines) == len(hovers) == 4
         for line, (at_cursor, at_start) in zip(lines, hovers, strict=True):
             now, start = hover_numbers(at_cursor), hover_numbers(at_start)
@@ -245,11 +244,13 @@ def test_the_map_and_loss_plot_say_the_numbers_at_the_cursor(page: Page, server_
             assert f"learning rate {now['lr']}" in lr_text
         assert f"At step {step} of 500" in loss_text
         # The plots are named and described by those words; their tables hold the cursor's row.
-        expect(page.get_by_test_id("contour-plot")).to_have_accessible_name(re.compile("Contour map"))
-        expect(page.get_by_test_id("contour-plot")).to_have_accessible_description(re.compile(f"at step {step}"))
-        expect(page.get_by_test_id("loss-plot")).to_have_accessible_name(re.compile("Loss"))
-        expect(page.get_by_test_id("lr-plot")).to_have_accessible_name("Learning rate")
-        expect(page.get_by_test_id("loss-plot-table").locator("tbody th", has_text=f"{step} (cursor)")).to_have_count(1)
+        expect(drawn_page.get_by_test_id("contour-plot")).to_have_accessible_name(re.compile("Contour map"))
+        expect(drawn_page.get_by_test_id("contour-plot")).to_have_accessible_description(re.compile(f"at step {step}"))
+        expect(drawn_page.get_by_test_id("loss-plot")).to_have_accessible_name(re.compile("Loss"))
+        expect(drawn_page.get_by_test_id("lr-plot")).to_have_accessible_name("Learning rate")
+        expect(
+            drawn_page.get_by_test_id("loss-plot-table").locator("tbody th", has_text=f"{step} (cursor)")
+        ).to_have_count(1)
 
 
 def test_a_diverged_run_is_said_to_have_diverged(page: Page, server_url: str) -> None:
@@ -349,16 +350,15 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def test_text_and_path_colours_keep_their_contrast_in_both_themes(page: Page, server_url: str) -> None:
-    page.goto(server_url)
-    wait_settled(page)
+def test_text_and_path_colours_keep_their_contrast_in_both_themes(drawn_page: Page) -> None:
+    wait_settled(drawn_page)
     for theme in ("light", "dark"):
-        set_theme(page, theme)
+        set_theme(drawn_page, theme)
         # The plots redraw in the new theme's colours at their next frame.
-        page.wait_for_function(
+        drawn_page.wait_for_function(
             f"() => {{ const c = ({COLORS_JS})(); return JSON.stringify(c.legend) === JSON.stringify(c.paths); }}"
         )
-        colors = page.evaluate(COLORS_JS)
+        colors = drawn_page.evaluate(COLORS_JS)
         low = [
             f"{theme}: {fg} on {bg} {contrast(colors[fg], colors[bg]):.2f}"
             for pairs, least in ((TEXT_PAIRS, 4.5), (GRAPHIC_PAIRS, 3.0))
@@ -378,4 +378,4 @@ def test_text_and_path_colours_keep_their_contrast_in_both_themes(page: Page, se
         assert low == []
         # What the page draws is those colours: the legend's swatches and the map's paths.
         assert colors["legend"] == colors["paths"] == colors["runs"][:4]
-    set_theme(page, "light")
+    set_theme(drawn_page, "light")

@@ -94,6 +94,9 @@ def test_the_summary_keeps_its_rows_with_the_inspector_or_sweeps_open(page: Page
 def test_presenter_mode_fits_a_small_projector(page: Page, server_url: str, size: tuple[int, int]) -> None:
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
+    # Each lesson's trail waits at step 0 instead of playing by itself: a playing trail redraws every plot at
+    # every frame, minutes of the renderer's CPU over the lessons, and nothing here looks at playback.
+    page.emulate_media(reduced_motion="reduce")
     page.goto(server_url)
     expect(page.get_by_test_id("preset-select").locator("option")).to_have_count(len(ALL_LESSONS) + 1, timeout=20_000)
     page.get_by_test_id("preset-select").select_option(LESSONS[0]["id"])
@@ -134,15 +137,13 @@ def test_presenter_mode_fits_a_small_projector(page: Page, server_url: str, size
 # ---- the map ----
 
 
-def test_the_map_plots_the_surface_domain_at_equal_scales(page: Page, server_url: str) -> None:
-    catalog = page.request.get(f"{server_url}/api/catalog").json()
+def test_the_map_plots_the_surface_domain_at_equal_scales(drawn_page: Page, server_url: str) -> None:
+    catalog = drawn_page.request.get(f"{server_url}/api/catalog").json()
     domain = next(s for s in catalog["surfaces"] if s["id"] == "rosenbrock")["domain"]
     for width, height in [(1920, 1080), (1440, 900), (390, 844)]:
-        page.set_viewport_size({"width": width, "height": height})
-        if page.url == "about:blank":
-            open_workbench(page, server_url)
+        drawn_page.set_viewport_size({"width": width, "height": height})
         # The plot area (Plotly's drag rectangle) follows the window: wait until it has the domain's shape.
-        page.wait_for_function(
+        drawn_page.wait_for_function(
             """([dx, dy]) => {
               const gd = document.querySelector('[data-testid="contour-plot"]');
               const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
@@ -150,7 +151,7 @@ def test_the_map_plots_the_surface_domain_at_equal_scales(page: Page, server_url
             }""",
             arg=[domain["x"][1] - domain["x"][0], domain["y"][1] - domain["y"][0]],
         )
-        ranges = page.evaluate(
+        ranges = drawn_page.evaluate(
             f"""() => {{
               const full = document.querySelector('{MAP}')._fullLayout;
               return [full.xaxis.range, full.yaxis.range];
@@ -185,9 +186,9 @@ def test_a_failed_runs_end_marker_stays_above_the_cursor(page: Page, server_url:
     page.wait_for_function(f"() => ({SHAPES_JS})().includes('cursor:1')")
 
 
-def test_the_lr_plot_labels_its_log_axis_as_learning_rates_are_written(page: Page, server_url: str) -> None:
-    open_workbench(page, server_url)  # lrs 0.0015 … 0.5
-    axis = page.evaluate("() => document.querySelector('[data-testid=\"lr-plot\"]').layout.yaxis")
+def test_the_lr_plot_labels_its_log_axis_as_learning_rates_are_written(drawn_page: Page) -> None:
+    wait_settled(drawn_page)  # lrs 0.0015 … 0.5
+    axis = drawn_page.evaluate("() => document.querySelector('[data-testid=\"lr-plot\"]').layout.yaxis")
     assert axis["type"] == "log"
     assert axis["ticktext"] == ["0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3"]
 
@@ -261,9 +262,9 @@ def test_long_run_names_wrap_in_the_summary_and_dark_theme_shows_every_colour(pa
     )
 
 
-def test_parameter_names_break_only_after_underscores(page: Page, server_url: str) -> None:
-    open_workbench(page, server_url)
-    card = page.locator(".run-card").nth(1)  # Adam
+def test_parameter_names_break_only_after_underscores(drawn_page: Page) -> None:
+    wait_settled(drawn_page)
+    card = drawn_page.locator(".run-card").nth(1)  # Adam
     label = card.locator('[data-field="runs.1.optimizer.params.decoupled_weight_decay"] label')
     expect(label).to_have_text("decoupled_weight_decay")
     assert label.evaluate("l => [...l.childNodes].map(n => n.nodeName === 'WBR' ? '|' : n.textContent).join('')") == (

@@ -22,9 +22,17 @@ def wait_axis(page: Page, plot: str, scale: str) -> None:
     page.wait_for_function(f"(id) => ({AXIS_TYPE_JS})(id) === '{scale}'", arg=plot, timeout=15_000)
 
 
+@pytest.fixture
+def trained_page(shared_page: Page, server_url: str) -> Page:
+    """The module's shared page in network mode, the default training drawn: each flip puts its plot back."""
+    if shared_page.url == "about:blank":
+        open_network(shared_page, server_url)
+    return shared_page
+
+
 @pytest.mark.parametrize("plot", ["epoch-loss-plot", "lr-plot"])
-def test_a_network_plot_flips_between_log_and_linear(page: Page, server_url: str, plot: str) -> None:
-    open_network(page, server_url)
+def test_a_network_plot_flips_between_log_and_linear(trained_page: Page, plot: str) -> None:
+    page = trained_page
     toggle = page.get_by_test_id(f"{plot}-scale")
     expect(toggle).to_be_visible()
     assert axis_type(page, plot) == "log"

@@ -16,6 +16,16 @@ SEGMENT, CLUSTER, DOC_TYPE = 0x18538067, 0x1F43B675, 0x4282
 FRAMES = {0xA3, 0xA0}  # a SimpleBlock or a BlockGroup (Chromium writes the latter): one frame each
 MASTERS = {0x1A45DFA3, SEGMENT, CLUSTER}  # entered rather than skipped (MediaRecorder may leave their sizes unknown)
 SETTLED_JS = "() => document.querySelector('.stage').getAttribute('aria-busy') === 'false' && location.hash"
+# Every path on the map drawn with n + 1 points, the views no longer busy.
+PATHS_DRAWN_JS = """(n) => {
+  const paths = (document.querySelector('[data-testid="contour-plot"]').data || [])
+    .filter(t => t.meta && t.meta.role === "path");
+  return document.querySelector('.stage').getAttribute('aria-busy') === 'false'
+    && paths.length > 0 && paths.every(t => t.x.length === n + 1);
+}"""
+# The video's experiment: 20 steps, so every step gets a frame of its own (at most 60 are drawn, each a full
+# render of the map and the loss plot: the default 500 steps' 60 frames took a minute of a loaded machine).
+VIDEO_STEPS = 20
 
 
 def _vint(data: bytes, pos: int, keep_marker: bool) -> tuple[int, int, bool]:
@@ -85,6 +95,8 @@ def test_the_playback_downloads_as_a_webm_video_with_a_frame_per_step_shown(
     page: Page, server_url: str, tmp_path: Path
 ) -> None:
     open_default(page, server_url)
+    page.locator("#f-steps").fill(str(VIDEO_STEPS))
+    page.wait_for_function(PATHS_DRAWN_JS, arg=VIDEO_STEPS, timeout=30_000)
     record_video(page, tmp_path)
     # The page is as it was: the whole paths, the cursor at the newest step.
     page.wait_for_function("() => document.querySelector('[data-testid=\"trail-toggle\"]').ariaPressed === 'false'")

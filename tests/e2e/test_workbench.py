@@ -56,12 +56,11 @@ def trace_count(page: Page, testid: str) -> int:
     return page.evaluate(f"() => (document.querySelector('[data-testid=\"{testid}\"]').data || []).length")
 
 
-def test_default_comparison_draws_four_full_paths(page: Page, server_url: str, capsys) -> None:
-    page.goto(server_url)
-    wait_drawn(page)
+def test_default_comparison_draws_four_full_paths(drawn_page: Page, capsys) -> None:
+    wait_drawn(drawn_page)
     # The paths can be drawn a frame before the surface grid is in; the mark waits for both.
-    page.wait_for_function(FIRST_DRAWN_JS)
-    timings = page.evaluate(FIRST_DRAW_TIMES_JS)
+    drawn_page.wait_for_function(FIRST_DRAWN_JS)
+    timings = drawn_page.evaluate(FIRST_DRAW_TIMES_JS)
     with capsys.disabled():
         print(
             f"\n[e2e] default comparison drawn {timings['drawn']:.0f} ms after navigation (goal < 1000 ms); "
@@ -69,15 +68,15 @@ def test_default_comparison_draws_four_full_paths(page: Page, server_url: str, c
             f"{timings['frame']:.0f} ms of that"
         )
 
-    assert [p[0] for p in json.loads(paths(page))] == [FULL] * 4
-    assert trace_count(page, "loss-plot") == 4
-    assert trace_count(page, "lr-plot") == 4
-    rows = page.get_by_test_id("summary-table").locator("tbody tr")
+    assert [p[0] for p in json.loads(paths(drawn_page))] == [FULL] * 4
+    assert trace_count(drawn_page, "loss-plot") == 4
+    assert trace_count(drawn_page, "lr-plot") == 4
+    rows = drawn_page.get_by_test_id("summary-table").locator("tbody tr")
     expect(rows).to_have_count(4)
     for name in ("SGD", "Adam", "RMSprop", "Adagrad"):
         expect(rows.filter(has_text=name)).to_have_count(1)
     # None of the defaults diverges, and each row has numbers.
-    expect(page.get_by_test_id("summary-table")).not_to_contain_text("diverged")
+    expect(drawn_page.get_by_test_id("summary-table")).not_to_contain_text("diverged")
     assert re.search(r"\d", rows.first.locator("td").nth(1).inner_text())
 
 
@@ -243,9 +242,9 @@ def test_theme_toggle_switches_page_and_plots(page: Page, server_url: str) -> No
     expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile("."))
 
 
-def test_every_control_is_labelled_and_the_hooks_are_present(page: Page, server_url: str) -> None:
-    open_workbench(page, server_url)
-    unlabelled = page.evaluate(
+def test_every_control_is_labelled_and_the_hooks_are_present(drawn_page: Page) -> None:
+    wait_drawn(drawn_page)
+    unlabelled = drawn_page.evaluate(
         """() => [...document.querySelectorAll("input, select, button")]
              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
                            && !el.textContent.trim())
@@ -274,8 +273,8 @@ def test_every_control_is_labelled_and_the_hooks_are_present(page: Page, server_
         "deck-import",
         "export-video",
     ]:  # formula-input appears with the custom surface: see test_a_bad_formula_shows_its_position
-        expect(page.get_by_test_id(hook)).to_have_count(1)
-    assert page.get_by_test_id("view-select").locator("option").evaluate_all("os => os.map(o => o.value)") == [
+        expect(drawn_page.get_by_test_id(hook)).to_have_count(1)
+    assert drawn_page.get_by_test_id("view-select").locator("option").evaluate_all("os => os.map(o => o.value)") == [
         "overlay",
         "multiples",
         "3d",
