@@ -3,7 +3,8 @@ and the worker pool's scaling (design.md §12).
 
     (j) the page's default comparison (4 runs × 500 steps), streamed, vs. the 4 plain loops
     (k) bench (a)'s 8 × 2000 comparison, streamed, vs. the 8 plain loops
-    (l) distinct default comparisons sent at once: the N-worker server's time vs. the 1-worker one's
+    (l) distinct default comparisons sent at once: the N-worker server's time vs. the 1-worker one's, beside
+        the machine's own ceiling (bench/ceiling.py: the same work in N plain processes vs. one)
 
 Each server is started by bench/server.py and warmed up first (one request of each kind).
 """
@@ -16,6 +17,7 @@ import time
 
 import httpx
 
+from bench.ceiling import machine_scaling
 from bench.engine_bench import EIGHT_OPTIMIZERS, START, Measurement, Scenario, best_time, plain_run
 from bench.load import DEFAULT_COMPARISON, distinct_comparison
 from bench.server import start_server, stop_server
@@ -95,19 +97,27 @@ def distinct_burst(url: str, first: int) -> float:
 
 
 def scaling(repeat: int) -> Measurement:
-    """(l) The same burst on a 1-worker server and on an N-worker one (N = the cores): the time ratio."""
-    seconds = {}
-    for workers in (1, WORKERS):
-        proc, url = start_server({"OPTIMLAB_WORKERS": str(workers)})
-        try:
-            distinct_burst(url, 10_000 * workers)  # warm
-            firsts = iter(range(10_000 * workers + 100, 10_000 * (workers + 1), 100))  # a new burst every try
-            seconds[workers] = best_time(lambda: distinct_burst(url, next(firsts)), repeat)  # noqa: B023
-        finally:
+    """(l) The same burst on a 1-worker server and on an N-worker one (N = the cores), in turns (the machine's
+    speed drifts: each try of one is next to a try of the other): the best times' ratio."""
+    servers = {workers: start_server({"OPTIMLAB_WORKERS": str(workers)}) for workers in (1, WORKERS)}
+    tries: dict[int, list[float]] = {workers: [] for workers in servers}
+    try:
+        for workers, (_, url) in servers.items():
+            distinct_burst(url, 100_000 * workers)  # warm
+        for try_ in range(max(1, repeat)):
+            for workers, (_, url) in servers.items():
+                tries[workers].append(distinct_burst(url, 100_000 * workers + 100 * (try_ + 1)))  # new requests
+    finally:
+        for proc, _ in servers.values():
             stop_server(proc)
+    seconds = {workers: min(times) for workers, times in tries.items()}
     throughput = {workers: DISTINCT_REQUESTS / s for workers, s in seconds.items()}
     scale = throughput[WORKERS] / throughput[1]
-    note = f"{throughput[1]:.1f} → {throughput[WORKERS]:.1f} requests/s with {WORKERS} workers: {scale:.2f}× (≥ 1.7×)"
+    ceiling = machine_scaling(WORKERS)
+    note = (
+        f"{throughput[1]:.1f} → {throughput[WORKERS]:.1f} requests/s with {WORKERS} workers: {scale:.2f}× (≥ 1.7×); "
+        f"{WORKERS} plain processes: {ceiling:.2f}×"
+    )
     return Measurement(seconds[WORKERS], seconds[1], 1 / 1.7, note=note, against="1 worker")
 
 
