@@ -527,10 +527,10 @@ class Lockstep:
         rec = self.recorder
         if shared:
             losses = self._shared_forward_backward(shared)
-            plain = [(run, loss) for run, loss in zip(shared, losses.detach(), strict=True) if run.step_loss_is_record]
-            if plain:
-                rows = self.rows([run for run, _ in plain])
-                rec.losses[rows, k - 1] = torch.stack([loss for _, loss in plain])
+            recorded = [i for i, run in enumerate(shared) if run.step_loss_is_record]
+            if recorded:
+                rows = self.rows([shared[i] for i in recorded])
+                rec.losses[rows, k - 1] = losses if len(recorded) == len(shared) else losses[recorded]
             for run, loss in zip(shared, losses, strict=True):
                 self._guarded_step(run, k, lambda loss=loss: loss)
         for run in active:
