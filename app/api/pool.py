@@ -43,6 +43,9 @@ log = logging.getLogger("optimlab")
 # worker's own alarm (app/workers/child.py) stops Python code 0.2 s after the deadline; this catches the rest.
 GRACE_SECONDS = 0.6
 
+# At most this many of a worker's messages reach the event loop in one wake-up (WorkerProcess._read).
+READ_TOGETHER = 64
+
 # What the fork server imports before its first fork.
 FORK_SERVER_PRELOAD = ["app.workers.preload"]
 
@@ -99,10 +102,11 @@ class WorkerProcess:
 
     def _read(self, deliver: Callable[[WorkerProcess, Any], None], loop: asyncio.AbstractEventLoop) -> None:
         """Every message, then None once the pipe closes (the worker ended). Messages already waiting in the
-        pipe (a flush's events come one right after another) reach the loop together, in one wake-up."""
+        pipe (a flush's events come one right after another) reach the loop together, in one wake-up, up to
+        READ_TOGETHER of them, so a worker that sends without pause cannot hold its messages back."""
         while True:
             messages = [self._receive()]
-            while messages[-1] is not None and self._waiting():
+            while len(messages) < READ_TOGETHER and messages[-1] is not None and self._waiting():
                 messages.append(self._receive())
             try:
                 loop.call_soon_threadsafe(self._deliver_all, deliver, messages)
