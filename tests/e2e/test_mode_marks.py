@@ -58,11 +58,11 @@ def test_a_surfaces_stream_ending_after_a_network_lesson_is_drawn_leaves_it_draw
     page.route(f"**/api/decks/{deck}", lambda route: held_deck.append(route))
     page.route(EXPERIMENT_STREAM, hold_later_streams)
     page.goto(f"{server_url}/?deck={deck}{hash_of(LONG_EXPERIMENT)}")
-    page.wait_for_function(HALF_DRAWN_JS, timeout=60_000)
+    page.wait_for_function(HALF_DRAWN_JS, timeout=120_000)
     page.wait_for_function("() => true")  # the routes' handlers have run
     assert len(held_deck) == 1, "the deck's request is held until surfaces mode has drawn part of its experiment"
 
-    with page.expect_request(lambda request: request.url.endswith("/api/experiments/stream")):
+    with page.expect_request(lambda request: request.url.endswith("/api/experiments/stream"), timeout=120_000):
         held_deck[0].continue_()  # the deck arrives: its first lesson shows network mode and re-runs the experiment
     wait_lesson(page, full_batch)
     drawn_status = page.locator("#run-status").text_content()
