@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.request import Request, urlopen
+import urllib.request
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page, Request, Route
 
 from tests.e2e.test_network_lessons import NETWORK_LESSONS, wait_lesson
 from tests.e2e.test_share_teach import LESSONS
@@ -28,11 +28,15 @@ HALF_DRAWN_JS = "() => /^Running… \\d+ of \\d+ done$/.test(document.querySelec
 EXPERIMENT_STREAM = "**/api/experiments/stream"
 
 
+def is_experiment_stream(request: Request) -> bool:
+    return request.url.endswith("/api/experiments/stream")
+
+
 def share_deck(server_url: str, lessons: list[dict]) -> str:
     """A deck stored by the server (POST /api/decks, as the deck dialog's Share does); its id."""
     body = json.dumps({"version": 1, "lessons": lessons}).encode()
-    request = Request(server_url + "/api/decks", data=body, headers={"Content-Type": "application/json"})
-    with urlopen(request, timeout=30) as response:
+    request = urllib.request.Request(server_url + "/api/decks", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["id"]
 
 
@@ -59,16 +63,14 @@ def test_a_surfaces_stream_ending_after_a_network_lesson_is_drawn_leaves_it_draw
     page.route(EXPERIMENT_STREAM, hold_later_streams)
     page.goto(f"{server_url}/?deck={deck}{hash_of(LONG_EXPERIMENT)}")
     page.wait_for_function(HALF_DRAWN_JS, timeout=120_000)
-    page.wait_for_function("() => true")  # the routes' handlers have run
     assert len(held_deck) == 1, "the deck's request is held until surfaces mode has drawn part of its experiment"
 
-    with page.expect_request(lambda request: request.url.endswith("/api/experiments/stream"), timeout=120_000):
+    with page.expect_request(is_experiment_stream, timeout=120_000):
         held_deck[0].continue_()  # the deck arrives: its first lesson shows network mode and re-runs the experiment
     wait_lesson(page, full_batch)
     drawn_status = page.locator("#run-status").text_content()
 
-    finished = lambda request: request.url.endswith("/api/experiments/stream")  # noqa: E731
-    with page.expect_event("requestfinished", finished, timeout=120_000):
+    with page.expect_event("requestfinished", is_experiment_stream, timeout=120_000):
         held_streams[-1].continue_()  # the re-run ends after the training is drawn
     page.wait_for_function(
         """() => performance.getEntriesByType("resource")
