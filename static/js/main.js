@@ -154,7 +154,8 @@ function createLazyParts({ store, catalog, lessons, shortener, notice, getPlayba
   const { state } = store;
   const onError = (error) => notice(`A part of the page could not be loaded: ${error.message}`);
   // Network mode's stream, made now: the first switch asks the server to train while the mode's modules load.
-  const busy = createBusyMark([document.querySelector(".stage"), document.querySelector(".charts")]);
+  const busy = createBusyMark(
+    [document.querySelector(".stage"), document.querySelector(".charts")], () => STREAM_MODES.network.shown(state));
   const trainingRunner = createStreamRunner(STREAM_MODES.network, {
     store, catalog, status: byId("run-status"), busy, onFinished: () => network.value?.redraw(),
   });

@@ -17,6 +17,14 @@ test("both modes' records have the same fields", () => {
   assert.deepEqual(Object.keys(STREAM_MODES.network).sort(), Object.keys(STREAM_MODES.surfaces).sort());
 });
 
+test("one mode shows at a time: the status line and the busy mark are its", () => {
+  const state = pageState();
+  for (const mode of ["surfaces", "network"]) {
+    state.mode = mode;
+    assert.deepEqual(Object.keys(STREAM_MODES).filter((name) => STREAM_MODES[name].shown(state)), [mode]);
+  }
+});
+
 test("each mode sends its own document, with one colour per run", () => {
   const state = pageState();
   for (const [name, mode, runs] of [

@@ -5,6 +5,7 @@
 import { createBusyMark } from "../ui/busy.js";
 import { formatNumber } from "../ui/format.js";
 import { renderLegend, renderSummary } from "../views/summary.js";
+import { STREAM_MODES } from "./stream.js";
 
 /** While chunks stream in every ~50 ms, draw every ~200. */
 const MIN_RENDER_INTERVAL_MS = 200;
@@ -55,7 +56,7 @@ export function createRenderer({ store, parts, elements }) {
   const { state } = store;
   let plots = null; // once Plotly.js has loaded
 
-  const busy = createBusyMark([elements.stage, elements.charts]);
+  const busy = createBusyMark([elements.stage, elements.charts], () => STREAM_MODES.surfaces.shown(state));
 
   function render(start) {
     if (state.mode === "network") return; // network mode draws its own views (network/page.js); these wait

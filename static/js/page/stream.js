@@ -11,7 +11,8 @@ import { applyEvent, markStopped, startResults } from "../state/results.js";
 import { getIn, setIn } from "../state/store.js";
 
 /**
- * Per page mode: the stream, `toRequest(source, catalog)` its body, and `source`, where the state keeps
+ * Per page mode: `shown(state)`, whether it shows (only then do the status line and the views' busy mark
+ * follow its stream); the stream, `toRequest(source, catalog)` its body, and `source`, where the state keeps
  * what it sends (with the runs whose colours the result keeps); `header`, the first event, which
  * `start(event, {request, colors, sentAt})` turns into an empty result that `apply(result, event)` grows;
  * where the store keeps the result and a failure's issues (paths in the state) and the change flags of
@@ -20,6 +21,7 @@ import { getIn, setIn } from "../state/store.js";
 export const STREAM_MODES = Object.freeze({
   surfaces: {
     stream: streamExperiment, toRequest, source: ["experiment"],
+    shown: (state) => state.mode !== "network",
     header: "experiment", start: startResults, apply: applyEvent,
     results: ["shown", "results"], resultsChange: { results: true },
     errors: ["view", "errors", "experiment"], errorsChange: { errors: true }, fieldPrefix: [],
@@ -27,6 +29,7 @@ export const STREAM_MODES = Object.freeze({
   },
   network: {
     stream: streamTraining, toRequest: toTrainingRequest, source: ["network", "training"],
+    shown: (state) => state.mode === "network",
     header: "training", start: startTraining, apply: applyTrainingEvent,
     results: ["network", "result"], resultsChange: { trainingResults: true },
     errors: ["network", "errors"], errorsChange: { trainingErrors: true }, fieldPrefix: FIELD_PREFIX,
@@ -60,7 +63,7 @@ export function createStreamRunner(mode, { store, catalog, status, busy, onFinis
     const request = mode.toRequest(source, catalog);
     const colors = source.runs.map((entry) => entry.color);
     const sentAt = performance.now();
-    status.textContent = mode.running;
+    if (mode.shown(state)) status.textContent = mode.running; // the other mode's words stay
     busy.streaming(true);
     try {
       for await (const event of mode.stream(request, { signal: mine.signal })) {
@@ -78,7 +81,7 @@ export function createStreamRunner(mode, { store, catalog, status, busy, onFinis
       // e.g. a superseded stream's partial paths, when its successor got a 422
       showResults((s) => markStopped(resultsOf(s)));
       setErrors(error instanceof ApiError ? fieldIssues(error.issues, mode.fieldPrefix) : [{ path: [], msg: error.message }]);
-      status.textContent = "";
+      if (mode.shown(state)) status.textContent = "";
     } finally {
       if (controller === mine) busy.streaming(false); // a newer request of this mode keeps the mark
     }
