@@ -277,6 +277,7 @@ def test_reduced_motion_stops_transitions_and_nothing_plays_by_itself(page: Page
     assert summary.evaluate("el => getComputedStyle(el, '::after').transitionDuration") == "0s"
     # A lesson in presenter mode waits for Play.
     page.get_by_test_id("presenter-button").click()
+    expect(page.locator("html")).to_have_class(re.compile("presenting"))  # its module loaded: it hears the keys
     page.keyboard.press("ArrowRight")
     expect(page.get_by_test_id("lesson-banner")).to_be_visible()
     wait_settled(page)
