@@ -41,7 +41,6 @@ BUILTIN_CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 _VECTOR_UNSAFE_FUNCTIONS = frozenset({"sinh", "cosh"})
 _VECTOR_SAFE_EXPONENTS = frozenset({0.0, 1.0, 2.0, 3.0, 0.5, -1.0})
 
-
 _DIGITS = frozenset("0123456789")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | _DIGITS
