@@ -99,7 +99,7 @@ def distinct_burst(url: str, first: int) -> float:
 def scaling(repeat: int) -> Measurement:
     """(l) The same burst on a 1-worker server and on an N-worker one (N = the cores), in turns (the machine's
     speed drifts: each try of one is next to a try of the other): the best times' ratio."""
-    servers = {workers: start_server({"OPTIMLAB_WORKERS": str(workers)}) for workers in (1, WORKERS)}
+    servers = {n: start_server({"OPTIMLAB_WORKERS": str(n)}) for n in dict.fromkeys((1, WORKERS))}  # one if N is 1
     tries: dict[int, list[float]] = {workers: [] for workers in servers}
     try:
         for workers, (_, url) in servers.items():

@@ -238,7 +238,7 @@ def classroom_goal(config: Config, tally: Tally) -> int:
 def scaling_goal(config: Config, workers: int, pairs: int = 2) -> int:
     """Distinct streams on 1 worker and on `workers`, in turns (`pairs` times: the machine's speed drifts, so each
     pair is measured in the same minute): the median throughput ratio, the p95s, health throughout."""
-    servers = {n: start_server({"OPTIMLAB_WORKERS": str(n)}) for n in (1, workers)}
+    servers = {n: start_server({"OPTIMLAB_WORKERS": str(n)}) for n in dict.fromkeys((1, workers))}  # one if N is 1
     runs: list[tuple[int, Tally, float]] = []
     try:
         for pair in range(pairs):
@@ -249,7 +249,8 @@ def scaling_goal(config: Config, workers: int, pairs: int = 2) -> int:
         for proc, _ in servers.values():
             stop_server(proc)
     throughput = {n: [len(tally.stream_seconds) / elapsed for m, tally, elapsed in runs if m == n] for n in servers}
-    ratio = statistics.median(many / one for one, many in zip(throughput[1], throughput[workers], strict=True))
+    paired = zip(throughput[1], throughput[workers], strict=True)
+    ratio = statistics.median(many / one if one else math.nan for one, many in paired)
     p95 = {n: statistics.median(percentile(t.stream_seconds, 95) for m, t, _ in runs if m == n) for n in servers}
     health = max(percentile(tally.health_seconds, 95) for _, tally, _ in runs)
     load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(args.clients, args.rounds, args.distinct, args.deadline)
     if args.distinct and not args.url:
         return scaling_goal(config, args.workers or os.cpu_count() or 1)
-    tally, _ = measured(config, args.url.rstrip("/") if args.url else None, args.workers)
+    tally, _ = measured(config, args.url.rstrip("/") if args.url else None, None if args.url else args.workers)
     if args.distinct:  # on a server of someone else's making: a capacity figure, no scaling to compare
         return 1 if tally.failures else 0
     return classroom_goal(config, tally)
